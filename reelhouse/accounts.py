@@ -1,0 +1,100 @@
+"""Users and API tokens: argon2 password hashes, tokens stored only as SHA-256 hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from reelhouse.db import ROLES, ApiToken, User, utcnow
+from reelhouse.errors import AuthError
+
+_hasher = PasswordHasher()
+# Verifying against this keeps an unknown username as slow as a wrong password.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+TOKEN_PREFIX = "rh"
+USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_.-")
+
+
+def validate_username(username: str) -> str:
+    name = username.strip().lower()
+    if not 1 <= len(name) <= 64 or not set(name) <= USERNAME_CHARS:
+        raise ValueError("username: 1-64 characters of a-z, 0-9, '_', '.', '-'")
+    return name
+
+
+def create_user(session: Session, username: str, password: str, role: str = "user") -> User:
+    """A new enabled user; raises ValueError for a taken name, bad role or short password."""
+    name = validate_username(username)
+    if role not in ROLES:
+        raise ValueError(f"role: one of {', '.join(ROLES)}")
+    if len(password) < 8:
+        raise ValueError("password: at least 8 characters")
+    if session.scalar(select(User).where(User.username == name)):
+        raise ValueError(f"username: {name!r} is taken")
+    user = User(username=name, password_hash=_hasher.hash(password), role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User:
+    """The enabled user with these credentials, else `AuthError` (same error for every cause)."""
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        user = None
+    if user is None or user.disabled:
+        raise AuthError("wrong username or password")
+    return user
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_token(session: Session, user: User, ttl_s: int, name: str = "") -> tuple[str, ApiToken]:
+    """A new token for `user`: returns the plaintext (shown once) and its stored row."""
+    token_id = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    row = ApiToken(id=token_id, user_id=user.id, secret_hash=_digest(secret), name=name,
+                   expires_at=utcnow() + timedelta(seconds=ttl_s))
+    session.add(row)
+    session.flush()
+    return f"{TOKEN_PREFIX}_{token_id}_{secret}", row
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def resolve_token(session: Session, token: str) -> User:
+    """The user a token belongs to; `AuthError` if malformed, unknown, expired or revoked."""
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        raise AuthError("invalid token")
+    row = session.get(ApiToken, parts[1])
+    if row is None or not hmac.compare_digest(row.secret_hash, _digest(parts[2])):
+        raise AuthError("invalid token")
+    if row.revoked_at is not None:
+        raise AuthError("token revoked")
+    if _aware(row.expires_at) <= utcnow():
+        raise AuthError("token expired")
+    user = session.get(User, row.user_id)
+    if user is None or user.disabled:
+        raise AuthError("user disabled")
+    return user
+
+
+def revoke_token(session: Session, token_id: str) -> None:
+    row = session.get(ApiToken, token_id.split("_")[1] if "_" in token_id else token_id)
+    if row is None:
+        raise ValueError(f"token: no token {token_id!r}")
+    row.revoked_at = row.revoked_at or utcnow()

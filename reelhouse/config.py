@@ -1,0 +1,185 @@
+"""Settings: every knob of Reelhouse, read from the environment or `.env`, in one object."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from reelhouse.errors import ConfigError
+
+ENV_PREFIX = "REELHOUSE_"
+# SigV4 presigned URLs may not live longer than seven days (S3's own rule).
+SIGV4_MAX_EXPIRY_S = 7 * 24 * 3600
+MIN_PART_SIZE = 5 * 1024 * 1024
+MAX_PARTS = 10_000
+
+
+class Settings(BaseSettings):
+    """All configuration; field `x` is read from `REELHOUSE_X` (see `.env.example`)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", frozen=True
+    )
+
+    # --- local stack -------------------------------------------------------------------
+    state_dir: Path = Path(".reelhouse")
+    host: str = "127.0.0.1"
+    public_host: str = "127.0.0.1"
+    api_port: int = Field(8000, ge=1, le=65535)
+    dagster_port: int = Field(3000, ge=1, le=65535)
+    dashboard_port: int = Field(5006, ge=1, le=65535)
+    s3_port: int = Field(8333, ge=1024, le=55535)
+    seed_sample: bool = True
+
+    # --- object storage ----------------------------------------------------------------
+    s3_endpoint_url: str | None = None
+    s3_public_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    s3_bucket: str = Field("reelhouse", pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+    s3_access_key_id: SecretStr | None = None
+    s3_secret_access_key: SecretStr | None = None
+    s3_addressing_style: Literal["path", "virtual"] = "path"
+
+    # --- API state ---------------------------------------------------------------------
+    database_url: str | None = Field(
+        None, validation_alias=AliasChoices("REELHOUSE_DATABASE_URL", "DATABASE_URL")
+    )
+    cors_origins: list[str] = []
+
+    # --- lifetimes and caps ------------------------------------------------------------
+    token_ttl_s: int = Field(30 * 24 * 3600, gt=0)
+    upload_url_ttl_s: int = Field(3600, gt=0)
+    playback_url_ttl_s: int = Field(3600, gt=0)
+    max_url_ttl_s: int = Field(SIGV4_MAX_EXPIRY_S, gt=0, le=SIGV4_MAX_EXPIRY_S)
+    max_upload_bytes: int = Field(50 * 1024**3, gt=0)
+    part_size_bytes: int = Field(16 * 1024 * 1024, ge=MIN_PART_SIZE, le=5 * 1024**3)
+    part_url_batch: int = Field(20, ge=1, le=1000)
+
+    # --- CloudFront (optional) ---------------------------------------------------------
+    cloudfront_domain: str | None = None
+    cloudfront_key_id: str | None = None
+    cloudfront_private_key_path: Path | None = None
+
+    # --- media -------------------------------------------------------------------------
+    ffmpeg_binary: str | None = Field(
+        None, validation_alias=AliasChoices("REELHOUSE_FFMPEG_BINARY", "FFMPEG_BINARY")
+    )
+    max_duration_s: float = Field(4 * 3600, gt=0)
+    max_pixels: int = Field(4096 * 2304, gt=0)
+    max_frame_rate: float = Field(120, gt=0)
+    storyboard_interval_s: float = Field(5, gt=0)
+    transcode_concurrency: int = Field(1, ge=1)
+
+    @field_validator("cloudfront_private_key_path")
+    @classmethod
+    def _key_exists(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no file at {value}")
+        return value
+
+    # --- derived values ----------------------------------------------------------------
+    @property
+    def embedded_s3(self) -> bool:
+        """True when no external endpoint is configured, so `reelhouse up` runs SeaweedFS."""
+        return self.s3_endpoint_url is None
+
+    @property
+    def s3_endpoint(self) -> str:
+        """The endpoint our servers use to reach S3."""
+        return self.s3_endpoint_url or f"http://127.0.0.1:{self.s3_port}"
+
+    @property
+    def s3_public_endpoint(self) -> str:
+        """The endpoint browsers and notebooks reach; presigned URLs are signed for it."""
+        if self.s3_public_endpoint_url:
+            return self.s3_public_endpoint_url
+        if self.embedded_s3:
+            return f"http://{self.public_host}:{self.s3_port}"
+        return self.s3_endpoint
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.public_host}:{self.api_port}"
+
+    @property
+    def dashboard_url(self) -> str:
+        return f"http://{self.public_host}:{self.dashboard_port}"
+
+    @property
+    def dagster_url(self) -> str:
+        return f"http://{self.public_host}:{self.dagster_port}"
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        """Browser origins allowed by the API and the bucket's CORS rule."""
+        own = [self.dashboard_url, f"http://localhost:{self.dashboard_port}"]
+        return list(dict.fromkeys([*self.cors_origins, *own]))
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.state_dir.resolve() / 'reelhouse.db'}"
+
+    @property
+    def credentials_file(self) -> Path:
+        return self.state_dir / "s3-credentials.json"
+
+    @cached_property
+    def s3_credentials(self) -> tuple[str, str]:
+        """Access key pair: from settings, else the one the embedded S3 generated."""
+        if self.s3_access_key_id and self.s3_secret_access_key:
+            return (
+                self.s3_access_key_id.get_secret_value(),
+                self.s3_secret_access_key.get_secret_value(),
+            )
+        if self.embedded_s3 and self.credentials_file.is_file():
+            data = json.loads(self.credentials_file.read_text())
+            return data["access_key_id"], data["secret_access_key"]
+        raise ConfigError(
+            "REELHOUSE_S3_ACCESS_KEY_ID / REELHOUSE_S3_SECRET_ACCESS_KEY: not set"
+            + (" and the embedded S3 has not been started yet (run `reelhouse up`)"
+               if self.embedded_s3 else "")
+        )
+
+    def clamp_ttl(self, seconds: int) -> int:
+        """A URL lifetime no caller can push past the configured maximum."""
+        return max(1, min(int(seconds), self.max_url_ttl_s))
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    loc = first["loc"][0] if first["loc"] else "?"
+    name = str(loc).upper()
+    if not name.startswith(ENV_PREFIX) and name not in {"DATABASE_URL", "FFMPEG_BINARY"}:
+        name = ENV_PREFIX + name
+    more = len(error.errors()) - 1
+    tail = f" (and {more} more)" if more else ""
+    return f"{name}: {first['msg']}{tail}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from env/.env plus overrides; a bad value raises `ConfigError` naming it."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as e:
+        raise ConfigError(_describe(e)) from e
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment a child process needs to rebuild exactly these settings."""
+    env = {}
+    for name, value in settings.model_dump(exclude_none=True).items():
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        elif isinstance(value, list):
+            value = json.dumps(value)
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        env[ENV_PREFIX + name.upper()] = str(value)
+    env[ENV_PREFIX + "STATE_DIR"] = str(settings.state_dir.resolve())
+    return {**os.environ, **env}

@@ -1,0 +1,25 @@
+"""The error hierarchy of the core library: each error also inherits the matching builtin."""
+
+
+class ReelhouseError(Exception):
+    """Base of every error Reelhouse raises on purpose."""
+
+
+class ConfigError(ReelhouseError, ValueError):
+    """A setting is missing or has a value we cannot use; the message names the setting."""
+
+
+class StorageError(ReelhouseError, OSError):
+    """Object storage refused or failed a request."""
+
+
+class ObjectNotFound(StorageError, FileNotFoundError):
+    """The key does not exist in the bucket."""
+
+
+class StackError(ReelhouseError, RuntimeError):
+    """A service of the local stack could not start or stopped unexpectedly."""
+
+
+class AuthError(ReelhouseError, PermissionError):
+    """Credentials are wrong, expired, revoked or belong to a disabled user."""

@@ -1,0 +1,1 @@
+"""Pure media functions over local files: probing, ladder planning, transcoding, thumbnails."""

@@ -1,0 +1,191 @@
+"""The local stack: starts each service as a child we own, waits until it answers, stops all."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from reelhouse import seaweed
+from reelhouse.config import Settings, settings_env
+from reelhouse.errors import StackError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def http_answers(url: str, ok: Callable[[int], bool] = lambda code: code < 500) -> Callable[[], bool]:
+    """A readiness probe: True once `url` answers with a status `ok` accepts."""
+
+    def probe() -> bool:
+        try:
+            return ok(httpx.get(url, timeout=2).status_code)
+        except httpx.HTTPError:
+            return False
+
+    return probe
+
+
+@dataclass
+class Service:
+    """One child process of the stack, with the ports it needs and how to tell it is ready."""
+
+    name: str
+    argv: list[str]
+    ports: dict[str, int]
+    ready: Callable[[], bool]
+    env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+    url: str = ""
+    process: subprocess.Popen[bytes] | None = None
+
+
+class Supervisor:
+    """Owns the children: each in its own process group, logged under `state_dir/logs`."""
+
+    def __init__(self, log_dir: Path, host: str = "127.0.0.1") -> None:
+        self.log_dir = log_dir
+        self.host = host
+        self.services: list[Service] = []
+
+    def check_ports(self, services: list[Service]) -> None:
+        for service in services:
+            for what, port in service.ports.items():
+                if not port_free(self.host, port):
+                    raise StackError(f"{service.name}: port {port} ({what}) is already in use; "
+                                     "stop what holds it or choose another port in settings")
+
+    def start(self, service: Service, timeout_s: float = 90) -> None:
+        """Start `service` and block until its probe passes; StackError if it dies or stalls."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_dir / f"{service.name}.log", "ab")  # noqa: SIM115 - owned by child
+        service.process = subprocess.Popen(
+            service.argv, env=service.env, cwd=ROOT, stdin=subprocess.DEVNULL,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        self.services.append(service)
+        deadline = time.monotonic() + timeout_s
+        while not service.ready():
+            if service.process.poll() is not None:
+                raise StackError(f"{service.name} exited with {service.process.returncode}; "
+                                 f"see {self.log_dir / (service.name + '.log')}")
+            if time.monotonic() > deadline:
+                raise StackError(f"{service.name} did not answer within {timeout_s:.0f}s; "
+                                 f"see {self.log_dir / (service.name + '.log')}")
+            time.sleep(0.2)
+
+    def dead(self) -> Service | None:
+        """The first child that has exited on its own, if any."""
+        return next((s for s in self.services if s.process and s.process.poll() is not None),
+                    None)
+
+    def stop(self, grace_s: float = 15) -> None:
+        """SIGTERM every process group (newest first), then SIGKILL what is left."""
+        groups = [s.process.pid for s in reversed(self.services) if s.process]
+        for pgid in groups:
+            _signal_group(pgid, signal.SIGTERM)
+        deadline = time.monotonic() + grace_s
+        for service in reversed(self.services):
+            assert service.process is not None
+            try:
+                service.process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                pass
+        # Children of children (Dagster code servers, run workers) share the group.
+        while any(_group_alive(g) for g in groups) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for pgid in groups:
+            _signal_group(pgid, signal.SIGKILL)
+        for service in self.services:
+            if service.process and service.process.poll() is None:
+                service.process.wait(5)
+        self.services.clear()
+
+
+def _signal_group(pgid: int, sig: int) -> None:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def s3_service(settings: Settings) -> Service:
+    """The embedded SeaweedFS, ready once its S3 port answers HTTP."""
+    argv, env = seaweed.command(settings)
+    return Service("s3", argv, seaweed.ports(settings),
+                   http_answers(f"{settings.s3_endpoint}/", lambda code: code in (200, 403)),
+                   env=env, url=settings.s3_public_endpoint)
+
+
+def dagster_home(settings: Settings) -> Path:
+    """DAGSTER_HOME under the state dir, with telemetry off and SQLite storage there."""
+    home = (settings.state_dir / "dagster").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n"
+                          "run_queue:\n  max_concurrent_runs: 2\n")
+    return home
+
+
+def app_services(settings: Settings) -> list[Service]:
+    """The API, Dagster (webserver and daemon as separate children) and the dashboard."""
+    env = settings_env(settings)
+    env["DAGSTER_HOME"] = str(dagster_home(settings))
+    env["DAGSTER_DISABLE_TELEMETRY"] = "1"
+    bin_dir = Path(sys.executable).parent
+    workspace = str(ROOT / "workspace.yaml")
+    host = settings.host
+    origins = [o.split("://", 1)[1] for o in settings.allowed_origins]
+    return [
+        Service("api", [sys.executable, "-m", "uvicorn", "signing_api.app:create_app",
+                        "--factory", "--host", host, "--port", str(settings.api_port),
+                        "--no-access-log"],
+                {"http": settings.api_port},
+                http_answers(f"http://127.0.0.1:{settings.api_port}/api/health",
+                             lambda c: c == 200),
+                env=env, url=f"{settings.api_url}/docs"),
+        Service("dagster-daemon", [str(bin_dir / "dagster-daemon"), "run", "-w", workspace],
+                {}, lambda: True, env=env),
+        Service("dagster", [str(bin_dir / "dagster-webserver"), "-w", workspace,
+                            "-h", host, "-p", str(settings.dagster_port)],
+                {"http": settings.dagster_port},
+                http_answers(f"http://127.0.0.1:{settings.dagster_port}/server_info",
+                             lambda c: c == 200),
+                env=env, url=settings.dagster_url),
+        Service("dashboard", [sys.executable, "-m", "panel", "serve",
+                              str(ROOT / "dashboard" / "app.py"),
+                              "--address", host, "--port", str(settings.dashboard_port),
+                              "--allow-websocket-origin", ",".join(origins),
+                              "--num-procs", "1"],
+                {"http": settings.dashboard_port},
+                http_answers(f"http://127.0.0.1:{settings.dashboard_port}/app",
+                             lambda c: c == 200),
+                env=env, url=f"{settings.dashboard_url}/app"),
+    ]

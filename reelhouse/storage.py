@@ -1,0 +1,209 @@
+"""Object storage: the one S3 client factory and the object helpers everything else uses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from reelhouse.config import Settings
+from reelhouse.errors import ObjectNotFound, StorageError
+
+_MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchUpload"}
+
+
+def s3_client(settings: Settings, *, public: bool = False) -> Any:
+    """An S3 client: SigV4, explicit addressing, standard retries, checksums only when required.
+
+    `public=True` signs for the endpoint browsers reach, which may differ from ours.
+    """
+    access_key, secret_key = settings.s3_credentials
+    config = Config(
+        signature_version="s3v4",
+        s3={"addressing_style": settings.s3_addressing_style},
+        retries={"mode": "standard", "max_attempts": 5},
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+        connect_timeout=5,
+        read_timeout=60,
+        max_pool_connections=32,
+    )
+    return boto3.session.Session().client(
+        "s3",
+        endpoint_url=settings.s3_public_endpoint if public else settings.s3_endpoint,
+        region_name=settings.s3_region,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        config=config,
+    )
+
+
+def _wrap(error: Exception, key: str) -> StorageError:
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in _MISSING:
+            return ObjectNotFound(f"s3: no object {key!r}")
+        return StorageError(f"s3: {code or 'error'} on {key!r}: {error}")
+    return StorageError(f"s3: {error} on {key!r}")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One uploaded part of a multipart upload, as S3 lists it."""
+
+    number: int
+    etag: str
+    size: int
+
+
+class Storage:
+    """The bucket we own, with the operations Reelhouse needs and nothing else."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.bucket = settings.s3_bucket
+        self.client = s3_client(settings)
+        self.public_client = s3_client(settings, public=True)
+
+    def _call(self, method: str, key: str, **kwargs: Any) -> Any:
+        try:
+            return getattr(self.client, method)(Bucket=self.bucket, **kwargs)
+        except (ClientError, BotoCoreError) as e:
+            raise _wrap(e, key) from e
+
+    # --- objects -----------------------------------------------------------------------
+    def put_bytes(self, key: str, data: bytes, content_type: str = "application/octet-stream",
+                  cache_control: str | None = None, metadata: dict[str, str] | None = None) -> None:
+        extra = {"CacheControl": cache_control} if cache_control else {}
+        self._call("put_object", key, Key=key, Body=data, ContentType=content_type,
+                   Metadata=metadata or {}, **extra)
+
+    def put_file(self, key: str, path: Path, content_type: str = "application/octet-stream",
+                 cache_control: str | None = None, metadata: dict[str, str] | None = None) -> None:
+        extra: dict[str, Any] = {"ContentType": content_type, "Metadata": metadata or {}}
+        if cache_control:
+            extra["CacheControl"] = cache_control
+        try:
+            self.client.upload_file(str(path), self.bucket, key, ExtraArgs=extra)
+        except (ClientError, BotoCoreError) as e:
+            raise _wrap(e, key) from e
+
+    def get_bytes(self, key: str) -> bytes:
+        return self._call("get_object", key, Key=key)["Body"].read()
+
+    def download_file(self, key: str, path: Path) -> None:
+        try:
+            self.client.download_file(self.bucket, key, str(path))
+        except (ClientError, BotoCoreError) as e:
+            raise _wrap(e, key) from e
+
+    def head(self, key: str) -> dict[str, Any] | None:
+        """The object's metadata, or None when there is no such key."""
+        try:
+            return self._call("head_object", key, Key=key)
+        except ObjectNotFound:
+            return None
+
+    def exists(self, key: str) -> bool:
+        return self.head(key) is not None
+
+    def list_keys(self, prefix: str) -> Iterator[dict[str, Any]]:
+        """Every object under `prefix` (Key, Size, ETag, LastModified), paging as needed."""
+        paginator = self.client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                yield from page.get("Contents", [])
+        except (ClientError, BotoCoreError) as e:
+            raise _wrap(e, prefix) from e
+
+    def delete(self, key: str) -> None:
+        self._call("delete_object", key, Key=key)
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under `prefix`; returns how many were removed."""
+        keys = [obj["Key"] for obj in self.list_keys(prefix)]
+        for start in range(0, len(keys), 1000):
+            batch = [{"Key": k} for k in keys[start:start + 1000]]
+            self._call("delete_objects", prefix, Delete={"Objects": batch, "Quiet": True})
+        return len(keys)
+
+    # --- multipart ---------------------------------------------------------------------
+    def create_multipart(self, key: str, content_type: str) -> str:
+        return self._call("create_multipart_upload", key, Key=key,
+                          ContentType=content_type)["UploadId"]
+
+    def list_parts(self, key: str, upload_id: str) -> list[Part]:
+        parts: list[Part] = []
+        marker = 0
+        while True:
+            page = self._call("list_parts", key, Key=key, UploadId=upload_id,
+                              PartNumberMarker=marker)
+            parts += [Part(p["PartNumber"], p["ETag"], p["Size"]) for p in page.get("Parts", [])]
+            if not page.get("IsTruncated"):
+                return parts
+            marker = page["NextPartNumberMarker"]
+
+    def complete_multipart(self, key: str, upload_id: str, parts: list[Part]) -> str:
+        body = {"Parts": [{"PartNumber": p.number, "ETag": p.etag}
+                          for p in sorted(parts, key=lambda p: p.number)]}
+        return self._call("complete_multipart_upload", key, Key=key, UploadId=upload_id,
+                          MultipartUpload=body)["ETag"]
+
+    def abort_multipart(self, key: str, upload_id: str) -> None:
+        try:
+            self._call("abort_multipart_upload", key, Key=key, UploadId=upload_id)
+        except ObjectNotFound:
+            pass  # already aborted or completed: aborting is idempotent for us
+
+    # --- presigned URLs (signed for the public endpoint) -------------------------------
+    def _presign(self, method: str, params: dict[str, Any], ttl_s: int) -> str:
+        try:
+            return self.public_client.generate_presigned_url(
+                method, Params={"Bucket": self.bucket, **params},
+                ExpiresIn=self.settings.clamp_ttl(ttl_s))
+        except (ClientError, BotoCoreError) as e:
+            raise _wrap(e, params.get("Key", "")) from e
+
+    def presign_get(self, key: str, ttl_s: int, filename: str | None = None) -> str:
+        params: dict[str, Any] = {"Key": key}
+        if filename:
+            params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+        return self._presign("get_object", params, ttl_s)
+
+    def presign_put(self, key: str, content_type: str, ttl_s: int) -> str:
+        """A PUT URL with the content type signed in: S3 refuses any other type."""
+        return self._presign("put_object", {"Key": key, "ContentType": content_type}, ttl_s)
+
+    def presign_part(self, key: str, upload_id: str, number: int, ttl_s: int,
+                     checksum_sha256: str | None = None) -> str:
+        params: dict[str, Any] = {"Key": key, "UploadId": upload_id, "PartNumber": number}
+        if checksum_sha256:
+            params["ChecksumSHA256"] = checksum_sha256
+        return self._presign("upload_part", params, ttl_s)
+
+    # --- bucket setup ------------------------------------------------------------------
+    def ensure_bucket(self, origins: list[str]) -> None:
+        """Create the bucket if needed, with CORS for `origins` and a multipart cleanup rule."""
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except ClientError:
+            self._call("create_bucket", self.bucket)
+        self._call("put_bucket_cors", self.bucket, CORSConfiguration={"CORSRules": [{
+            "AllowedOrigins": origins,
+            "AllowedMethods": ["GET", "PUT", "HEAD"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["ETag"],
+            "MaxAgeSeconds": 3600,
+        }]})
+        self._call("put_bucket_lifecycle_configuration", self.bucket, LifecycleConfiguration={
+            "Rules": [{
+                "ID": "abort-incomplete-multipart",
+                "Status": "Enabled",
+                "Filter": {"Prefix": ""},
+                "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+            }]})
