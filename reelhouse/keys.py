@@ -39,3 +39,26 @@ def thumbs_prefix(video_id: str) -> str:
 def catalog_key(table: str, video_id: str) -> str:
     """One Parquet file per video per table until compaction folds them together."""
     return f"catalog/{table}/part-{check_video_id(video_id)}.parquet"
+
+
+# Inside hls_prefix: "{rung}/index.m3u8", "{rung}/init.mp4", "{rung}/seg_00001.m4s" per
+# video rung (rung = "1080p", "720p", ...), the same under "audio/" for the audio group.
+RUNG_PLAYLIST = "index.m3u8"
+
+
+def poster_key(video_id: str) -> str:
+    return f"{thumbs_prefix(video_id)}poster.jpg"
+
+
+def storyboard_vtt_key(video_id: str) -> str:
+    """WebVTT whose cues point at `storyboard_NNN.jpg#xywh=...` beside it."""
+    return f"{thumbs_prefix(video_id)}storyboard.vtt"
+
+
+def storyboard_json_key(video_id: str) -> str:
+    return f"{thumbs_prefix(video_id)}storyboard.json"
+
+
+def progressive_key(video_id: str) -> str:
+    """The faststart MP4 of a middle rung, for download and players without HLS."""
+    return f"{media_prefix(video_id)}download.mp4"
