@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     dashboard_port: int = Field(5006, ge=1, le=65535)
     s3_port: int = Field(8333, ge=1024, le=55535)
     seed_sample: bool = True
+    admin_password: SecretStr | None = None
 
     # --- object storage ----------------------------------------------------------------
     s3_endpoint_url: str | None = None

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -100,6 +101,26 @@ class UploadSession(Base):
     declared_size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class UploadPartChecksum(Base):
+    """The SHA-256 (base64, as S3 wants it) a client declared for one part of an upload."""
+
+    __tablename__ = "upload_part_checksums"
+    video_id: Mapped[str] = mapped_column(
+        ForeignKey("upload_sessions.video_id", ondelete="CASCADE"), primary_key=True)
+    part_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256_b64: Mapped[str] = mapped_column(String(44))
+
+
+class RateEvent(Base):
+    """One counted event (a sign-in attempt) in a named rate-limit bucket."""
+
+    __tablename__ = "rate_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    __table_args__ = (Index("ix_rate_events_bucket_at", "bucket", "at"),)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

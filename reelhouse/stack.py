@@ -31,7 +31,9 @@ def port_free(host: str, port: int) -> bool:
     return True
 
 
-def http_answers(url: str, ok: Callable[[int], bool] = lambda code: code < 500) -> Callable[[], bool]:
+def http_answers(
+    url: str, ok: Callable[[int], bool] = lambda code: code < 500
+) -> Callable[[], bool]:
     """A readiness probe: True once `url` answers with a status `ok` accepts."""
 
     def probe() -> bool:
@@ -71,24 +73,37 @@ class Supervisor:
                     raise StackError(f"{service.name}: port {port} ({what}) is already in use; "
                                      "stop what holds it or choose another port in settings")
 
-    def start(self, service: Service, timeout_s: float = 90) -> None:
-        """Start `service` and block until its probe passes; StackError if it dies or stalls."""
+    def launch(self, service: Service) -> None:
+        """Start `service` in a new process group, its output appended to its log file."""
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_dir / f"{service.name}.log", "ab")  # noqa: SIM115 - owned by child
-        service.process = subprocess.Popen(
-            service.argv, env=service.env, cwd=ROOT, stdin=subprocess.DEVNULL,
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        log.close()
+        with open(self.log_dir / f"{service.name}.log", "ab") as log:
+            service.process = subprocess.Popen(
+                service.argv, env=service.env, cwd=ROOT, stdin=subprocess.DEVNULL,
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.services.append(service)
+
+    def wait_ready(self, services: list[Service], timeout_s: float = 90) -> None:
+        """Block until every service's probe passes; StackError if one dies or stalls."""
         deadline = time.monotonic() + timeout_s
-        while not service.ready():
-            if service.process.poll() is not None:
-                raise StackError(f"{service.name} exited with {service.process.returncode}; "
-                                 f"see {self.log_dir / (service.name + '.log')}")
-            if time.monotonic() > deadline:
-                raise StackError(f"{service.name} did not answer within {timeout_s:.0f}s; "
-                                 f"see {self.log_dir / (service.name + '.log')}")
-            time.sleep(0.2)
+        pending = list(services)
+        while pending:
+            pending = [s for s in pending if not s.ready()]
+            for service in pending:
+                assert service.process is not None
+                log = self.log_dir / f"{service.name}.log"
+                if service.process.poll() is not None:
+                    raise StackError(f"{service.name} exited with {service.process.returncode}; "
+                                     f"see {log}")
+                if time.monotonic() > deadline:
+                    raise StackError(f"{service.name} did not answer within {timeout_s:.0f}s; "
+                                     f"see {log}")
+            if pending:
+                time.sleep(0.2)
+
+    def start(self, service: Service, timeout_s: float = 90) -> None:
+        """Start one service and wait until it answers."""
+        self.launch(service)
+        self.wait_ready([service], timeout_s)
 
     def dead(self) -> Service | None:
         """The first child that has exited on its own, if any."""
@@ -182,10 +197,64 @@ def app_services(settings: Settings) -> list[Service]:
         Service("dashboard", [sys.executable, "-m", "panel", "serve",
                               str(ROOT / "dashboard" / "app.py"),
                               "--address", host, "--port", str(settings.dashboard_port),
-                              "--allow-websocket-origin", ",".join(origins),
+                              *[arg for o in origins for arg in ("--allow-websocket-origin", o)],
                               "--num-procs", "1"],
                 {"http": settings.dashboard_port},
                 http_answers(f"http://127.0.0.1:{settings.dashboard_port}/app",
                              lambda c: c == 200),
                 env=env, url=f"{settings.dashboard_url}/app"),
     ]
+
+
+def _url_table(rows: list[tuple[str, str]]) -> str:
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"  {name:<{width}}  {url}" for name, url in rows)
+
+
+def run_stack(settings: Settings, echo: Callable[[str], None] = print) -> None:
+    """`reelhouse up`: start everything, print the URLs, supervise until Ctrl-C, stop all."""
+    from reelhouse.bootstrap import prepare
+    from reelhouse.db import Database
+    from reelhouse.storage import Storage
+
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    supervisor = Supervisor(settings.state_dir / "logs", settings.host)
+    s3 = [s3_service(settings)] if settings.embedded_s3 else []
+    apps = app_services(settings)
+    supervisor.check_ports([*s3, *apps])
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        for service in s3:
+            echo("starting embedded S3 (SeaweedFS) ...")
+            supervisor.start(service, timeout_s=60)
+        admin = prepare(settings, Storage(settings), Database(settings))
+        echo("starting API, Dagster and dashboard ...")
+        for service in apps:
+            supervisor.launch(service)
+        supervisor.wait_ready(apps, timeout_s=120)
+        rows = [("dashboard", f"{settings.dashboard_url}/app"),
+                ("API docs", f"{settings.api_url}/docs"),
+                ("Dagster UI", settings.dagster_url),
+                ("S3 endpoint", settings.s3_public_endpoint
+                 + (" (embedded SeaweedFS)" if settings.embedded_s3 else ""))]
+        echo(f"\nReelhouse is up in {time.monotonic() - started:.0f}s:\n{_url_table(rows)}")
+        if admin:
+            echo(f"\nFirst start: admin user {admin.username!r}, password {admin.password}\n"
+                 f"API token (shown once): {admin.token}")
+        echo(f"\nState in {settings.state_dir.resolve()}; logs in "
+             f"{supervisor.log_dir.resolve()}. Press Ctrl-C to stop.")
+        while (dead := supervisor.dead()) is None:
+            time.sleep(0.5)
+        raise StackError(f"{dead.name} stopped unexpectedly (exit {dead.process.returncode}); "
+                         f"see {supervisor.log_dir / (dead.name + '.log')}")
+    except KeyboardInterrupt:
+        echo("\nstopping ...")
+    finally:
+        supervisor.stop()
+        signal.signal(signal.SIGTERM, previous)
+    echo("stopped; every service has exited.")

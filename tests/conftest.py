@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from reelhouse import seaweed
 from reelhouse.config import Settings, load_settings
-from reelhouse.stack import Supervisor, port_free, s3_service
+from reelhouse.stack import Supervisor, s3_service
 from reelhouse.storage import Storage
-
-
-def free_s3_port() -> int:
-    """An S3 port whose derived SeaweedFS ports (and their gRPC twins) are all free."""
-    for _ in range(200):
-        port = random.randrange(20_000, 40_000)
-        probe = load_settings(s3_port=port, state_dir=Path("/nonexistent"))
-        if all(port_free("127.0.0.1", p) for p in seaweed.ports(probe).values()):
-            return port
-    raise RuntimeError("no free port range for SeaweedFS")
+from tests.helpers import free_s3_port
 
 
 @pytest.fixture(scope="session")

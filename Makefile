@@ -1,0 +1,36 @@
+# The two commands a newcomer needs: `make up` runs the stack, `make test` runs the suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HASH   := $(shell cat pyproject.toml | sha1sum | cut -c1-10)
+
+.PHONY: up test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+# Reinstall only when pyproject.toml changed (the stamp carries its hash).
+$(VENV)/.installed-$(HASH): $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	rm -f $(VENV)/.installed-* && touch $@
+
+$(VENV)/.installed-dev-$(HASH): $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	rm -f $(VENV)/.installed-* && touch $@ $(VENV)/.installed-$(HASH)
+
+up: $(VENV)/.installed-$(HASH)
+	$(BIN)/reelhouse up
+
+test: $(VENV)/.installed-dev-$(HASH)
+	bash scripts/ensure-chromium.sh
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev-$(HASH)
+	$(BIN)/ruff check .
+
+bench: $(VENV)/.installed-dev-$(HASH)
+	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache artifacts

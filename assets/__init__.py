@@ -1,0 +1,1 @@
+"""Dagster assets over reelhouse.media and reelhouse.catalog, one partition per video."""

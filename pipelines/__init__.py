@@ -1,0 +1,1 @@
+"""Dagster wiring for Reelhouse: resources, partitions, sensors, jobs, schedules, checks."""

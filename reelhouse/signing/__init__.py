@@ -1,0 +1,1 @@
+"""Pure signing primitives: SigV4 query presigning, HLS playlist rewriting, CloudFront."""

@@ -1,0 +1,141 @@
+"""Videos as users see them: who may view or change one, metadata checks, listing, deletion."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from sqlalchemy import Select, delete, or_, select
+from sqlalchemy.orm import Session
+
+from reelhouse import keys
+from reelhouse.db import STATUSES, VISIBILITIES, UploadPartChecksum, UploadSession, User, Video
+from reelhouse.storage import Storage
+
+MAX_TITLE = 200
+MAX_DESCRIPTION = 5000
+MAX_FILENAME = 255
+# What an upload may declare: media types only, so a stored object can never be served
+# back as HTML or script from the storage origin.
+_CONTENT_TYPE = re.compile(r"^(video|audio)/[a-z0-9][a-z0-9.+-]{0,80}$|^application/octet-stream$")
+
+
+def can_view(user: User | None, video: Video) -> bool:
+    """Public and unlisted videos are open to anyone holding the id; private to owner and admin."""
+    if video.visibility in ("public", "unlisted"):
+        return True
+    return can_edit(user, video)
+
+
+def can_edit(user: User | None, video: Video) -> bool:
+    """Only the owner and admins change or delete a video."""
+    return user is not None and (user.role == "admin" or user.id == video.owner_id)
+
+
+def check_title(title: str) -> str:
+    """A title stripped of surrounding space: 1-200 characters without control characters."""
+    title = title.strip()
+    if not 1 <= len(title) <= MAX_TITLE:
+        raise ValueError(f"title: 1-{MAX_TITLE} characters")
+    if _has_control(title):
+        raise ValueError("title: control characters are not allowed")
+    return title
+
+
+def check_description(text: str) -> str:
+    if len(text) > MAX_DESCRIPTION:
+        raise ValueError(f"description: at most {MAX_DESCRIPTION} characters")
+    if _has_control(text.replace("\n", "").replace("\t", "").replace("\r", "")):
+        raise ValueError("description: control characters are not allowed")
+    return text
+
+
+def check_filename(name: str) -> str:
+    """A plain file name (kept as metadata only): no path separators, dot names or controls."""
+    if not 1 <= len(name) <= MAX_FILENAME:
+        raise ValueError(f"filename: 1-{MAX_FILENAME} characters")
+    if "/" in name or "\\" in name or name.strip(". ") == "" or _has_control(name):
+        raise ValueError("filename: a plain name without '/', '\\' or control characters")
+    return name
+
+
+def check_content_type(content_type: str) -> str:
+    value = content_type.strip().lower()
+    if not _CONTENT_TYPE.match(value):
+        raise ValueError("content_type: a video/*, audio/* or application/octet-stream type")
+    return value
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text)
+
+
+def title_from_filename(filename: str) -> str:
+    """A default title for uploads that name only a file: its stem, or "Untitled"."""
+    stem = filename.rsplit(".", 1)[0].strip() if "." in filename else filename.strip()
+    return stem[:MAX_TITLE] or "Untitled"
+
+
+@dataclass(frozen=True)
+class VideoQuery:
+    """Filters of a listing; `text` matches title or description as plain text."""
+
+    owner: str | None = None
+    status: str | None = None
+    visibility: str | None = None
+    text: str | None = None
+    after: str | None = None  # cursor: the last id of the previous page
+    limit: int = 50
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_statement(viewer: User | None, query: VideoQuery) -> Select[tuple[Video, str]]:
+    """Videos `viewer` may see in a listing (never others' unlisted ones), newest first."""
+    stmt = select(Video, User.username).join(User, User.id == Video.owner_id)
+    if viewer is None:
+        stmt = stmt.where(Video.visibility == "public")
+    elif viewer.role != "admin":
+        stmt = stmt.where(or_(Video.visibility == "public", Video.owner_id == viewer.id))
+    if query.owner is not None:
+        stmt = stmt.where(User.username == query.owner.strip().lower())
+    if query.status is not None:
+        if query.status not in STATUSES:
+            raise ValueError(f"status: one of {', '.join(STATUSES)}")
+        stmt = stmt.where(Video.status == query.status)
+    if query.visibility is not None:
+        if query.visibility not in VISIBILITIES:
+            raise ValueError(f"visibility: one of {', '.join(VISIBILITIES)}")
+        stmt = stmt.where(Video.visibility == query.visibility)
+    if query.text:
+        pattern = f"%{_escape_like(query.text)}%"
+        stmt = stmt.where(or_(Video.title.ilike(pattern, escape="\\"),
+                              Video.description.ilike(pattern, escape="\\")))
+    if query.after is not None:
+        stmt = stmt.where(Video.id < query.after)
+    return stmt.order_by(Video.id.desc()).limit(query.limit)
+
+
+def delete_video(session: Session, storage: Storage, video: Video) -> int:
+    """Remove a video: its open upload, its objects, its catalog rows, then its row.
+
+    Returns how many objects were removed. Storage goes first so a failure leaves the row
+    (and a retry) rather than orphaned objects nobody can find.
+    """
+    upload = session.get(UploadSession, video.id)
+    if upload is not None and upload.upload_id:
+        storage.abort_multipart(upload.key, upload.upload_id)
+    removed = storage.delete_prefix(f"raw/{video.id}/")
+    removed += storage.delete_prefix(keys.media_prefix(video.id))
+    # Imported here: the catalog pulls in pyarrow and DuckDB, which nothing else here needs.
+    from reelhouse.catalog.writer import delete_video as delete_catalog_rows
+
+    removed += delete_catalog_rows(storage, video.id)
+    session.execute(delete(UploadPartChecksum).where(UploadPartChecksum.video_id == video.id))
+    if upload is not None:
+        session.delete(upload)
+    session.delete(video)
+    return removed
