@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HASH   := $(shell cat pyproject.toml | sha1sum | cut -c1-10)
 
-.PHONY: up test lint bench clean
+.PHONY: up test lint bench clean static
+
+static: $(STATIC)
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +21,17 @@ $(VENV)/.installed-dev-$(HASH): $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@ $(VENV)/.installed-$(HASH)
 
-up: $(VENV)/.installed-$(HASH)
+# hls.js and our widget/dashboard modules, bundled from npm at build time (no CDN at run time).
+STATIC := reelhouse/static/.built
+$(STATIC): frontend/package.json frontend/package-lock.json frontend/build.mjs $(wildcard frontend/src/*.js)
+	mkdir -p reelhouse/static
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
+	touch $@
+
+up: $(VENV)/.installed-$(HASH) $(STATIC)
 	$(BIN)/reelhouse up
 
-test: $(VENV)/.installed-dev-$(HASH)
+test: $(VENV)/.installed-dev-$(HASH) $(STATIC)
 	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest
 
@@ -33,4 +42,4 @@ bench: $(VENV)/.installed-dev-$(HASH)
 	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache artifacts
+	rm -rf $(VENV) .pytest_cache artifacts reelhouse/static frontend/node_modules

@@ -3,18 +3,65 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from reelhouse.config import Settings, load_settings
+from reelhouse.db import Database
+from reelhouse.signing.sigv4 import QueryPresigner
+from reelhouse.storage import Storage
+from signing_api import auth, errors, legacy, logs, playback, uploads, videos
+from signing_api.deps import Services
+from signing_api.middleware import BodyLimit, SafeHeaders
+from signing_api.playlists import PlaybackSigner
+from signing_api.ratelimit import RateLimits
+
+MAX_BODY_BYTES = 1024 * 1024
+
+DESCRIPTION = """Signs; never carries video bytes. Authenticate with `Authorization: Token <t>`
+or `Bearer <t>` (get one from `POST /api/v1/auth/token`). Our API lives under `/api/v1/`; the
+starter's contract is served under `/api/` with its trailing slashes. Errors are
+`{"error": code, "message": text}`."""
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The signing API for `settings` (default: from the environment)."""
+def _cloudfront(settings: Settings) -> object | None:
+    """The CloudFront signer when a distribution is configured, else None."""
+    if not settings.cloudfront_domain:
+        return None
+    from reelhouse.signing.cloudfront import CloudFrontSigner
+
+    return CloudFrontSigner.from_settings(settings)
+
+
+def build_services(settings: Settings, limits: RateLimits | None = None) -> Services:
+    """Database, storage and signers for one app; tables are created if missing."""
+    db = Database(settings)
+    db.create_all()
+    storage = Storage(settings)
+    signer = PlaybackSigner(settings, storage, QueryPresigner.from_settings(settings),
+                            _cloudfront(settings))
+    return Services(settings=settings, db=db, storage=storage, limits=limits or RateLimits(),
+                    playback=signer)
+
+
+def create_app(settings: Settings | None = None, *, limits: RateLimits | None = None) -> FastAPI:
+    """The signing API for `settings` (default: from the environment and `.env`)."""
     settings = settings or load_settings()
-    app = FastAPI(title="Reelhouse signing API", version="1")
-    app.state.settings = settings
+    app = FastAPI(title="Reelhouse signing API", version="1", description=DESCRIPTION)
+    app.state.services = build_services(settings, limits)
+    logs.install()
+    errors.install(app)
 
     @app.get("/api/health", tags=["meta"])
     def health() -> dict[str, str]:
+        """Liveness: the process answers."""
         return {"status": "ok"}
 
+    for module in (auth, videos, uploads, playback, legacy):
+        app.include_router(module.router)
+    # Last added runs first: CORS answers preflights before anything else looks at them.
+    app.add_middleware(SafeHeaders)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins,
+                       allow_methods=["GET", "POST", "PATCH", "DELETE"],
+                       allow_headers=["Authorization", "Content-Type"], max_age=600)
     return app

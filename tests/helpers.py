@@ -26,3 +26,10 @@ def free_s3_port() -> int:
         if all(port_free("127.0.0.1", p) for p in seaweed.ports(probe).values()):
             return port
     raise RuntimeError("no free port range for SeaweedFS")
+
+
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required", "--mute-audio",
+]

@@ -10,11 +10,12 @@ import duckdb
 from reelhouse.catalog.errors import CatalogError
 from reelhouse.catalog.reader import INTERNAL_VIDEOS as VIDEOS
 
-# Whitelisted orderings; each ends on video_id so pages never overlap or skip rows.
+# Whitelisted orderings; each ends on video_id so pages never overlap or skip rows (`_title`
+# is the precomputed rank by lower(title), then video_id).
 ORDERS = {
     "newest": "created_at DESC NULLS LAST, video_id DESC",
     "oldest": "created_at ASC NULLS LAST, video_id ASC",
-    "title": "_title ASC NULLS LAST, video_id ASC",
+    "title": "_title ASC",
     "longest": "duration_s DESC NULLS LAST, video_id DESC",
     "shortest": "duration_s ASC NULLS LAST, video_id ASC",
     "largest": "source_size DESC NULLS LAST, video_id DESC",

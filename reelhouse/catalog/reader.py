@@ -114,20 +114,33 @@ def load_table(storage: Storage, table: str) -> pa.Table:
     raise AssertionError("unreachable")
 
 
+def _title_rank(videos: pa.Table) -> pa.Array:
+    """Each video's position by (lower-cased title, video_id), missing titles last.
+
+    Computed once per connection so paging by title sorts integers, not strings.
+    """
+    keys = pa.table({"t": pc.utf8_lower(videos.column("title")), "v": videos.column("video_id")})
+    order = pc.sort_indices(keys, sort_keys=[("t", "ascending", "at_end"),
+                                             ("v", "ascending", "at_end")])
+    return pc.inverse_permutation(order.cast(pa.int64()))
+
+
 def connect_arrow(tables: Mapping[str, pa.Table]) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with `videos`, `renditions`, `thumbnails` over the given tables."""
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
     for name in TABLES:
-        con.register("_arrow", conform(name, tables[name]) if name in tables else empty(name))
+        data = conform(name, tables[name]) if name in tables else empty(name)
         # Native tables: sorting and late materialisation are much faster than on Arrow scans.
         if name == "videos":
+            con.register("_arrow", data.append_column("_title", _title_rank(data)))
             con.execute(f"CREATE TABLE {INTERNAL_VIDEOS} AS SELECT *, "
                         "lower(coalesce(title, '') || chr(10) || coalesce(description, '')) "
-                        "AS _search, lower(title) AS _title FROM _arrow")
+                        "AS _search FROM _arrow")
             con.execute(f"CREATE VIEW videos AS SELECT * EXCLUDE (_search, _title) "
                         f"FROM {INTERNAL_VIDEOS}")
         else:
+            con.register("_arrow", data)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM _arrow")
         con.unregister("_arrow")
     return con

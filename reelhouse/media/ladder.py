@@ -101,9 +101,9 @@ def output_frame_rate(fps: float, variable: bool) -> Fraction:
         return Fraction(30)
     if fps > MAX_FPS * 1.01:
         fps = fps / math.ceil(fps / MAX_FPS - 0.01)  # 120 -> 60, 100 -> 50: drop whole frames
-    for rate in _STANDARD_RATES:
-        if abs(float(rate) - fps) <= 0.01 * fps:
-            return rate
+    nearest = min(_STANDARD_RATES, key=lambda r: abs(float(r) - fps))
+    if abs(float(nearest) - fps) <= 0.002 * fps:  # 29.97 and 30 are 0.1% apart
+        return nearest
     if variable:
         return next((r for r in _STANDARD_RATES if r >= fps), Fraction(MAX_FPS))
     return Fraction(fps).limit_denominator(1001)

@@ -103,8 +103,8 @@ def run_with_progress(argv: list[str], duration_s: float, timeout_s: float,
             if proc.poll() is None:  # the callback raised: do not leave ffmpeg running
                 proc.kill()
                 proc.wait()
-        err.seek(0)
-        tail = err.read()[-4000:].decode(errors="replace")
+        err.seek(max(0, err.seek(0, 2) - 4000))
+        tail = err.read().decode(errors="replace")
     if timed_out.is_set():
         raise FfmpegError(f"ffmpeg timed out after {timeout_s:.0f}s", tail)
     if returncode != 0:

@@ -176,8 +176,9 @@ def storyboard_vtt(cues: list[StoryboardCue]) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def _filter_value(text: str) -> str:
-    # Two escaping levels: the filter's option string, then the filtergraph around it.
+def escape_filter_value(text: str) -> str:
+    """An option value (e.g. a file path) escaped for use inside an ffmpeg filtergraph."""
+    # Two levels: the filter's option string, then the filtergraph around it.
     once = "".join("\\" + c if c in "\\':" else c for c in text)
     return "".join("\\" + c if c in "\\'[],;" else c for c in once)
 
@@ -190,15 +191,16 @@ def storyboard_argv(ffmpeg: str, src: Path, out_dir: Path, interval_s: float, ti
     vf = ",".join([
         # Zero-based timestamps so thumbnail k lands on k*interval whatever the start time.
         "setpts=PTS-STARTPTS",
-        # eof_action=pass emits ceil(duration/interval) frames; the default rounds, which
-        # yields none at all for a clip shorter than half an interval.
-        f"fps=fps=1/{interval_s:g}:eof_action=pass",
+        # round=up makes thumbnail k the frame at k*interval (the default, near, keeps the
+        # one half an interval later) and emits ceil(duration/interval) thumbnails, where
+        # near emits none at all for a clip shorter than half an interval.
+        f"fps=fps=1/{interval_s:g}:round=up:eof_action=pass",
         f"select='lt(n,{max_thumbs})'",
         "scale=iw*sar:ih,setsar=1",
         # tile_w bounds the longer side so portrait tiles stay as small as landscape ones.
         f"scale=w='if({landscape},{tile_w},-2)':h='if({landscape},-2,{tile_w})'",
         "metadata=mode=add:key=reelhouse.thumb:value=1",
-        f"metadata=mode=print:file={_filter_value(str(count_file))}",
+        f"metadata=mode=print:file={escape_filter_value(str(count_file))}",
         f"tile={cols}x{rows}",
     ])
     return [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(src),

@@ -6,8 +6,9 @@ import hashlib
 import hmac
 import ipaddress
 import re
+import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote, urlsplit
@@ -21,6 +22,11 @@ _SERVICE = "s3"
 _SAFE = "-._~"  # SigV4's unreserved characters: everything else is percent-encoded
 _quote_key = partial(quote, safe="/~")  # botocore's encoding of the greedy {Key+} label
 _quote_value = partial(quote, safe=_SAFE)
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_.~/-]*").fullmatch  # keys quote() would leave alone
+# Per day: HMAC inner/outer states, scope, encoded credential. Per second: the second,
+# the inner state fed the string-to-sign's head, the outer state, the query's head.
+_Day = tuple["hashlib._Hash", "hashlib._Hash", str, str]
+_Second = tuple[int, "hashlib._Hash", "hashlib._Hash", str]
 _HOST_LABEL = re.compile(r"^(?!-)[a-zA-Z\d-]{1,63}(?<!-)$")
 _IPV4_SHAPED = re.compile(r"^(\d+)\.(\d+)\.(\d+)\.(\d+)$")
 # The response-* overrides S3 accepts on GET, keyed by the header they set.
@@ -102,11 +108,12 @@ class QueryPresigner:
             netloc, self._path_prefix = parts.netloc, f"{base}/{bucket}/"
         self._url_prefix = f"{parts.scheme}://{netloc}"
         self._host = _signed_host(self._url_prefix)
-        self._token_q = f"&X-Amz-Security-Token={_quote_value(session_token)}" if session_token else ""
+        token = _quote_value(session_token) if session_token else ""
+        self._token_q = f"&X-Amz-Security-Token={token}" if token else ""
         # The canonical request ends the same way for every key: headers, then the payload.
         self._cr_tail = f"\nhost:{self._host}\n\nhost\nUNSIGNED-PAYLOAD"
-        # UTC day -> (signing key, scope, encoded credential); a day's key is reused all day.
-        self._days: dict[str, tuple[bytes, str, str]] = {}
+        self._days: dict[str, _Day] = {}
+        self._now: _Second = (-1, hashlib.sha256(), hashlib.sha256(), "")
 
     @classmethod
     def from_settings(cls, settings: Settings, public: bool = True) -> QueryPresigner:
@@ -118,19 +125,34 @@ class QueryPresigner:
             settings.s3_bucket, settings.s3_addressing_style, clamp_ttl=settings.clamp_ttl,
         )
 
-    def _day(self, date: str) -> tuple[bytes, str, str]:
-        """The signing key, scope and encoded credential of a UTC day, derived once."""
+    def _day(self, date: str) -> _Day:
+        """The HMAC states of a UTC day's signing key, its scope and its encoded credential."""
         k = _hmac(self._secret, date)
         for part in (self.region, _SERVICE, "aws4_request"):
             k = _hmac(k, part)
+        # HMAC(k, m) = H(k^opad || H(k^ipad || m)): hashing the padded key once per day
+        # (RFC 2104's precomputation) leaves two short hash updates per signature.
+        block = k.ljust(64, b"\0")
+        inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
         scope = f"{date}/{self.region}/{_SERVICE}/aws4_request"
-        day = (k, scope, _quote_value(f"{self._access_key}/{scope}"))
+        day = (inner, outer, scope, _quote_value(f"{self._access_key}/{scope}"))
         if len(self._days) > 3:
-            # Only today and its neighbours are ever asked for; one tuple per day keeps
-            # concurrent callers from pairing one day's stamp with another day's key.
-            self._days.clear()
+            self._days.clear()  # only today and its neighbours are ever asked for
         self._days[date] = day
         return day
+
+    def _second(self, second: int) -> _Second:
+        """Everything a signature shares with others made in the same second."""
+        stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
+        inner, outer, scope, credential = self._days.get(stamp[:8]) or self._day(stamp[:8])
+        inner = inner.copy()
+        inner.update(f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n".encode())
+        head = (f"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={credential}"
+                f"&X-Amz-Date={stamp}&X-Amz-Expires=")
+        # One tuple, swapped whole, so concurrent callers never mix two seconds' parts.
+        self._now = cached = (second, inner, outer, head)
+        return cached
 
     def presign_get(
         self,
@@ -143,18 +165,17 @@ class QueryPresigner:
         if not key:
             raise ValueError("key: empty")
         if now is None:
-            now = datetime.now(UTC)
+            second = int(time.time())
         elif now.tzinfo is None:
             raise ValueError("now: naive datetime; pass an aware one (UTC)")
-        elif now.tzinfo is not UTC:
-            now = now.astimezone(UTC)
-        stamp = now.strftime("%Y%m%dT%H%M%SZ")
-        day = self._days.get(stamp[:8]) or self._day(stamp[:8])
-        path = self._path_prefix + _quote_key(key)
-        auth_q = (
-            f"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={day[2]}"
-            f"&X-Amz-Date={stamp}&X-Amz-Expires={self._clamp(expires_in)}"
-        )
+        else:
+            second = int(now.timestamp())
+        cached = self._now
+        if cached[0] != second:
+            cached = self._second(second)
+        _, inner, outer, head = cached
+        path = self._path_prefix + (key if _PLAIN_KEY(key) else _quote_key(key))
+        auth_q = f"{head}{self._clamp(expires_in)}"
         # botocore puts the token after SignedHeaders in the URL; sorting puts it before.
         canonical_q = f"{auth_q}{self._token_q}&X-Amz-SignedHeaders=host"
         url_q = f"{auth_q}&X-Amz-SignedHeaders=host{self._token_q}"
@@ -163,12 +184,11 @@ class QueryPresigner:
             canonical_q += "&" + "&".join(sorted(pairs))
             url_q = "&".join(pairs) + "&" + url_q
         canonical = f"GET\n{path}\n{canonical_q}{self._cr_tail}"
-        to_sign = (
-            f"AWS4-HMAC-SHA256\n{stamp}\n{day[1]}\n"
-            + hashlib.sha256(canonical.encode()).hexdigest()
-        )
-        signature = hmac.new(day[0], to_sign.encode(), hashlib.sha256).hexdigest()
-        return f"{self._url_prefix}{path}?{url_q}&X-Amz-Signature={signature}"
+        h = inner.copy()
+        h.update(hashlib.sha256(canonical.encode()).hexdigest().encode())
+        signature = outer.copy()
+        signature.update(h.digest())
+        return f"{self._url_prefix}{path}?{url_q}&X-Amz-Signature={signature.hexdigest()}"
 
 
 def _override_pairs(headers: dict[str, str]) -> list[str]:

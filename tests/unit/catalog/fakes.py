@@ -23,7 +23,8 @@ def video_ids(n: int, seed: int = 0) -> list[str]:
     base = int(START.timestamp() * 1000)
     rng = np.random.default_rng(seed)
     randomness = rng.integers(0, 2**62, size=n)
-    return [str(ULID.from_bytes((base + i * 60_000).to_bytes(6, "big") + int(r).to_bytes(10, "big")))
+    return [str(ULID.from_bytes((base + i * 60_000).to_bytes(6, "big")
+                                + int(r).to_bytes(10, "big")))
             for i, r in enumerate(randomness)]
 
 

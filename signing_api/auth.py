@@ -1,0 +1,96 @@
+"""Sign-in: exchange a username and password for an API token; see and revoke your own."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from reelhouse import accounts
+from reelhouse.db import ApiToken, User
+from reelhouse.errors import AuthError
+from signing_api import ratelimit
+from signing_api.deps import Services, SvcDep, UserDep
+from signing_api.errors import unauthorized
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+class Credentials(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class TokenRequest(Credentials):
+    name: str = Field("", max_length=100)
+
+
+class UserOut(BaseModel):
+    username: str
+    role: str
+    disabled: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> UserOut:
+        return cls(username=user.username, role=user.role, disabled=user.disabled,
+                   created_at=user.created_at)
+
+
+class TokenOut(BaseModel):
+    token: str
+    token_id: str
+    expires_at: datetime
+    user: UserOut
+
+
+def client_address(request: Request) -> str:
+    # uvicorn's --proxy-headers (with --forwarded-allow-ips) rewrites this behind a proxy;
+    # X-Forwarded-For itself is never trusted here.
+    return request.client.host if request.client else "unknown"
+
+
+def sign_in(svc: Services, address: str, username: str, password: str,
+            name: str = "") -> tuple[str, ApiToken, User]:
+    """A new token for valid credentials, counting attempts per address and failures per user."""
+    limits = svc.limits
+    by_address = f"login-addr:{address}"
+    by_user = f"login-user:{username.strip().lower()}"
+    user: User | None = None
+    with svc.db.session() as session:
+        ratelimit.check(session, by_address, limits.login_per_address, limits.window_s)
+        ratelimit.check(session, by_user, limits.login_failures_per_user, limits.window_s)
+        ratelimit.record(session, by_address, limits.window_s)
+        try:
+            user = accounts.authenticate(session, username, password)
+        except AuthError:
+            ratelimit.record(session, by_user, limits.window_s)
+        else:
+            token, row = accounts.issue_token(session, user, svc.settings.token_ttl_s, name)
+    if user is None:
+        raise unauthorized("wrong username or password")
+    return token, row, user
+
+
+@router.post("/token", response_model=TokenOut, status_code=201)
+def create_token(body: TokenRequest, request: Request, svc: SvcDep) -> TokenOut:
+    """Exchange a username and password for an API token (shown once)."""
+    token, row, user = sign_in(svc, client_address(request), body.username, body.password,
+                               body.name)
+    return TokenOut(token=token, token_id=row.id, expires_at=row.expires_at,
+                    user=UserOut.of(user))
+
+
+@router.delete("/token", status_code=204)
+def revoke_current_token(request: Request, svc: SvcDep, _user: UserDep) -> Response:
+    """Revoke the token this request was made with (sign out)."""
+    with svc.db.session() as session:
+        accounts.revoke_token(session, request.state.token_id)
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=UserOut)
+def me(user: UserDep) -> UserOut:
+    """Who the token belongs to."""
+    return UserOut.of(user)

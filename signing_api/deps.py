@@ -1,0 +1,93 @@
+"""What routes receive: the services built once by `create_app`, the caller, the video."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from reelhouse import accounts, keys, videos
+from reelhouse.config import Settings
+from reelhouse.db import Database, User, Video
+from reelhouse.storage import Storage
+from signing_api.errors import ApiError, not_found, unauthorized
+from signing_api.ratelimit import RateLimits
+
+if TYPE_CHECKING:
+    from signing_api.playlists import PlaybackSigner
+
+
+@dataclass
+class Services:
+    """Clients and signers shared by every request, built once per app."""
+
+    settings: Settings
+    db: Database
+    storage: Storage
+    limits: RateLimits
+    playback: PlaybackSigner
+
+
+def services(request: Request) -> Services:
+    return request.app.state.services
+
+
+def _token(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() not in ("token", "bearer") or not token or len(token) > 200:
+        raise unauthorized("Authorization: send 'Token <token>' or 'Bearer <token>'")
+    return token
+
+
+def optional_user(request: Request, svc: Annotated[Services, Depends(services)]) -> User | None:
+    """The caller, or None when anonymous; a bad, expired or revoked token is a 401."""
+    token = _token(request)
+    if token is None:
+        return None
+    with svc.db.session() as session:
+        user = accounts.resolve_token(session, token)
+    request.state.token_id = token.split("_", 2)[1]
+    return user
+
+
+def require_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise unauthorized()
+    return user
+
+
+def require_admin(user: Annotated[User, Depends(require_user)]) -> User:
+    if user.role != "admin":
+        raise ApiError(403, "forbidden", "admins only")
+    return user
+
+
+SvcDep = Annotated[Services, Depends(services)]
+ViewerDep = Annotated[User | None, Depends(optional_user)]
+UserDep = Annotated[User, Depends(require_user)]
+
+
+def visible_video(session: Session, video_id: str, viewer: User | None) -> Video:
+    """The video if `viewer` may see it; 404 otherwise, so private ids stay secret."""
+    try:
+        keys.check_video_id(video_id)
+    except ValueError:
+        raise not_found() from None
+    video = session.get(Video, video_id)
+    if video is None or not videos.can_view(viewer, video):
+        raise not_found()
+    return video
+
+
+def editable_video(session: Session, video_id: str, user: User) -> Video:
+    """The video if `user` may change it; 403 when they may only see it, 404 when not even that."""
+    video = visible_video(session, video_id, user)
+    if not videos.can_edit(user, video):
+        raise ApiError(403, "forbidden", "only the owner or an admin may do this")
+    return video

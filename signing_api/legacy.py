@@ -1,0 +1,189 @@
+"""The starter's REST contract under /api/ (Django-style trailing slashes), kept for its clients.
+
+Paths and fields are exactly the starter's. Uploads still go through upload sessions: a
+key is only ever minted from a new video id, and only the caller who was given it may use it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field, field_validator
+
+from reelhouse import keys, uploads, videos
+from reelhouse.config import MAX_PARTS
+from reelhouse.db import Video
+from reelhouse.storage import Part
+from signing_api.auth import client_address, sign_in
+from signing_api.deps import SvcDep, UserDep, ViewerDep, visible_video
+from signing_api.errors import ApiError
+
+router = APIRouter(prefix="/api", tags=["starter contract"])
+
+LIST_CAP = 500
+S3Key = Annotated[str, Field(min_length=1, max_length=200)]
+UploadId = Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class Credentials(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class LegacyVideo(BaseModel):
+    id: str
+    owner: str
+    title: str
+    description: str
+    uploaded_at: datetime | None
+
+
+class Register(BaseModel):
+    title: str = Field(min_length=1, max_length=videos.MAX_TITLE * 2)
+    description: str = Field("", max_length=videos.MAX_DESCRIPTION)
+    s3_key: S3Key
+    visibility: Literal["private", "unlisted", "public"] = "private"
+
+    _title = field_validator("title")(videos.check_title)
+    _description = field_validator("description")(videos.check_description)
+
+
+class FileInfo(BaseModel):
+    filename: str = Field("upload", min_length=1, max_length=videos.MAX_FILENAME)
+    content_type: str = Field("application/octet-stream", min_length=3, max_length=100)
+
+    _filename = field_validator("filename")(videos.check_filename)
+    _content_type = field_validator("content_type")(videos.check_content_type)
+
+
+class PresignedUpload(BaseModel):
+    upload_url: str
+    s3_key: str
+
+
+class MultipartInit(BaseModel):
+    upload_id: str
+    s3_key: str
+
+
+class UploadRef(BaseModel):
+    s3_key: S3Key
+    upload_id: UploadId
+
+
+class PartRef(UploadRef):
+    part_number: int = Field(ge=1, le=MAX_PARTS)
+
+
+class CompletedPart(BaseModel):
+    PartNumber: int = Field(ge=1, le=MAX_PARTS)
+    ETag: str = Field(min_length=1, max_length=100)
+
+
+class CompleteRef(UploadRef):
+    parts: list[CompletedPart] = Field(min_length=1, max_length=MAX_PARTS)
+
+
+class Url(BaseModel):
+    url: str
+
+
+def _legacy(video: Video, owner: str) -> LegacyVideo:
+    return LegacyVideo(id=video.id, owner=owner, title=video.title,
+                       description=video.description, uploaded_at=video.uploaded_at)
+
+
+@router.post("/auth/token/")
+def token(body: Credentials, request: Request, svc: SvcDep) -> dict[str, str]:
+    """Exchange a username and password for a token: `{"token": ...}`."""
+    plain, _row, _user = sign_in(svc, client_address(request), body.username, body.password,
+                                 "starter client")
+    return {"token": plain}
+
+
+@router.get("/videos/", response_model=list[LegacyVideo])
+def list_videos(svc: SvcDep, viewer: ViewerDep) -> list[LegacyVideo]:
+    """Registered videos the caller may list, newest first (anonymous: public ones)."""
+    stmt = videos.list_statement(viewer, videos.VideoQuery(limit=LIST_CAP))
+    with svc.db.session() as session:
+        rows = session.execute(stmt.where(Video.uploaded_at.is_not(None))).all()
+    return [_legacy(video, owner) for video, owner in rows]
+
+
+@router.post("/videos/", response_model=LegacyVideo, status_code=201)
+def register(body: Register, svc: SvcDep, user: UserDep) -> LegacyVideo:
+    """Register an uploaded object: only a key this caller got from presign or multipart init."""
+    with svc.db.session() as session:
+        video, upload = uploads.granted_upload(session, user, body.s3_key)
+        if upload.upload_id:
+            raise uploads.UploadConflict("complete the multipart upload first",
+                                         "upload_incomplete")
+        video.title, video.description = body.title, body.description
+        video.visibility = body.visibility
+        uploads.complete_upload(session, svc.storage, video, upload)
+        return _legacy(video, user.username)
+
+
+@router.post("/videos/presign-upload/", response_model=PresignedUpload)
+def presign_upload(body: FileInfo, svc: SvcDep, user: UserDep) -> PresignedUpload:
+    """A PUT URL (content type signed in) for a new object; register it afterwards."""
+    with svc.db.session() as session:
+        video, upload = uploads.start_upload(session, svc.storage, user, filename=body.filename,
+                                             size=None, content_type=body.content_type,
+                                             multipart=False)
+        signed = uploads.single_put(svc.storage, video, upload)
+    return PresignedUpload(upload_url=signed.url, s3_key=upload.key)
+
+
+@router.get("/videos/{video_id}/presign-download/", response_model=Url)
+def presign_download(video_id: str, svc: SvcDep, viewer: ViewerDep) -> Url:
+    """A GET URL a plain `<video src>` plays: the progressive MP4 once ready, else the upload."""
+    with svc.db.session() as session:
+        video = visible_video(session, video_id, viewer)
+    if video.status == "uploading":
+        raise ApiError(409, "not_uploaded", "the video has not been uploaded yet")
+    key = keys.progressive_key(video.id) if video.status == "ready" else keys.source_key(video.id)
+    return Url(url=svc.playback.presign(key))
+
+
+@router.post("/videos/multipart/init/", response_model=MultipartInit)
+def multipart_init(svc: SvcDep, user: UserDep, body: FileInfo | None = None) -> MultipartInit:
+    """Start a multipart upload for a new object."""
+    body = body or FileInfo()
+    with svc.db.session() as session:
+        _video, upload = uploads.start_upload(session, svc.storage, user,
+                                              filename=body.filename, size=None,
+                                              content_type=body.content_type, multipart=True)
+    return MultipartInit(upload_id=upload.upload_id or "", s3_key=upload.key)
+
+
+@router.post("/videos/multipart/presign/", response_model=Url)
+def multipart_presign(body: PartRef, svc: SvcDep, user: UserDep) -> Url:
+    """A PUT URL for one part of the caller's own multipart upload."""
+    with svc.db.session() as session:
+        _video, upload = uploads.granted_upload(session, user, body.s3_key, body.upload_id)
+        (signed,) = uploads.part_urls(session, svc.storage, upload, [(body.part_number, None)])
+    return Url(url=signed.url)
+
+
+@router.post("/videos/multipart/complete/")
+def multipart_complete(body: CompleteRef, svc: SvcDep, user: UserDep) -> dict[str, str]:
+    """Assemble the parts; the object is then registered with `POST /api/videos/`."""
+    with svc.db.session() as session:
+        _video, upload = uploads.granted_upload(session, user, body.s3_key, body.upload_id)
+        parts = [Part(p.PartNumber, p.ETag, 0) for p in body.parts]
+        svc.storage.complete_multipart(upload.key, body.upload_id, parts)
+        upload.upload_id = None  # from now on the object exists and can be registered
+    return {"status": "completed", "s3_key": body.s3_key}
+
+
+@router.post("/videos/multipart/abort/")
+def multipart_abort(body: UploadRef, svc: SvcDep, user: UserDep) -> dict[str, str]:
+    """Abort the caller's multipart upload (until S3 lists no parts) and forget its key."""
+    with svc.db.session() as session:
+        video, upload = uploads.granted_upload(session, user, body.s3_key, body.upload_id)
+        uploads.abort_upload(session, svc.storage, video, upload)
+    return {"status": "aborted", "s3_key": body.s3_key}
+

@@ -1,0 +1,90 @@
+"""Playback: signed URLs for viewers allowed to see a video, and the signed playlist paths."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+
+from reelhouse import keys
+from reelhouse.db import Video
+from reelhouse.errors import ObjectNotFound
+from reelhouse.signing.playlist import resolve_relative
+from signing_api.deps import SvcDep, ViewerDep, visible_video
+from signing_api.errors import ApiError, not_found
+from signing_api.playlists import PLAY_PREFIX, PlaybackSigner, download_disposition
+
+router = APIRouter(tags=["playback"])
+
+_MEDIA_TYPES = {"m3u8": "application/vnd.apple.mpegurl", "vtt": "text/vtt; charset=utf-8"}
+
+
+class PlaybackOut(BaseModel):
+    """Where a player finds a video's media; every URL works until `expires_at`."""
+
+    video_id: str
+    mode: str
+    expires_at: datetime
+    hls: str
+    poster: str
+    storyboard_vtt: str
+    mp4: str
+    download: str
+    cdn_hls: str | None = None
+    cookies: dict[str, str] | None = None
+
+
+def playback_urls(signer: PlaybackSigner, video: Video, base_url: str) -> PlaybackOut:
+    path, expires = signer.play_path(video.id)
+    api = base_url.rstrip("/") + path
+    disposition = download_disposition(video.filename or video.title)
+    cookies = signer.cdn_cookies(video.id)
+    return PlaybackOut(
+        video_id=video.id, mode=signer.mode, expires_at=signer.expires_at(),
+        hls=f"{api}/hls/master.m3u8", storyboard_vtt=f"{api}/thumbs/storyboard.vtt",
+        poster=signer.presign(keys.poster_key(video.id)),
+        mp4=signer.presign(keys.progressive_key(video.id)),
+        download=signer.presign(keys.progressive_key(video.id),
+                                {"response-content-disposition": disposition}),
+        cdn_hls=signer.cdn_master(video.id) if cookies else None, cookies=cookies)
+
+
+def _playback(video_id: str, request: Request, svc: SvcDep, viewer: ViewerDep) -> PlaybackOut:
+    with svc.db.session() as session:
+        video = visible_video(session, video_id, viewer)
+    if video.status != "ready":
+        reason = f": {video.failure_reason}" if video.status == "failed" else ""
+        raise ApiError(409, "not_ready", f"the video is {video.status}{reason}")
+    return playback_urls(svc.playback, video, str(request.base_url))
+
+
+router.add_api_route("/api/v1/videos/{video_id}/playback", _playback, methods=["GET"],
+                     response_model=PlaybackOut, summary="Playback URLs for a ready video")
+router.add_api_route("/api/videos/{video_id}/playback", _playback, methods=["GET"],
+                     response_model=PlaybackOut, include_in_schema=False)
+
+
+@router.get(PLAY_PREFIX + "/{video_id}/{expires}/{token}/{path:path}",
+            summary="A playlist or storyboard under a signed path (the link is the permission)")
+async def play(video_id: str, expires: int, token: str, path: str, svc: SvcDep) -> Response:
+    """Serve a signed playlist: segment URIs rewritten to presigned GETs; cached per window."""
+    signer = svc.playback
+    try:
+        keys.check_video_id(video_id)
+        resolve_relative(path)
+    except ValueError:
+        raise not_found("playlist") from None
+    if not signer.path_ok(video_id, expires, token):
+        raise ApiError(403, "link_expired", "this playback link is invalid or has expired")
+    body = signer.cached(video_id, path)
+    if body is None:
+        try:
+            body = await run_in_threadpool(signer.render, video_id, path)
+        except (ObjectNotFound, ValueError):
+            raise not_found("playlist") from None
+    max_age = max(0, min(signer.window_s, expires - signer.window_start()))
+    return Response(body, media_type=_MEDIA_TYPES.get(path.rpartition(".")[2], "text/plain"),
+                    headers={"Cache-Control": f"private, max-age={max_age}",
+                             "Access-Control-Allow-Origin": "*"})

@@ -1,0 +1,186 @@
+"""Upload sessions: start, get more part URLs, see what S3 holds, complete, abort."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy.orm import Session
+
+from reelhouse import uploads, videos
+from reelhouse.config import MAX_PARTS
+from reelhouse.db import UploadSession, User, Video
+from signing_api.deps import SvcDep, UserDep, editable_video
+from signing_api.errors import ApiError
+from signing_api.videos import VideoOut, video_out
+
+router = APIRouter(prefix="/api/v1/uploads", tags=["uploads"])
+
+Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")]
+Sha256B64 = Annotated[str, Field(min_length=44, max_length=44)]
+
+
+class UploadCreate(BaseModel):
+    """A new upload: the file as the client sees it, and the video's first metadata."""
+
+    filename: str = Field(min_length=1, max_length=videos.MAX_FILENAME)
+    size: int = Field(ge=1, description="bytes; capped by REELHOUSE_MAX_UPLOAD_BYTES")
+    content_type: str = Field(min_length=3, max_length=100)
+    title: str = Field("", max_length=videos.MAX_TITLE * 2)
+    description: str = Field("", max_length=videos.MAX_DESCRIPTION)
+    visibility: Literal["private", "unlisted", "public"] = "private"
+    sha256: Sha256Hex | None = Field(None, description="hex SHA-256 of the whole file")
+
+    @field_validator("filename")
+    @classmethod
+    def _filename(cls, value: str) -> str:
+        return videos.check_filename(value)
+
+    @field_validator("content_type")
+    @classmethod
+    def _content_type(cls, value: str) -> str:
+        return videos.check_content_type(value)
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str) -> str:
+        return videos.check_title(value) if value.strip() else ""
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, value: str) -> str:
+        return videos.check_description(value)
+
+
+class SignedOut(BaseModel):
+    """Send `method` to `url` with exactly these headers (plus the body) before `expires_at`."""
+
+    url: str
+    method: str
+    headers: dict[str, str]
+    expires_at: datetime
+    part_number: int | None = None
+    size: int | None = None
+
+    @classmethod
+    def of(cls, signed: uploads.SignedRequest) -> SignedOut:
+        return cls(url=signed.url, method=signed.method, headers=signed.headers,
+                   expires_at=signed.expires_at, part_number=signed.part_number,
+                   size=signed.size)
+
+
+class UploadOut(BaseModel):
+    video_id: str
+    mode: Literal["single", "multipart"]
+    size: int
+    part_size: int
+    part_count: int
+    put: SignedOut | None = None
+    parts: list[SignedOut] = []
+
+
+class PartWanted(BaseModel):
+    part_number: int = Field(ge=1, le=MAX_PARTS)
+    sha256: Sha256B64 | None = Field(None, description="base64 SHA-256 of the part")
+
+
+class PartsRequest(BaseModel):
+    parts: list[PartWanted] = Field(min_length=1, max_length=1000)
+
+
+class PartsOut(BaseModel):
+    parts: list[SignedOut]
+
+
+class PartHeld(BaseModel):
+    part_number: int
+    size: int
+    etag: str
+
+
+class UploadStatusOut(UploadOut):
+    status: str
+    uploaded_bytes: int
+    held: list[PartHeld]
+    missing: list[int]
+
+
+def _open_upload(session: Session, video_id: str, user: User) -> tuple[Video, UploadSession]:
+    video = editable_video(session, video_id, user)
+    upload = session.get(UploadSession, video.id)
+    if upload is None:
+        raise ApiError(404, "not_found", "no upload in progress for this video")
+    return video, upload
+
+
+def _mode(upload: UploadSession) -> Literal["single", "multipart"]:
+    return "multipart" if upload.upload_id else "single"
+
+
+@router.post("", response_model=UploadOut, status_code=201)
+def start_upload(body: UploadCreate, svc: SvcDep, user: UserDep) -> UploadOut:
+    """Mint a video id and sign its upload: one PUT for small files, else multipart parts."""
+    with svc.db.session() as session:
+        video, upload = uploads.start_upload(
+            session, svc.storage, user, filename=body.filename, size=body.size,
+            content_type=body.content_type, title=body.title, description=body.description,
+            visibility=body.visibility, sha256=body.sha256)
+        out = UploadOut(video_id=video.id, mode=_mode(upload), size=upload.declared_size,
+                        part_size=upload.part_size, part_count=upload.part_count)
+        if upload.upload_id:
+            out.parts = [SignedOut.of(s) for s in uploads.first_batch(session, svc.storage,
+                                                                        upload)]
+        else:
+            out.put = SignedOut.of(uploads.single_put(svc.storage, video, upload))
+    return out
+
+
+@router.post("/{video_id}/parts", response_model=PartsOut)
+def sign_parts(video_id: str, body: PartsRequest, svc: SvcDep, user: UserDep) -> PartsOut:
+    """More part URLs, each with the part's length and (when sent) its SHA-256 signed in."""
+    with svc.db.session() as session:
+        _video, upload = _open_upload(session, video_id, user)
+        signed = uploads.part_urls(session, svc.storage, upload,
+                                   [(p.part_number, p.sha256) for p in body.parts])
+    return PartsOut(parts=[SignedOut.of(s) for s in signed])
+
+
+@router.get("/{video_id}", response_model=UploadStatusOut)
+def upload_status(video_id: str, svc: SvcDep, user: UserDep) -> UploadStatusOut:
+    """The parts S3 already holds and those missing, so any client can resume the upload."""
+    with svc.db.session() as session:
+        video, upload = _open_upload(session, video_id, user)
+        status = uploads.upload_status(svc.storage, upload)
+        put = None
+        if not upload.upload_id and not status.complete_object:
+            put = SignedOut.of(uploads.single_put(svc.storage, video, upload))
+    return UploadStatusOut(
+        video_id=video.id, mode=_mode(upload), size=upload.declared_size,
+        part_size=upload.part_size, part_count=upload.part_count, put=put,
+        status=video.status, uploaded_bytes=status.uploaded_bytes,
+        held=[PartHeld(part_number=p.number, size=p.size, etag=p.etag) for p in status.parts],
+        missing=status.missing)
+
+
+@router.post("/{video_id}/complete", response_model=VideoOut)
+def complete_upload(video_id: str, svc: SvcDep, user: UserDep) -> VideoOut:
+    """Check parts, size (and signed checksums), assemble the object, mark it `uploaded`."""
+    with svc.db.session() as session:
+        video = editable_video(session, video_id, user)
+        upload = session.get(UploadSession, video.id)
+        if upload is None and video.status != "uploading":
+            return video_out(session, video)  # completed before: answering again is harmless
+        _video, upload = _open_upload(session, video_id, user)
+        uploads.complete_upload(session, svc.storage, video, upload)
+        return video_out(session, video)
+
+
+@router.delete("/{video_id}", status_code=204)
+def abort_upload(video_id: str, svc: SvcDep, user: UserDep) -> Response:
+    """Abort the upload (until S3 lists no parts) and forget the video it was for."""
+    with svc.db.session() as session:
+        video, upload = _open_upload(session, video_id, user)
+        uploads.abort_upload(session, svc.storage, video, upload)
+    return Response(status_code=204)

@@ -1,0 +1,126 @@
+"""Videos: list what the caller may see, read one, change its metadata, delete it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy.orm import Session
+
+from reelhouse import videos
+from reelhouse.db import User, Video
+from signing_api.deps import SvcDep, UserDep, ViewerDep, editable_video, visible_video
+from signing_api.errors import ApiError
+
+router = APIRouter(prefix="/api/v1/videos", tags=["videos"])
+
+Visibility = Literal["private", "unlisted", "public"]
+Status = Literal["uploading", "uploaded", "processing", "ready", "failed"]
+
+
+class VideoOut(BaseModel):
+    """A video as the API shows it; `owner` is the owner's username."""
+
+    id: str
+    owner: str
+    title: str
+    description: str
+    visibility: str
+    status: str
+    failure_reason: str
+    filename: str
+    content_type: str
+    source_size: int
+    source_sha256: str
+    upload_version: int
+    created_at: datetime
+    updated_at: datetime
+    uploaded_at: datetime | None
+
+    @classmethod
+    def of(cls, video: Video, owner: str) -> VideoOut:
+        return cls(id=video.id, owner=owner, title=video.title, description=video.description,
+                   visibility=video.visibility, status=video.status,
+                   failure_reason=video.failure_reason, filename=video.filename,
+                   content_type=video.content_type, source_size=video.source_size,
+                   source_sha256=video.source_sha256, upload_version=video.upload_version,
+                   created_at=video.created_at, updated_at=video.updated_at,
+                   uploaded_at=video.uploaded_at)
+
+
+def video_out(session: Session, video: Video) -> VideoOut:
+    owner = session.get(User, video.owner_id)
+    return VideoOut.of(video, owner.username if owner else "")
+
+
+class VideoPage(BaseModel):
+    items: list[VideoOut]
+    next_cursor: str | None
+
+
+class VideoPatch(BaseModel):
+    """Fields a video's owner (or an admin) may change; absent fields stay as they are."""
+
+    title: str | None = Field(None, max_length=videos.MAX_TITLE * 2)
+    description: str | None = Field(None, max_length=videos.MAX_DESCRIPTION)
+    visibility: Visibility | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, value: str | None) -> str | None:
+        return None if value is None else videos.check_title(value)
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, value: str | None) -> str | None:
+        return None if value is None else videos.check_description(value)
+
+
+@router.get("", response_model=VideoPage)
+def list_videos(
+    svc: SvcDep, viewer: ViewerDep,
+    owner: Annotated[str | None, Query(max_length=64)] = None,
+    status: Status | None = None,
+    visibility: Visibility | None = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> VideoPage:
+    """Videos the caller may list, newest first: public ones, plus their own (all, for admins)."""
+    query = videos.VideoQuery(owner=owner, status=status, visibility=visibility, text=q,
+                              after=cursor, limit=limit + 1)
+    with svc.db.session() as session:
+        rows = session.execute(videos.list_statement(viewer, query)).all()
+    items = [VideoOut.of(video, username) for video, username in rows[:limit]]
+    return VideoPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
+
+
+@router.get("/{video_id}", response_model=VideoOut)
+def get_video(video_id: str, svc: SvcDep, viewer: ViewerDep) -> VideoOut:
+    """One video: public and unlisted ones for anyone with the id, private for owner and admin."""
+    with svc.db.session() as session:
+        return video_out(session, visible_video(session, video_id, viewer))
+
+
+@router.patch("/{video_id}", response_model=VideoOut)
+def update_video(video_id: str, body: VideoPatch, svc: SvcDep, user: UserDep) -> VideoOut:
+    """Change title, description or visibility (owner or admin)."""
+    with svc.db.session() as session:
+        video = editable_video(session, video_id, user)
+        for name, value in body.model_dump(exclude_unset=True).items():
+            if value is None:
+                raise ApiError(400, "invalid_request", f"{name}: may not be null")
+            setattr(video, name, value)
+        session.flush()
+        return video_out(session, video)
+
+
+@router.delete("/{video_id}", status_code=204)
+def delete_video(video_id: str, svc: SvcDep, user: UserDep) -> Response:
+    """Delete a video with its objects and catalog rows (owner or admin)."""
+    with svc.db.session() as session:
+        video = editable_video(session, video_id, user)
+        videos.delete_video(session, svc.storage, video)
+    return Response(status_code=204)

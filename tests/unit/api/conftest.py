@@ -1,0 +1,92 @@
+"""Fixtures for API unit tests: the app on moto's S3 and a fresh SQLite file per module."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from moto import mock_aws
+
+from reelhouse import accounts
+from reelhouse.config import Settings, load_settings
+from reelhouse.db import User, Video, new_id, utcnow
+from signing_api.app import create_app
+from signing_api.deps import Services
+from signing_api.ratelimit import RateLimits
+
+_names = itertools.count()
+
+
+def unit_settings(state: Path, **overrides: object) -> Settings:
+    """Settings pointing at moto's (AWS-shaped) S3 endpoint and a SQLite file under `state`."""
+    values: dict[str, object] = dict(
+        state_dir=state, s3_endpoint_url="https://s3.us-east-1.amazonaws.com",
+        s3_access_key_id="AKIDEXAMPLE", s3_secret_access_key="wJalrXUtnFEMI/K7MDENG",
+        database_url=f"sqlite:///{state / 'api.db'}", part_size_bytes=5 * 1024 * 1024,
+        part_url_batch=4, max_upload_bytes=1024**3, cors_origins=["https://app.example"])
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return unit_settings(tmp_path_factory.mktemp("api-unit"))
+
+
+@pytest.fixture(scope="module")
+def app(settings: Settings) -> Iterator[FastAPI]:
+    """The API on a mocked bucket, with sign-in limits low enough to test."""
+    with mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=settings.s3_bucket)
+        yield create_app(settings, limits=RateLimits(login_per_address=1000,
+                                                     login_failures_per_user=3))
+
+
+@pytest.fixture(scope="module")
+def client(app: FastAPI) -> TestClient:
+    return TestClient(app)
+
+
+@pytest.fixture(scope="module")
+def services(app: FastAPI) -> Services:
+    return app.state.services
+
+
+@pytest.fixture(scope="module")
+def make_user(services: Services) -> Callable[..., tuple[User, str]]:
+    """A new user (unique name) and a token for it."""
+
+    def make(role: str = "user", password: str = "correct horse") -> tuple[User, str]:
+        with services.db.session() as session:
+            user = accounts.create_user(session, f"user{next(_names)}", password, role)
+            token, _ = accounts.issue_token(session, user, 3600)
+        return user, token
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def make_video(services: Services) -> Callable[..., Video]:
+    """A video row owned by `owner`, with the given visibility and status."""
+
+    def make(owner: User, visibility: str = "public", status: str = "ready",
+             title: str = "A video", description: str = "") -> Video:
+        video = Video(id=new_id(), owner_id=owner.id, title=title, description=description,
+                      visibility=visibility, status=status, filename="clip.mp4",
+                      content_type="video/mp4", source_size=10,
+                      uploaded_at=None if status == "uploading" else utcnow(),
+                      upload_version=0 if status == "uploading" else 1)
+        with services.db.session() as session:
+            session.add(video)
+        return video
+
+    return make
+
+
+def auth(token: str, scheme: str = "Token") -> dict[str, str]:
+    return {"Authorization": f"{scheme} {token}"}

@@ -1,0 +1,107 @@
+"""Sign-in, token schemes, expiry, revocation and sign-in rate limits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+
+from reelhouse import accounts
+from reelhouse.db import ApiToken, User, utcnow
+from signing_api.deps import Services
+from tests.unit.api.conftest import auth
+
+
+def test_token_exchange_returns_a_working_token(client: TestClient, make_user) -> None:
+    """POST /api/v1/auth/token trades valid credentials for a token that identifies the user."""
+    user, _ = make_user(password="s3cret-pass")
+    response = client.post("/api/v1/auth/token",
+                           json={"username": user.username, "password": "s3cret-pass"})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["user"] == {**body["user"], "username": user.username, "role": "user"}
+    me = client.get("/api/v1/auth/me", headers=auth(body["token"]))
+    assert me.json()["username"] == user.username
+
+
+def test_both_token_and_bearer_schemes_work(client: TestClient, make_user) -> None:
+    """`Authorization: Token <t>` and `Bearer <t>` (any case) authenticate alike."""
+    user, token = make_user()
+    for scheme in ("Token", "Bearer", "bearer"):
+        response = client.get("/api/v1/auth/me", headers=auth(token, scheme))
+        assert response.status_code == 200, scheme
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(client: TestClient,
+                                                             make_user) -> None:
+    """A wrong password and an unknown username are both a 401 with one message."""
+    user, _ = make_user()
+    wrong = client.post("/api/v1/auth/token", json={"username": user.username,
+                                                    "password": "nope-nope"})
+    unknown = client.post("/api/v1/auth/token", json={"username": "ghost",
+                                                      "password": "nope-nope"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+
+
+def test_malformed_authorization_header_is_a_401(client: TestClient) -> None:
+    """An unknown scheme, an empty token or a garbage token is refused, not ignored."""
+    for header in ("Basic abc", "Token", "Bearer   ", "Token rh_x_y", "Token " + "a" * 500):
+        response = client.get("/api/v1/videos", headers={"Authorization": header})
+        assert response.status_code == 401, header
+        assert response.json()["error"] == "unauthorized"
+
+
+def test_expired_revoked_and_disabled_tokens_are_refused(client: TestClient, make_user,
+                                                         services: Services) -> None:
+    """Tokens stop working once expired, revoked, or when their user is disabled."""
+    user, expired = make_user()
+    _, revoked = make_user()
+    disabled_user, disabled = make_user()
+    with services.db.session() as session:
+        session.get(ApiToken, expired.split("_")[1]).expires_at = utcnow() - timedelta(seconds=1)
+        accounts.revoke_token(session, revoked)
+        session.get(User, disabled_user.id).disabled = True
+    for token in (expired, revoked, disabled):
+        response = client.get("/api/v1/videos", headers=auth(token))
+        assert response.status_code == 401
+        assert "WWW-Authenticate" in response.headers
+
+
+def test_signing_out_revokes_the_token(client: TestClient, make_user) -> None:
+    """DELETE /api/v1/auth/token revokes the token it was sent with."""
+    _, token = make_user()
+    assert client.delete("/api/v1/auth/token", headers=auth(token)).status_code == 204
+    assert client.get("/api/v1/auth/me", headers=auth(token)).status_code == 401
+
+
+def test_failures_per_user_are_rate_limited(client: TestClient, make_user) -> None:
+    """After the allowed failures for one username, even the right password gets a 429."""
+    user, _ = make_user(password="right-password")
+    for _ in range(3):
+        response = client.post("/api/auth/token/", json={"username": user.username,
+                                                         "password": "wrong-password"})
+        assert response.status_code == 401
+    blocked = client.post("/api/auth/token/", json={"username": user.username,
+                                                    "password": "right-password"})
+    assert blocked.status_code == 429
+    assert blocked.json()["error"] == "rate_limited"
+    assert int(blocked.headers["Retry-After"]) > 0
+
+
+def test_attempts_per_address_are_rate_limited(services: Services, make_user,
+                                               tmp_path) -> None:
+    """One client address gets a bounded number of sign-in attempts per window."""
+    from signing_api.app import create_app
+    from signing_api.ratelimit import RateLimits
+
+    app = create_app(services.settings, limits=RateLimits(login_per_address=2,
+                                                          login_failures_per_user=100))
+    app.state.services.db = services.db
+    user, _ = make_user(password="right-password")
+    client = TestClient(app, client=("203.0.113.9", 5000))
+    creds = {"username": user.username, "password": "right-password"}
+    assert [client.post("/api/v1/auth/token", json=creds).status_code
+            for _ in range(3)] == [201, 201, 429]
+    other = TestClient(app, client=("203.0.113.10", 5000))
+    assert other.post("/api/v1/auth/token", json=creds).status_code == 201

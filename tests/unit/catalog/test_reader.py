@@ -1,0 +1,71 @@
+"""De-duplication by video and DuckDB connections over Arrow tables (no storage)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pyarrow as pa
+
+from reelhouse.catalog.reader import FILE, connect_arrow, dedupe
+from reelhouse.catalog.schemas import TABLES
+from reelhouse.catalog.writer import rows_table
+
+A, B = "01HK153X000002HGZTYFV7184Q", "01HK155QK000012H1FFRGBCXE8"
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def _tagged(table: str, video_id: str, rows: list[dict], file: str, at: datetime) -> pa.Table:
+    data = rows_table(table, video_id, rows, at)
+    return data.append_column(FILE, pa.array([file] * data.num_rows, pa.string()))
+
+
+def test_newest_write_of_a_video_wins() -> None:
+    """A part rewritten after compaction beats the compacted copy of the same video."""
+    raw = pa.concat_tables([
+        _tagged("videos", A, [{"title": "old"}], "catalog/videos/compacted-1.parquet", T0),
+        _tagged("videos", B, [{"title": "b"}], "catalog/videos/compacted-1.parquet", T0),
+        _tagged("videos", A, [{"title": "new"}], "catalog/videos/part-A.parquet",
+                T0 + timedelta(seconds=1)),
+    ])
+    rows = {r["video_id"]: r["title"] for r in dedupe(raw).to_pylist()}
+    assert rows == {A: "new", B: "b"}
+
+
+def test_compaction_window_duplicates_are_seen_once() -> None:
+    """The same write present in a part and a new compacted file yields each row once."""
+    rungs = [{"rung": "720p"}, {"rung": "480p"}]
+    raw = pa.concat_tables([
+        _tagged("renditions", A, rungs, "catalog/renditions/compacted-2.parquet", T0),
+        _tagged("renditions", A, rungs, "catalog/renditions/part-A.parquet", T0),
+    ])
+    kept = dedupe(raw)
+    assert sorted(kept.column("rung").to_pylist()) == ["480p", "720p"]
+    assert FILE not in kept.column_names
+
+
+def test_fewer_rows_in_the_newest_write_replace_all_older_rows() -> None:
+    """A rerun with two rungs replaces an older three-rung write rather than merging them."""
+    raw = pa.concat_tables([
+        _tagged("renditions", A, [{"rung": r} for r in ("1080p", "720p", "480p")],
+                "catalog/renditions/compacted-1.parquet", T0),
+        _tagged("renditions", A, [{"rung": "720p"}, {"rung": "480p"}],
+                "catalog/renditions/part-A.parquet", T0 + timedelta(minutes=1)),
+    ])
+    assert sorted(dedupe(raw).column("rung").to_pylist()) == ["480p", "720p"]
+
+
+def test_empty_connection_has_every_table_with_its_columns() -> None:
+    """With no data, each view exists, counts zero and has the schema's columns."""
+    con = connect_arrow({})
+    for table in TABLES:
+        assert con.sql(f"select count(*) from {table}").fetchall() == [(0,)]
+    columns = [row[0] for row in con.sql("describe videos").fetchall()]
+    assert columns[:3] == ["video_id", "owner", "owner_id"]
+    assert "_search" not in columns
+
+
+def test_timestamps_come_back_in_utc() -> None:
+    """TIMESTAMPTZ values reach Python as aware datetimes in UTC."""
+    con = connect_arrow({"videos": rows_table("videos", A, [{"created_at": T0}], T0)})
+    [(created,)] = con.sql("select created_at from videos").fetchall()
+    assert created == T0 and created.utcoffset() == timedelta(0)

@@ -1,0 +1,107 @@
+"""Parsing ffmpeg's quality logs, the sampling step and the comparison graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reelhouse.media.quality import (
+    PSNR_CAP_DB,
+    parse_ssim_psnr_logs,
+    parse_vmaf_log,
+    quality_argv,
+    quality_filtergraph,
+    sample_step,
+)
+
+# Captured from the bundled ffmpeg's libvmaf (feature=name=psnr|name=float_ssim, log_fmt=json),
+# trimmed to the metrics we read and two frames.
+VMAF_JSON = """{
+ "version": "86da14d",
+ "fps": 77.97,
+ "frames": [
+  {"frameNum": 0, "metrics": {"psnr_y": 27.887161, "float_ssim": 0.876504,
+    "integer_motion2": 0.0, "vmaf": 54.458734}},
+  {"frameNum": 1, "metrics": {"psnr_y": 27.185719, "float_ssim": 0.869307,
+    "integer_motion2": 1.712703, "vmaf": 51.749448}}
+ ],
+ "pooled_metrics": {
+  "psnr_y": {"min": 27.185719, "max": 27.887161, "mean": 27.53644, "harmonic_mean": 27.53213},
+  "float_ssim": {"min": 0.869307, "max": 0.876504, "mean": 0.872906,
+    "harmonic_mean": 0.872899},
+  "vmaf": {"min": 51.749448, "max": 54.458734, "mean": 53.104091, "harmonic_mean": 53.070174}
+ },
+ "aggregate_metrics": {}
+}"""
+
+# Captured stats_file output of the ssim and psnr filters (the psnr one says inf for a
+# frame identical to its reference).
+SSIM_LOG = """n:1 Y:0.879513 U:0.935509 V:0.953385 All:0.901157 (10.050553)
+n:2 Y:0.869577 U:0.922283 V:0.934403 All:0.889166 (9.553253)
+"""
+PSNR_LOG = """n:1 mse_avg:0.71 mse_y:0.67 mse_u:0.62 mse_v:0.94 psnr_avg:49.64 psnr_y:49.86 psnr_u:50.21 psnr_v:48.42 
+n:2 mse_avg:0.00 mse_y:0.00 mse_u:0.00 mse_v:0.00 psnr_avg:inf psnr_y:inf psnr_u:inf psnr_v:inf 
+"""  # noqa: W291 - ffmpeg ends each line with a space
+
+
+def test_vmaf_log_gives_pooled_scores() -> None:
+    """Mean and min VMAF, mean float_ssim and psnr_y, and the frame count come from the log."""
+    result = parse_vmaf_log(VMAF_JSON)
+    assert result.metric == "vmaf"
+    assert (result.vmaf_mean, result.vmaf_min) == (53.104091, 51.749448)
+    assert (result.ssim, result.psnr) == (0.872906, 27.53644)
+    assert result.frames_compared == 2
+
+
+def test_ssim_psnr_logs_give_luma_means_with_capped_inf() -> None:
+    """SSIM is the mean Y value; an infinite PSNR counts as the 60 dB cap."""
+    result = parse_ssim_psnr_logs(SSIM_LOG, PSNR_LOG)
+    assert result.metric == "ssim_psnr" and result.vmaf_mean is None
+    assert result.ssim == pytest.approx((0.879513 + 0.869577) / 2)
+    assert result.psnr == pytest.approx((49.86 + PSNR_CAP_DB) / 2)
+    assert result.frames_compared == 2
+
+
+def test_empty_logs_give_no_scores() -> None:
+    """No frames compared means None scores rather than a ZeroDivisionError."""
+    result = parse_ssim_psnr_logs("", "")
+    assert (result.ssim, result.psnr, result.frames_compared) == (None, None, 0)
+
+
+@pytest.mark.parametrize(("frames", "every", "cap", "run", "expected"), [
+    (100, 10, 300, 1, 10),      # short video: the requested step
+    (216_000, 10, 300, 1, 720),  # two hours at 30 fps: widen so 300 frames span it all
+    (216_000, 10, 300, 2, 1440),  # pairs: 150 pairs over the whole video
+    (100, 1, 300, 2, 2),        # a step never shorter than the run
+])
+def test_sample_step(frames: int, every: int, cap: int, run: int, expected: int) -> None:
+    """The step honours sample_every_n and widens so max_frames covers the whole video."""
+    assert sample_step(frames, every, cap, run) == expected
+
+
+def test_vmaf_graph_samples_pairs_on_both_sides_at_the_rung_size() -> None:
+    """Both inputs select the same frames, scale with one scaler and pair by renumbered pts."""
+    graph = quality_filtergraph("vmaf", 640, 360, 10, 2, {"vmaf": Path("/t/v.json")})
+    pick = ("select='lt(mod(n,10),2)',scale=640:360:flags=bicubic,format=yuv420p,"
+            "setpts=N/(25*TB)")
+    assert graph.startswith(f"[0:v]{pick}[dist];[1:v]{pick}[ref];[dist][ref]libvmaf=")
+    assert "log_path=/t/v.json" in graph and "name=psnr|name=float_ssim" in graph
+
+
+def test_ssim_psnr_graph_resamples_the_source_to_the_rung_rate() -> None:
+    """A rung at another frame rate gets the source resampled to it before selection."""
+    logs = {"ssim": Path("/t/s.log"), "psnr": Path("/t/p.log")}
+    graph = quality_filtergraph("ssim_psnr", 320, 180, 5, 1, logs, source_fps="30/1")
+    assert "[1:v]fps=30/1,select='lt(mod(n,5),1)'" in graph
+    assert "[d1][r1]ssim=stats_file=/t/s.log[ssim]" in graph
+    assert "[d2][r2]psnr=stats_file=/t/p.log[psnr]" in graph
+
+
+def test_quality_argv_maps_each_output_to_null() -> None:
+    """Rung is input 0, source input 1, and every metric output goes to the null muxer."""
+    assert quality_argv("ffmpeg", "rung.mp4", Path("src.mov"), "G", ["ssim", "psnr"], 300) == [
+        "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+        "-i", "rung.mp4", "-i", "src.mov", "-filter_complex", "G",
+        "-map", "[ssim]", "-map", "[psnr]", "-frames:v", "300", "-fps_mode", "passthrough",
+        "-f", "null", "-"]
