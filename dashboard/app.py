@@ -1,11 +1,64 @@
-"""The dashboard's entry point for `panel serve`."""
+"""The dashboard's entry point for `panel serve`: one store and its views per browser session."""
+
+from __future__ import annotations
 
 import panel as pn
 
-pn.extension()
+from dashboard import catalog, components, theme
+from dashboard.api import Api, server_api_url
+from dashboard.library import Library
+from dashboard.store import COOKIE, PAGES, Store
+from dashboard.views.header import Header, Notice
+from dashboard.views.insights import InsightsView
+from dashboard.views.library import LibraryView
+from dashboard.views.login import LoginView
+from dashboard.views.upload import UploadView
+from dashboard.views.video import VideoView
+
+POLL_MS = 4000
+
+theme.extension()
+
+
+def _arg(name: str) -> str:
+    values = pn.state.session_args.get(name) or [b""]
+    return values[0].decode(errors="replace")[:64]
+
+
+def create() -> pn.template.BaseTemplate:
+    """Compose one session: restore sign-in, follow the URL, show the page the store names."""
+    store = Store(api=Api(server_api_url(catalog.settings())))
+    store.restore(pn.state.cookies.get(COOKIE, ""))
+    page = _arg("page")
+    store.param.update(video_id=_arg("video"), page=page if page in PAGES else "library")
+    store.go(store.page)
+    if pn.state.location is not None:
+        pn.state.location.sync(store, {"page": "page", "video_id": "video"})
+
+    library = Library(store=store)
+    library.load()
+    video = VideoView(store=store)
+    views = {"library": LibraryView(library=library), "video": video,
+             "upload": UploadView(store=store), "insights": InsightsView(store=store),
+             "login": LoginView(store=store)}
+    content = pn.Column(views[store.page], sizing_mode="stretch_width", margin=0)
+    store.param.watch(lambda e: setattr(content, "objects", [views[e.new]]), "page")
+
+    def poll() -> None:
+        waiting = any(i["status"] in ("uploaded", "processing") for i in library.items)
+        if store.page == "library" and waiting:
+            library.load()
+        video.poll()
+
+    pn.state.add_periodic_callback(poll, period=POLL_MS)
+    if missing := components.missing_bundles():
+        store.say("error", "The dashboard's JavaScript is not built (" + ", ".join(missing)
+                  + "): run `make static`, then reload.")
+    keeper = components.SessionKeeper(token=store.token, width=0, height=0, margin=0)
+    store.param.watch(lambda e: setattr(keeper, "token", e.new), "token")
+    return theme.template(header=[Header(store=store), keeper],
+                          main=[Notice(store=store), content])
+
 
 if pn.state.served:
-    pn.template.FastListTemplate(
-        title="Reelhouse",
-        main=[pn.pane.Markdown("## Reelhouse\nThe library is on its way.")],
-    ).servable()
+    create().servable(title="Reelhouse")

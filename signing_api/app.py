@@ -7,6 +7,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from reelhouse.config import Settings, load_settings
 from reelhouse.db import Database
+from reelhouse.signing.cloudfront import CloudFrontSigner
 from reelhouse.signing.sigv4 import QueryPresigner
 from reelhouse.storage import Storage
 from signing_api import auth, errors, legacy, logs, playback, uploads, videos
@@ -23,22 +24,13 @@ starter's contract is served under `/api/` with its trailing slashes. Errors are
 `{"error": code, "message": text}`."""
 
 
-def _cloudfront(settings: Settings) -> object | None:
-    """The CloudFront signer when a distribution is configured, else None."""
-    if not settings.cloudfront_domain:
-        return None
-    from reelhouse.signing.cloudfront import CloudFrontSigner
-
-    return CloudFrontSigner.from_settings(settings)
-
-
 def build_services(settings: Settings, limits: RateLimits | None = None) -> Services:
     """Database, storage and signers for one app; tables are created if missing."""
     db = Database(settings)
     db.create_all()
     storage = Storage(settings)
     signer = PlaybackSigner(settings, storage, QueryPresigner.from_settings(settings),
-                            _cloudfront(settings))
+                            CloudFrontSigner.from_settings(settings))
     return Services(settings=settings, db=db, storage=storage, limits=limits or RateLimits(),
                     playback=signer)
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, field_validator
 from reelhouse import keys, uploads, videos
 from reelhouse.config import MAX_PARTS
 from reelhouse.db import Video
+from reelhouse.errors import ObjectNotFound, StorageError
 from reelhouse.storage import Part
 from signing_api.auth import client_address, sign_in
 from signing_api.deps import SvcDep, UserDep, ViewerDep, visible_video
@@ -23,6 +24,8 @@ from signing_api.errors import ApiError
 router = APIRouter(prefix="/api", tags=["starter contract"])
 
 LIST_CAP = 500
+# What S3 answers when the client's part list is wrong, as opposed to S3 failing.
+_PART_ERRORS = ("InvalidPart", "InvalidPartOrder", "EntityTooSmall")
 S3Key = Annotated[str, Field(min_length=1, max_length=200)]
 UploadId = Annotated[str, Field(min_length=1, max_length=1024)]
 
@@ -174,7 +177,15 @@ def multipart_complete(body: CompleteRef, svc: SvcDep, user: UserDep) -> dict[st
     with svc.db.session() as session:
         _video, upload = uploads.granted_upload(session, user, body.s3_key, body.upload_id)
         parts = [Part(p.PartNumber, p.ETag, 0) for p in body.parts]
-        svc.storage.complete_multipart(upload.key, body.upload_id, parts)
+        try:
+            svc.storage.complete_multipart(upload.key, body.upload_id, parts)
+        except StorageError as e:
+            # SeaweedFS answers NoSuchUpload (our ObjectNotFound) where AWS says InvalidPart.
+            if not isinstance(e, ObjectNotFound) and not any(c in str(e) for c in _PART_ERRORS):
+                raise
+            raise uploads.UploadError("S3 refused these parts (unknown, out of order, too "
+                                      "small) or no longer knows the upload",
+                                      "invalid_parts") from e
         upload.upload_id = None  # from now on the object exists and can be registered
     return {"status": "completed", "s3_key": body.s3_key}
 

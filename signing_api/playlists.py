@@ -18,7 +18,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from reelhouse import keys
@@ -30,6 +30,9 @@ from reelhouse.signing.playlist import (
 )
 from reelhouse.signing.sigv4 import QueryPresigner
 from reelhouse.storage import Storage
+
+if TYPE_CHECKING:
+    from reelhouse.signing.cloudfront import CloudFrontSigner
 
 PLAY_PREFIX = "/api/v1/play"
 _VTT_IMAGE = re.compile(r"^([A-Za-z0-9_.-]{1,100}\.(?:jpg|jpeg|png|webp))(#xywh=\d+,\d+,\d+,\d+)?$")
@@ -78,8 +81,11 @@ class PlaybackSigner:
     """Signs everything a player needs for one video, for S3 or (when configured) CloudFront."""
 
     def __init__(self, settings: Settings, storage: Storage, presigner: QueryPresigner,
-                 cloudfront: Any | None = None, cache_bytes: int = 64 * 1024 * 1024) -> None:
+                 cloudfront: CloudFrontSigner | None = None,
+                 cache_bytes: int = 64 * 1024 * 1024,
+                 clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
+        self.clock = clock
         self.storage = storage
         self.presigner = presigner
         self.cloudfront = cloudfront
@@ -90,13 +96,14 @@ class PlaybackSigner:
         self._path_key = hmac.new(secret, b"reelhouse signed playback paths v1",
                                   hashlib.sha256).digest()
         self._cache = _Cache(cache_bytes)
+        self._cdn_queries: dict[tuple[str, int], str] = {}
 
     @property
     def mode(self) -> str:
         return "cloudfront" if self.cloudfront is not None else "s3"
 
     def window_start(self, now: float | None = None) -> int:
-        now = time.time() if now is None else now
+        now = self.clock() if now is None else now
         return int(now) // self.window_s * self.window_s
 
     # --- single objects ----------------------------------------------------------------
@@ -124,7 +131,8 @@ class PlaybackSigner:
 
     def path_ok(self, video_id: str, expires: int, token: str) -> bool:
         """Whether a signed path is genuine and unexpired."""
-        if not time.time() < expires <= time.time() + self.settings.max_url_ttl_s:
+        now = self.clock()
+        if not now < expires <= now + self.settings.max_url_ttl_s:
             return False
         return hmac.compare_digest(token.encode(), self._path_token(video_id, expires).encode())
 
@@ -161,15 +169,41 @@ class PlaybackSigner:
         return lambda path: presign(folder + path, ttl, now=when)
 
     # --- CloudFront --------------------------------------------------------------------
+    def _cdn_base(self) -> str:
+        domain = (self.cloudfront and self.cloudfront.domain) or self.settings.cloudfront_domain
+        domain = (domain or "").removeprefix("https://").rstrip("/")
+        return f"https://{domain}/"
+
     def _cdn_url(self, key: str, start: int) -> str:
-        raise NotImplementedError
+        """A CDN URL: media under one wildcard policy per video and window, else canned."""
+        assert self.cloudfront is not None
+        expires = datetime.fromtimestamp(start + self.ttl_s, UTC)
+        url = self._cdn_base() + quote(key)
+        parts = key.split("/", 2)
+        if parts[0] != "media" or len(parts) < 3:
+            return self.cloudfront.canned_url(url, expires)
+        cache_key = (parts[1], start)
+        query = self._cdn_queries.get(cache_key)
+        if query is None:
+            prefix = f"{self._cdn_base()}media/{parts[1]}/"
+            signed = self.cloudfront.custom_url(prefix, expires, resource=prefix + "*")
+            query = signed.partition("?")[2]
+            if len(self._cdn_queries) > 10_000:
+                self._cdn_queries.clear()
+            self._cdn_queries[cache_key] = query
+        return f"{url}?{query}"
 
     def cdn_cookies(self, video_id: str) -> dict[str, str] | None:
-        return None
+        """Signed cookies for everything under the video's media prefix (CloudFront only)."""
+        if self.cloudfront is None:
+            return None
+        expires = datetime.fromtimestamp(self.window_start() + self.ttl_s, UTC)
+        return self.cloudfront.signed_cookies(
+            f"{self._cdn_base()}{keys.media_prefix(video_id)}*", expires)
 
     def cdn_master(self, video_id: str) -> str:
-        return f"https://{self.settings.cloudfront_domain}/{keys.master_key(video_id)}"
-
+        """The master playlist on the CDN, for players that send the signed cookies."""
+        return self._cdn_base() + keys.master_key(video_id)
 
 def download_disposition(filename: str) -> str:
     """`attachment` with an ASCII fallback name and the UTF-8 original (RFC 6266 / 5987)."""

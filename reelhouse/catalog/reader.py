@@ -84,22 +84,33 @@ def read_keys(storage: Storage, table: str, keys: list[str]) -> pa.Table:
     return pa.Table.from_batches(batches, schema=tagged_schema)
 
 
-def dedupe(raw: pa.Table) -> pa.Table:
-    """Per video, only the rows of its newest file (newest `written_at`, then greatest key).
-
-    A rerun's part beats an older compacted copy, and while a compaction is between writing
-    its file and deleting the parts, each row is still seen once.
-    """
-    if raw.num_rows == 0:
-        return raw.drop_columns([FILE])
+def _newest_files(raw: pa.Table) -> pa.Table:
     files = raw.group_by(["video_id", FILE]).aggregate([("written_at", "max")])
     files = files.sort_by([("video_id", "ascending"), ("written_at_max", "descending"),
                            (FILE, "descending")])
     ids = files.column("video_id").combine_chunks()
     mask = pa.concat_arrays([pa.array([True]), pc.not_equal(ids[1:], ids[:-1])])
     best = files.filter(mask).select(["video_id", FILE])
-    kept = raw.join(best, keys=["video_id", FILE], join_type="left semi")
-    return kept.drop_columns([FILE]).sort_by("video_id")
+    return raw.join(best, keys=["video_id", FILE], join_type="left semi")
+
+
+def dedupe(raw: pa.Table) -> pa.Table:
+    """Per video, only the rows of its newest file (newest `written_at`, then greatest key).
+
+    A rerun's part beats an older compacted copy, and while a compaction is between writing
+    its file and deleting the parts, each row is still seen once.
+    """
+    counts = pc.value_counts(raw.column(FILE)).to_pylist()
+    if len(counts) <= 1:
+        return raw.drop_columns([FILE])
+    # Only videos found outside the largest file (usually the compacted one) can be contested.
+    largest = max(counts, key=lambda c: c["counts"])["values"]
+    others = raw.filter(pc.not_equal(raw.column(FILE), largest)).column("video_id")
+    contested = pc.is_in(raw.column("video_id"), value_set=pc.unique(others))
+    settled = raw.filter(pc.invert(contested))
+    resolved = _newest_files(raw.filter(contested))
+    resolved = resolved.select(raw.column_names).cast(raw.schema)  # joins drop metadata
+    return pa.concat_tables([settled, resolved]).drop_columns([FILE])
 
 
 def load_table(storage: Storage, table: str) -> pa.Table:
@@ -128,7 +139,7 @@ def _title_rank(videos: pa.Table) -> pa.Array:
 def connect_arrow(tables: Mapping[str, pa.Table]) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with `videos`, `renditions`, `thumbnails` over the given tables."""
     con = duckdb.connect(":memory:")
-    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET GLOBAL TimeZone = 'UTC'")  # global: cursors for other threads inherit it
     for name in TABLES:
         data = conform(name, tables[name]) if name in tables else empty(name)
         # Native tables: sorting and late materialisation are much faster than on Arrow scans.

@@ -24,7 +24,7 @@ from reelhouse.catalog.reader import (
     read_keys,
     table_prefix,
 )
-from reelhouse.catalog.schemas import TABLES, conform, schema_for
+from reelhouse.catalog.schemas import TABLES, THUMBNAIL_KINDS, conform, schema_for
 from reelhouse.keys import catalog_key, check_video_id
 from reelhouse.storage import Storage
 
@@ -58,7 +58,11 @@ def rows_table(table: str, video_id: str, rows: Iterable[Mapping[str, Any]],
             raise CatalogError(f"catalog: {table} has no column(s) {sorted(unknown)}")
         if row.get("video_id", video_id) != video_id:
             raise CatalogError(f"catalog: a {table} row of {video_id} names another video")
+        if table == "thumbnails" and row.get("kind") not in THUMBNAIL_KINDS:
+            raise CatalogError(f"catalog: thumbnail kind must be one of {THUMBNAIL_KINDS}")
         records.append({**row, "video_id": video_id, "written_at": stamp})
+    if table == "videos" and len(records) > 1:
+        raise CatalogError(f"catalog: one videos row per video, got {len(records)}")
     try:
         return pa.Table.from_pylist(records, schema=schema)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError) as e:
@@ -134,13 +138,17 @@ def compact(storage: Storage, table: str) -> CompactResult:
 
     The new file is written before anything is deleted; a part overwritten meanwhile (its
     ETag changed) is left in place. Readers de-duplicate by video, so none ever misses a row.
+    Only an overwrite landing between our ETag check and our delete is lost: run compaction
+    on a schedule that does not overlap catalog writes (or rerun the write) to close that gap.
     """
     for attempt in range(READ_ATTEMPTS):
         listing = list_files(storage, table)
         if not any(is_part(o["Key"]) for o in listing) and len(listing) <= 1:
             return CompactResult(table, None)
         try:
-            merged = dedupe(read_keys(storage, table, [o["Key"] for o in listing]))
+            raw = read_keys(storage, table, [o["Key"] for o in listing])
+            # Sorted by video id (creation order), so equal inputs give an equal file.
+            merged = dedupe(raw).sort_by("video_id")
             break
         except OSError:
             if attempt == READ_ATTEMPTS - 1:

@@ -125,10 +125,9 @@ def parse_master_playlist(text: str) -> MasterPlaylist:
             renditions.append(Rendition(a.get("TYPE", ""), a.get("GROUP-ID", ""),
                                         a.get("NAME", ""), a.get("URI"), a))
         elif not line.startswith("#") and pending is not None:
-            res = pending.get("RESOLUTION")
-            size = tuple(int(n) for n in res.lower().split("x")) if res else None
-            variants.append(Variant(line, int(pending.get("BANDWIDTH", "0")),
-                                    size if size and len(size) == 2 else None,  # type: ignore[arg-type]
+            w, _, h = pending.get("RESOLUTION", "").lower().partition("x")
+            size = (int(w), int(h)) if w.isdigit() and h.isdigit() else None
+            variants.append(Variant(line, int(pending.get("BANDWIDTH", "0")), size,
                                     pending.get("CODECS"), pending.get("AUDIO"), pending))
             pending = None
     return MasterPlaylist(variants, renditions)

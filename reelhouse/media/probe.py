@@ -51,7 +51,7 @@ class VideoInfo:
     fps: float  # average frame rate
     variable_fps: bool
     rotation: int  # degrees counter-clockwise the player must turn the stored picture
-    frame_count: int  # packets seen while scanning (capped), 1 means a still image
+    frame_count: int  # packets seen while scanning (at most 240); 1 means a still image
     profile: str | None = None
 
 
@@ -172,8 +172,11 @@ def _read(container: av.container.InputContainer, path: Path, size: int, head: b
 
 def _video(container: av.container.InputContainer, stream: av.video.VideoStream) -> VideoInfo:
     pts: list[int] = []
-    frame = None
+    count, frame = 0, None
     for packet in container.demux(stream):
+        if packet.size == 0:  # the empty packet demux() yields at the end of the file
+            continue
+        count += 1
         if packet.pts is not None:
             pts.append(packet.pts)
         if frame is None:
@@ -182,7 +185,7 @@ def _video(container: av.container.InputContainer, stream: av.video.VideoStream)
             except av.error.FFmpegError as e:
                 raise InvalidMediaError("the video track cannot be decoded", "undecodable") from e
             frame = frames[0] if frames else None
-        if len(pts) >= _SCAN_PACKETS:
+        if count >= _SCAN_PACKETS:
             break
     if frame is None:  # a one-frame stream only yields its frame when the decoder is flushed
         frames = stream.decode(None)
@@ -206,7 +209,7 @@ def _video(container: av.container.InputContainer, stream: av.video.VideoStream)
     depth = max((c.bits for c in fmt.components), default=8) if fmt else 8
     return VideoInfo(stream.index, stream.codec_context.name, w, h, stream.codec_context.width,
                      stream.codec_context.height, fmt.name if fmt else "unknown", depth,
-                     round(fps, 3), variable, rotation, len(pts), stream.profile)
+                     round(fps, 3), variable, rotation, count, stream.profile)
 
 
 def _check_complete(container: av.container.InputContainer, duration: float) -> None:

@@ -1,4 +1,4 @@
-"""Objective quality of a rung against its source (VMAF, else SSIM/PSNR) on subsampled frames."""
+"""Objective quality of rungs against their source (VMAF, else SSIM/PSNR) on subsampled frames."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import re
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -17,9 +18,15 @@ from typing import Literal
 
 import av
 
+from reelhouse.errors import ReelhouseError
 from reelhouse.media.ffmpeg import ffmpeg_path, run_ffmpeg
 from reelhouse.media.playlists import parse_media_playlist, write_concat_list
-from reelhouse.media.thumbnails import escape_filter_value
+from reelhouse.media.thumbnails import (
+    escape_filter_value,
+    main_video,
+    open_source,
+    source_input,
+)
 
 Metric = Literal["auto", "vmaf", "ssim_psnr"]
 # libvmaf caps 8-bit PSNR at 60 dB; the psnr filter says "inf" for identical frames.
@@ -28,6 +35,10 @@ PSNR_CAP_DB = 60.0
 _PAIR_RATE = 25
 _SSIM_Y = re.compile(r"\bY:([0-9.]+|inf|nan)")
 _PSNR_Y = re.compile(r"\bpsnr_y:([0-9.]+|inf|nan)")
+
+
+class QualityError(ReelhouseError, ValueError):
+    """The source or a rung cannot be opened as video for comparison."""
 
 
 @dataclass(frozen=True)
@@ -41,7 +52,16 @@ class QualityResult:
     psnr: float | None  # mean luma PSNR in dB, capped at PSNR_CAP_DB
     frames_compared: int
     sample_every_n: int = 1
-    elapsed_s: float = 0.0
+    elapsed_s: float = 0.0  # wall time of the ffmpeg pass that measured it (and its siblings)
+
+
+@dataclass(frozen=True)
+class RungRef:
+    """One rendition to measure: its index.m3u8 (or an MP4) and its frame size."""
+
+    path: Path
+    width: int
+    height: int
 
 
 def parse_vmaf_log(text: str) -> QualityResult:
@@ -77,34 +97,49 @@ def sample_step(estimated_frames: int, sample_every_n: int, max_frames: int, run
     return max(sample_every_n, run, math.ceil(estimated_frames / runs))
 
 
-def quality_filtergraph(metric: str, width: int, height: int, step: int, run: int,
-                        logs: dict[str, Path], source_fps: str | None = None,
-                        scaler: str = "bicubic", threads: int = 2) -> str:
-    """filter_complex comparing input 0 (rung) to input 1 (source) on `run` consecutive
-    frames every `step`, both scaled to width x height with the same scaler."""
-    pick = (f"select='lt(mod(n,{step}),{run})',scale={width}:{height}:flags={scaler},"
-            f"format=yuv420p,setpts=N/({_PAIR_RATE}*TB)")
-    # A rung transcoded at a lower frame rate is compared with the source resampled to it.
-    resample = f"fps={source_fps}," if source_fps else ""
-    chains = [f"[0:v]{pick}[dist]", f"[1:v]{resample}{pick}[ref]"]
-    if metric == "vmaf":
-        chains.append(f"[dist][ref]libvmaf=log_fmt=json:log_path={escape_filter_value(str(logs['vmaf']))}"
-                      f":n_threads={threads}:feature='name=psnr|name=float_ssim'[vmaf]")
-    else:
-        chains += ["[dist]split[d1][d2]", "[ref]split[r1][r2]",
-                   f"[d1][r1]ssim=stats_file={escape_filter_value(str(logs['ssim']))}[ssim]",
-                   f"[d2][r2]psnr=stats_file={escape_filter_value(str(logs['psnr']))}[psnr]"]
+def quality_filtergraph(metric: str, rungs: Sequence[tuple[int, int, str | None]], step: int,
+                        run: int, max_frames: int, log_dir: Path, scaler: str = "bicubic",
+                        threads: int = 2) -> str:
+    """filter_complex comparing inputs 1..N (rungs: width, height, source rate to resample to
+    or None) with input 0 (the source, decoded once) on `run` consecutive frames every `step`,
+    both sides scaled to the rung's size with the same scaler; logs go to `log_dir`."""
+    # The cap lives in select: an output -frames limit puts the streams in a sync queue
+    # that ends them all with the shortest, cutting the longer rungs short.
+    limit = step * max(1, max_frames // run)
+    pick = (f"select='lt(mod(n,{step}),{run})*lt(n,{limit})',scale={{w}}:{{h}}:flags={scaler},"
+            f"format=yuv420p,settb=1/{_PAIR_RATE},setpts=N")
+    labels = "".join(f"[s{i}]" for i in range(len(rungs)))
+    # 0:V is the source's first video stream that is not cover art.
+    chains = [f"[0:V:0]split={len(rungs)}{labels}" if len(rungs) > 1 else "[0:V:0]null[s0]"]
+    for i, (w, h, rate) in enumerate(rungs):
+        # A rung transcoded at another frame rate is compared with the source resampled to it.
+        resample = f"fps={rate}," if rate else ""
+        chains += [f"[{i + 1}:v]{pick.format(w=w, h=h)}[d{i}]",
+                   f"[s{i}]{resample}{pick.format(w=w, h=h)}[r{i}]"]
+        if metric == "vmaf":
+            log = escape_filter_value(str(log_dir / f"vmaf_{i}.json"))
+            chains.append(f"[d{i}][r{i}]libvmaf=log_fmt=json:log_path={log}:n_threads={threads}"
+                          f":feature='name=psnr|name=float_ssim'[vmaf{i}]")
+        else:
+            ssim = escape_filter_value(str(log_dir / f"ssim_{i}.log"))
+            psnr = escape_filter_value(str(log_dir / f"psnr_{i}.log"))
+            chains += [f"[d{i}]split[d{i}a][d{i}b]", f"[r{i}]split[r{i}a][r{i}b]",
+                       f"[d{i}a][r{i}a]ssim=stats_file={ssim}[ssim{i}]",
+                       f"[d{i}b][r{i}b]psnr=stats_file={psnr}[psnr{i}]"]
     return ";".join(chains)
 
 
-def quality_argv(ffmpeg: str, rung_input: str, source: Path, graph: str, outputs: list[str],
-                 max_frames: int) -> list[str]:
-    """argv running the comparison graph into the null muxer."""
+def quality_argv(ffmpeg: str, source: Path, rung_inputs: Sequence[str], graph: str,
+                 outputs: Sequence[str]) -> list[str]:
+    """argv running the comparison graph into the null muxer, source first, then the rungs."""
     argv = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-            "-i", rung_input, "-i", str(source), "-filter_complex", graph]
+            *source_input(source)]
+    for url in rung_inputs:
+        argv += ["-i", url]
+    argv += ["-filter_complex", graph]
     for label in outputs:
         argv += ["-map", f"[{label}]"]
-    return argv + ["-frames:v", str(max_frames), "-fps_mode", "passthrough", "-f", "null", "-"]
+    return argv + ["-fps_mode", "passthrough", "-f", "null", "-"]
 
 
 @lru_cache(maxsize=8)
@@ -115,17 +150,28 @@ def has_filter(ffmpeg: str, name: str) -> bool:
     return any(line.split()[1:2] == [name] for line in out.splitlines())
 
 
-def _video_rate(url: str) -> Fraction | None:
+def _rate(container: av.container.InputContainer) -> Fraction | None:
+    rate = main_video(container).average_rate
+    return Fraction(rate) if rate else None
+
+
+def _rung_input(rung: Path, work: Path, i: int) -> tuple[str, float, Fraction | None]:
+    """(ffmpeg input URL, duration, frame rate) of a rung playlist or MP4."""
+    if rung.suffix == ".m3u8":
+        url = write_concat_list(rung, work / f"rung_{i}.txt")
+        duration = parse_media_playlist(rung.read_text()).duration_s
+    else:
+        url, duration = str(rung), 0.0
     with av.open(url) as container:
-        rate = container.streams.video[0].average_rate
-        return Fraction(rate) if rate else None
+        return url, duration or (container.duration or 0) / av.time_base, _rate(container)
 
 
-def measure_quality(source: Path, rung: Path, width: int, height: int,
-                    sample_every_n: int = 10, max_frames: int = 300,
-                    ffmpeg: str | None = None, metric: Metric = "auto",
-                    scaler: str = "bicubic", timeout_s: float = 3600) -> QualityResult:
-    """Compare a rung (its index.m3u8 or an MP4) to the source scaled to width x height."""
+def measure_ladder(source: Path, rungs: Sequence[RungRef], sample_every_n: int = 10,
+                   max_frames: int = 300, ffmpeg: str | None = None, metric: Metric = "auto",
+                   scaler: str = "bicubic", timeout_s: float = 3600) -> list[QualityResult]:
+    """Measure every rung in one ffmpeg pass, so the source is decoded once for all of them."""
+    if not rungs:
+        return []
     exe = ffmpeg_path(ffmpeg)
     if metric == "auto":
         metric = "vmaf" if has_filter(exe, "libvmaf") else "ssim_psnr"
@@ -133,30 +179,42 @@ def measure_quality(source: Path, rung: Path, width: int, height: int,
     run = 2 if metric == "vmaf" else 1
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="reelhouse-q-") as tmp:
-        work, rung = Path(tmp), Path(rung)
-        if rung.suffix == ".m3u8":
-            rung_input = write_concat_list(rung, work / "rung.txt")
-            duration = parse_media_playlist(rung.read_text()).duration_s
-        else:
-            rung_input = str(rung)
-            with av.open(rung_input) as container:
-                duration = (container.duration or 0) / av.time_base
-        rung_rate, source_rate = _video_rate(rung_input), _video_rate(str(source))
-        resample = None
-        if rung_rate and source_rate and abs(rung_rate - source_rate) / source_rate > 0.01:
-            resample = f"{rung_rate.numerator}/{rung_rate.denominator}"
-        estimated = math.ceil(duration * float(rung_rate or 30))
+        work = Path(tmp)
+        try:
+            with open_source(Path(source)) as container:
+                source_rate = _rate(container)
+            inputs = [_rung_input(Path(r.path), work, i) for i, r in enumerate(rungs)]
+        except (av.FFmpegError, IndexError) as e:
+            raise QualityError(f"cannot open the video to compare: {e}") from e
+        specs = []
+        for r, (_, _, rate) in zip(rungs, inputs, strict=True):
+            differs = rate and source_rate and abs(rate - source_rate) / source_rate > 0.01
+            specs.append((r.width, r.height,
+                          f"{rate.numerator}/{rate.denominator}" if rate and differs else None))
+        estimated = max(math.ceil(d * float(rate or 30)) for _, d, rate in inputs)
         step = sample_step(estimated, sample_every_n, max_frames, run)
-        logs = {name: work / f"{name}.log" for name in ("vmaf", "ssim", "psnr")}
-        graph = quality_filtergraph(metric, width, height, step, run, logs, resample, scaler,
-                                    threads=max(1, min(4, os.cpu_count() or 1)))
-        outputs = ["vmaf"] if metric == "vmaf" else ["ssim", "psnr"]
-        run_ffmpeg(quality_argv(exe, rung_input, Path(source), graph, outputs, max_frames),
-                   timeout_s)
+        # One libvmaf per rung runs side by side; share the cores between them.
+        threads = max(1, min(4, os.cpu_count() or 1) // len(rungs))
+        graph = quality_filtergraph(metric, specs, step, run, max_frames, work, scaler, threads)
+        kinds = ["vmaf"] if metric == "vmaf" else ["ssim", "psnr"]
+        outputs = [f"{kind}{i}" for i in range(len(rungs)) for kind in kinds]
+        run_ffmpeg(quality_argv(exe, Path(source), [url for url, _, _ in inputs], graph,
+                                outputs), timeout_s)
         if metric == "vmaf":
-            result = parse_vmaf_log(logs["vmaf"].read_text())
+            results = [parse_vmaf_log((work / f"vmaf_{i}.json").read_text())
+                       for i in range(len(rungs))]
         else:
-            result = parse_ssim_psnr_logs(logs["ssim"].read_text(), logs["psnr"].read_text())
-    return QualityResult(result.metric, result.vmaf_mean, result.vmaf_min, result.ssim,
-                         result.psnr, result.frames_compared, step,
-                         round(time.monotonic() - started, 3))
+            results = [parse_ssim_psnr_logs((work / f"ssim_{i}.log").read_text(),
+                                            (work / f"psnr_{i}.log").read_text())
+                       for i in range(len(rungs))]
+    elapsed = round(time.monotonic() - started, 3)
+    return [replace(r, sample_every_n=step, elapsed_s=elapsed) for r in results]
+
+
+def measure_quality(source: Path, rung: Path, width: int, height: int,
+                    sample_every_n: int = 10, max_frames: int = 300,
+                    ffmpeg: str | None = None, metric: Metric = "auto",
+                    scaler: str = "bicubic", timeout_s: float = 3600) -> QualityResult:
+    """Compare one rung (its index.m3u8 or an MP4) to the source scaled to width x height."""
+    return measure_ladder(source, [RungRef(Path(rung), width, height)], sample_every_n,
+                          max_frames, ffmpeg, metric, scaler, timeout_s)[0]

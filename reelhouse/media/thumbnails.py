@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -12,7 +14,9 @@ import av
 import numpy as np
 from PIL import Image
 
+from reelhouse.errors import ReelhouseError
 from reelhouse.media.ffmpeg import ffmpeg_path, run_ffmpeg
+from reelhouse.media.probe import DEMUXERS
 
 POSTER_MAX_SIDE = 1280
 # Candidates sit in 10-60% of the runtime: past intros and fades, before end credits.
@@ -22,6 +26,13 @@ POSTER_CANDIDATES = 6
 # Luma (0-255, full range) bounds outside which a frame reads as black, blown out or flat.
 DARK_MEAN, BRIGHT_MEAN, FLAT_STD = 24.0, 232.0, 10.0
 SPRITE_PATTERN = "storyboard_%03d.jpg"
+# The upload is untrusted: only the demuxers probe accepts, and no protocol but the file
+# itself, so a crafted playlist or concat script cannot make ffmpeg read other files.
+SOURCE_FORMATS = ",".join(DEMUXERS)
+
+
+class ThumbnailError(ReelhouseError, ValueError):
+    """The source has no decodable video to take a poster or storyboard from."""
 
 
 @dataclass(frozen=True)
@@ -83,11 +94,38 @@ def candidate_times(duration_s: float, span: tuple[float, float] = POSTER_SPAN,
     return [round(duration_s * (lo + i * step), 3) for i in range(count)]
 
 
+def source_input(src: Path) -> list[str]:
+    """ffmpeg input arguments that read an upload with the probe's demuxers and nothing else."""
+    return ["-protocol_whitelist", "file", "-format_whitelist", SOURCE_FORMATS, "-i", str(src)]
+
+
+@contextmanager
+def open_source(src: Path) -> Iterator[av.container.InputContainer]:
+    """Open an upload in PyAV through a file object, limited to the probe's demuxers."""
+    with Path(src).open("rb") as f, av.open(
+            f, "r", options={"format_whitelist": SOURCE_FORMATS}) as container:
+        yield container
+
+
+def main_video(container: av.container.InputContainer) -> av.video.stream.VideoStream:
+    """The first video stream that is not cover art; IndexError when there is none."""
+    streams = [s for s in container.streams.video
+               if not s.disposition & av.stream.Disposition.attached_pic]
+    return streams[0]
+
+
 def _sample_luma(src: Path, times: list[float]) -> list[tuple[float, np.ndarray]]:
-    """(time from the start of the file, small luma plane) of the first frame at or after each time."""
+    """(time from the file start, small luma plane) of the first frame at or after each time."""
+    try:
+        return _decode_luma(src, times)
+    except (av.FFmpegError, IndexError) as e:
+        raise ThumbnailError(f"{src.name}: cannot decode video frames: {e}") from e
+
+
+def _decode_luma(src: Path, times: list[float]) -> list[tuple[float, np.ndarray]]:
     found: list[tuple[float, np.ndarray]] = []
-    with av.open(str(src)) as container:
-        stream = container.streams.video[0]
+    with open_source(src) as container:
+        stream = main_video(container)
         tb = stream.time_base
         start = float(stream.start_time * tb) if stream.start_time is not None else 0.0
         for t in times:
@@ -113,9 +151,10 @@ def _box_filter(max_side: int) -> str:
 def poster_argv(ffmpeg: str, src: Path, time_s: float, out_path: Path,
                 max_side: int = POSTER_MAX_SIDE) -> list[str]:
     """argv writing the frame at `time_s` as a JPEG that fits a max_side box with even sides."""
-    # -ss before -i seeks to the keyframe, then decodes up to the exact frame.
+    # -ss before -i seeks to the keyframe, then decodes up to the exact frame; 0:V skips
+    # cover art, which is a video stream too.
     return [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-            "-ss", f"{time_s:.3f}", "-i", str(src), "-map", "0:v:0", "-frames:v", "1",
+            "-ss", f"{time_s:.3f}", *source_input(src), "-map", "0:V:0", "-frames:v", "1",
             "-vf", _box_filter(max_side), "-q:v", "3", "-update", "1", str(out_path)]
 
 
@@ -203,8 +242,8 @@ def storyboard_argv(ffmpeg: str, src: Path, out_dir: Path, interval_s: float, ti
         f"metadata=mode=print:file={escape_filter_value(str(count_file))}",
         f"tile={cols}x{rows}",
     ])
-    return [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(src),
-            "-map", "0:v:0", "-vf", vf, "-fps_mode", "passthrough", "-q:v", "4",
+    return [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+            *source_input(src), "-map", "0:V:0", "-vf", vf, "-fps_mode", "passthrough", "-q:v", "4",
             "-start_number", "0", str(out_dir / SPRITE_PATTERN)]
 
 
@@ -216,19 +255,22 @@ def make_storyboard(src: Path, duration_s: float, out_dir: Path, interval_s: flo
         raise ValueError("make_storyboard: duration and interval must be positive")
     src, out_dir = Path(src), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in out_dir.glob("storyboard_*.jpg"):
-        stale.unlink()  # a rerun with fewer sheets must not leave old ones behind
     expected = max(1, math.ceil(duration_s / interval_s - 1e-6))
     grid = storyboard_grid(expected, columns, rows)
-    with tempfile.TemporaryDirectory(prefix="reelhouse-sb-") as tmp:
-        count_file = Path(tmp) / "thumbs.txt"
-        run_ffmpeg(storyboard_argv(ffmpeg_path(ffmpeg), src, out_dir, interval_s, tile_w, grid,
-                                   expected, count_file), timeout_s)
+    # Render beside the outputs, then swap in: a failed run leaves the previous storyboard whole.
+    with tempfile.TemporaryDirectory(prefix=".storyboard-", dir=out_dir) as tmp:
+        work = Path(tmp)
+        run_ffmpeg(storyboard_argv(ffmpeg_path(ffmpeg), src, work, interval_s, tile_w, grid,
+                                   expected, work / "thumbs.txt"), timeout_s)
         # The real count, in case the stream ends before the duration the caller probed.
-        thumbs = count_file.read_text().count("reelhouse.thumb=") if count_file.exists() else 0
-    sprites = sorted(out_dir.glob("storyboard_*.jpg"), key=lambda p: int(p.stem.rpartition("_")[2]))
-    if not thumbs or not sprites:
-        raise ValueError(f"{src.name}: no frames decoded for the storyboard")
+        counted = work / "thumbs.txt"
+        thumbs = counted.read_text().count("reelhouse.thumb=") if counted.exists() else 0
+        rendered = sorted(work.glob("storyboard_*.jpg"), key=lambda p: int(p.stem[11:]))
+        if not thumbs or not rendered:
+            raise ThumbnailError(f"{src.name}: no frames decoded for the storyboard")
+        for stale in out_dir.glob("storyboard_*.jpg"):
+            stale.unlink()  # a rerun with fewer sheets must not leave old ones behind
+        sprites = [p.replace(out_dir / p.name) for p in rendered]
     with Image.open(sprites[0]) as im:
         tile_width, tile_height = im.width // grid[0], im.height // grid[1]
     cues = storyboard_cues(duration_s, interval_s, thumbs, tile_width, tile_height, *grid)

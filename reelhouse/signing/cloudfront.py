@@ -71,8 +71,7 @@ class CloudFrontSigner:
         path = settings.cloudfront_private_key_path
         if not (settings.cloudfront_domain and settings.cloudfront_key_id and path):
             return None
-        return cls(settings.cloudfront_key_id, path.read_bytes(),
-                   domain=settings.cloudfront_domain)
+        return cls(settings.cloudfront_key_id, path.read_bytes(), domain=settings.cloudfront_domain)
 
     def sign(self, policy: str) -> str:
         """The policy's RSA-SHA1 PKCS#1 v1.5 signature in CloudFront's base64."""
@@ -83,8 +82,9 @@ class CloudFrontSigner:
         expires = _epoch(expires_at, "expires_at")
         # The canned policy is never sent, only signed; CloudFront rebuilds it byte for byte.
         policy = build_policy(url, expires_at)
-        return _append(url, f"Expires={expires}&Signature={self.sign(policy)}"
-                            f"&Key-Pair-Id={self.key_id}")
+        return _append(
+            url, f"Expires={expires}&Signature={self.sign(policy)}&Key-Pair-Id={self.key_id}"
+        )
 
     def custom_url(
         self,
@@ -96,8 +96,11 @@ class CloudFrontSigner:
     ) -> str:
         """`url` signed with a custom policy over `resource` (a wildcard such as .../ID/*)."""
         policy = build_policy(resource or url, expires_at, not_before, ip_range)
-        return _append(url, f"Policy={cf_b64(policy.encode())}&Signature={self.sign(policy)}"
-                            f"&Key-Pair-Id={self.key_id}")
+        return _append(
+            url,
+            f"Policy={cf_b64(policy.encode())}&Signature={self.sign(policy)}"
+            f"&Key-Pair-Id={self.key_id}",
+        )
 
     def signed_cookies(
         self,

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from urllib.parse import unquote
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-# An attribute list is NAME=VALUE pairs; quoted values never hold '"' or ',' breaks.
+# An attribute list is comma-separated NAME=VALUE pairs; a quoted value may hold commas, never '"'.
 _ATTR = re.compile(r'([A-Z0-9-]+)=("[^"\r\n]*"|[^",]*)(,|$)')
 
 

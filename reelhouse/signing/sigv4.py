@@ -30,10 +30,8 @@ _Second = tuple[int, "hashlib._Hash", "hashlib._Hash", str]
 _HOST_LABEL = re.compile(r"^(?!-)[a-zA-Z\d-]{1,63}(?<!-)$")
 _IPV4_SHAPED = re.compile(r"^(\d+)\.(\d+)\.(\d+)\.(\d+)$")
 # The response-* overrides S3 accepts on GET, keyed by the header they set.
-_OVERRIDES = frozenset(
-    ["cache-control", "content-disposition", "content-encoding", "content-language",
-     "content-type", "expires"]
-)
+_OVERRIDES = {f"content-{h}" for h in ("disposition", "encoding", "language", "type")}
+_OVERRIDES |= {"cache-control", "expires"}
 
 
 def _clamp_default(seconds: int) -> int:
@@ -120,9 +118,13 @@ class QueryPresigner:
         """A presigner for our bucket, signing for the browser-facing endpoint by default."""
         access_key, secret_key = settings.s3_credentials
         return cls(
-            access_key, secret_key, settings.s3_region,
+            access_key,
+            secret_key,
+            settings.s3_region,
             settings.s3_public_endpoint if public else settings.s3_endpoint,
-            settings.s3_bucket, settings.s3_addressing_style, clamp_ttl=settings.clamp_ttl,
+            settings.s3_bucket,
+            settings.s3_addressing_style,
+            clamp_ttl=settings.clamp_ttl,
         )
 
     def _day(self, date: str) -> _Day:
@@ -148,8 +150,10 @@ class QueryPresigner:
         inner, outer, scope, credential = self._days.get(stamp[:8]) or self._day(stamp[:8])
         inner = inner.copy()
         inner.update(f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n".encode())
-        head = (f"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={credential}"
-                f"&X-Amz-Date={stamp}&X-Amz-Expires=")
+        head = (
+            f"X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={credential}"
+            f"&X-Amz-Date={stamp}&X-Amz-Expires="
+        )
         # One tuple, swapped whole, so concurrent callers never mix two seconds' parts.
         self._now = cached = (second, inner, outer, head)
         return cached

@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from reelhouse.media.ffmpeg import ffmpeg_path, run_ffmpeg
-from reelhouse.media.quality import has_filter, measure_quality
+from reelhouse.media.quality import (
+    QualityError,
+    RungRef,
+    has_filter,
+    measure_ladder,
+    measure_quality,
+)
 from reelhouse.media.samples import make_test_clip
 
 pytestmark = pytest.mark.integration
@@ -98,3 +104,27 @@ def test_mp4_rung_is_accepted(media: dict[str, Path]) -> None:
     """An MP4 (e.g. the download) can be measured as well as a playlist."""
     result = measure_quality(media["source"], media["mp4"], 320, 180, metric="ssim_psnr")
     assert result.ssim is not None and result.ssim > 0.9
+
+
+def test_ladder_is_measured_in_one_pass_with_the_same_scores(media: dict[str, Path]) -> None:
+    """Measuring two rungs together matches measuring each alone, in a single ffmpeg pass."""
+    both = measure_ladder(media["source"], [RungRef(media["good"], 320, 180),
+                                            RungRef(media["small"], 160, 90)],
+                          sample_every_n=2, metric="ssim_psnr")
+    alone = [measure_quality(media["source"], media["good"], 320, 180, sample_every_n=2,
+                             metric="ssim_psnr"),
+             measure_quality(media["source"], media["small"], 160, 90, sample_every_n=2,
+                             metric="ssim_psnr")]
+    assert [(r.ssim, r.psnr, r.frames_compared) for r in both] == [
+        (r.ssim, r.psnr, r.frames_compared) for r in alone]
+    assert both[0].elapsed_s == both[1].elapsed_s
+
+
+def test_a_playlist_posing_as_the_source_is_not_followed(media: dict[str, Path],
+                                                         tmp_path: Path) -> None:
+    """An upload that is really an HLS playlist is refused instead of read."""
+    fake = tmp_path / "source"
+    fake.write_text(media["good"].read_text().replace("init.mp4",
+                                                      str(media["good"].parent / "init.mp4")))
+    with pytest.raises(QualityError):
+        measure_quality(fake, media["good"], 320, 180, metric="ssim_psnr")

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from reelhouse.media.ffmpeg import ffmpeg_path, run_ffmpeg
-from reelhouse.media.thumbnails import choose_poster, make_storyboard
+from reelhouse.media.ffmpeg import FfmpegError, ffmpeg_path, run_ffmpeg
+from reelhouse.media.thumbnails import ThumbnailError, choose_poster, make_storyboard
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +28,7 @@ def _encode(out: Path, lavfi: str, *extra: str) -> Path:
 
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """A black-then-pattern clip, a luma ramp, a portrait clip, an all-black and an odd-sized one."""
+    """Black-then-pattern, luma ramp, portrait, all-black, odd-sized and plain pattern clips."""
     d = tmp_path_factory.mktemp("thumb-clips")
     return {
         "black_start": _encode(d / "black_start.mp4",
@@ -133,3 +133,25 @@ def test_rerun_removes_stale_sheets(clips: dict[str, Path], tmp_path: Path) -> N
     board = make_storyboard(clips["pattern"], 4.0, tmp_path, 2)
     assert sorted(p.name for p in tmp_path.glob("storyboard_*.jpg")) == ["storyboard_000.jpg"]
     assert len(board.cues) == 2
+
+
+def test_rotated_phone_clip_comes_out_upright(clips: dict[str, Path], tmp_path: Path) -> None:
+    """A landscape-coded clip with a 90° display matrix gives a portrait poster and tiles."""
+    rotated = tmp_path / "rotated.mp4"
+    run_ffmpeg([ffmpeg_path(), "-nostdin", "-loglevel", "error", "-y", "-display_rotation",
+                "90", "-i", str(clips["pattern"]), "-c", "copy", str(rotated)], 60)
+    poster = choose_poster(rotated, 4.0, tmp_path / "poster.jpg")
+    assert (poster.width, poster.height) == (180, 320)
+    board = make_storyboard(rotated, 4.0, tmp_path / "board", 2)
+    assert (board.tile_width, board.tile_height) == (90, 160)
+
+
+def test_a_concat_script_posing_as_the_source_is_not_followed(clips: dict[str, Path],
+                                                              tmp_path: Path) -> None:
+    """An upload that is an ffconcat script naming a local file is refused, not read."""
+    fake = tmp_path / "source"
+    fake.write_text(f"ffconcat version 1.0\nfile '{clips['pattern']}'\n")
+    with pytest.raises(ThumbnailError):
+        choose_poster(fake, 4.0, tmp_path / "poster.jpg")
+    with pytest.raises(FfmpegError):
+        make_storyboard(fake, 4.0, tmp_path / "board", 1.0)

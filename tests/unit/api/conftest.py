@@ -1,4 +1,4 @@
-"""Fixtures for API unit tests: the app on moto's S3 and a fresh SQLite file per module."""
+"""Fixtures for API unit tests: one app on moto's S3 and a fresh SQLite file for the package."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from moto import mock_aws
@@ -33,12 +34,22 @@ def unit_settings(state: Path, **overrides: object) -> Settings:
     return load_settings(**values)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2 with the smallest cost: these tests are about the API, not the hash strength."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    saved = accounts._hasher, accounts._DUMMY_HASH
+    accounts._hasher, accounts._DUMMY_HASH = cheap, cheap.hash("not-a-real-password")
+    yield
+    accounts._hasher, accounts._DUMMY_HASH = saved
+
+
+@pytest.fixture(scope="package")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return unit_settings(tmp_path_factory.mktemp("api-unit"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def app(settings: Settings) -> Iterator[FastAPI]:
     """The API on a mocked bucket, with sign-in limits low enough to test."""
     with mock_aws():
@@ -47,17 +58,17 @@ def app(settings: Settings) -> Iterator[FastAPI]:
                                                      login_failures_per_user=3))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def client(app: FastAPI) -> TestClient:
     return TestClient(app)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def services(app: FastAPI) -> Services:
     return app.state.services
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def make_user(services: Services) -> Callable[..., tuple[User, str]]:
     """A new user (unique name) and a token for it."""
 
@@ -70,7 +81,7 @@ def make_user(services: Services) -> Callable[..., tuple[User, str]]:
     return make
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def make_video(services: Services) -> Callable[..., Video]:
     """A video row owned by `owner`, with the given visibility and status."""
 

@@ -89,8 +89,7 @@ def test_failures_per_user_are_rate_limited(client: TestClient, make_user) -> No
     assert int(blocked.headers["Retry-After"]) > 0
 
 
-def test_attempts_per_address_are_rate_limited(services: Services, make_user,
-                                               tmp_path) -> None:
+def test_attempts_per_address_are_rate_limited(services: Services, make_user) -> None:
     """One client address gets a bounded number of sign-in attempts per window."""
     from signing_api.app import create_app
     from signing_api.ratelimit import RateLimits

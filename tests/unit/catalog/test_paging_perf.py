@@ -23,7 +23,7 @@ def big() -> duckdb.DuckDBPyConnection:
     return connect_arrow({"videos": fakes.videos(N, seed=1)})
 
 
-def _timings_s(run: Callable[[], object], repeat: int = 5) -> tuple[float, float]:
+def _timings_s(run: Callable[[], object], repeat: int = 7) -> tuple[float, float]:
     """Best and median wall time of `repeat` runs after a warm-up; the best resists noise
     from other work on a shared machine."""
     run()

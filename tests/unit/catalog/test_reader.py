@@ -65,7 +65,29 @@ def test_empty_connection_has_every_table_with_its_columns() -> None:
 
 
 def test_timestamps_come_back_in_utc() -> None:
-    """TIMESTAMPTZ values reach Python as aware datetimes in UTC."""
+    """TIMESTAMPTZ values reach Python as aware UTC datetimes, through cursors too."""
     con = connect_arrow({"videos": rows_table("videos", A, [{"created_at": T0}], T0)})
     [(created,)] = con.sql("select created_at from videos").fetchall()
     assert created == T0 and created.utcoffset() == timedelta(0)
+    cursor = con.cursor()
+    assert cursor.execute("select current_setting('TimeZone')").fetchall() == [("UTC",)]
+
+
+def test_the_largest_file_can_still_lose_or_win_a_contest() -> None:
+    """A video in the big compacted file and in a part is judged by written_at either way."""
+    big = _tagged("videos", B, [{"title": "b"}], "catalog/videos/compacted-1.parquet", T0)
+    raw = pa.concat_tables([
+        big, big,  # padding so the compacted file is the largest
+        _tagged("videos", A, [{"title": "compacted, newer"}],
+                "catalog/videos/compacted-1.parquet", T0 + timedelta(hours=1)),
+        _tagged("videos", A, [{"title": "stale part"}], "catalog/videos/part-A.parquet", T0),
+    ])
+    titles = sorted(dedupe(raw).column("title").to_pylist())
+    assert titles == ["b", "b", "compacted, newer"]
+
+
+def test_a_single_file_is_returned_whole() -> None:
+    """Rows from one file are never contested: all come back, without the file column."""
+    raw = _tagged("renditions", A, [{"rung": "720p"}, {"rung": "480p"}], "f", T0)
+    kept = dedupe(raw)
+    assert kept.num_rows == 2 and FILE not in kept.column_names

@@ -42,6 +42,19 @@ def test_non_ulid_video_id_is_refused() -> None:
         rows_table("videos", "../etc", [{"title": "x"}])
 
 
+def test_one_videos_row_per_video() -> None:
+    """The videos table holds exactly one row per video."""
+    with pytest.raises(CatalogError, match="one videos row"):
+        rows_table("videos", VID, [{"title": "a"}, {"title": "b"}])
+
+
+def test_thumbnail_kind_is_checked() -> None:
+    """A thumbnail is a poster or a storyboard sheet, nothing else."""
+    assert rows_table("thumbnails", VID, [{"kind": "storyboard"}]).num_rows == 1
+    with pytest.raises(CatalogError, match="kind"):
+        rows_table("thumbnails", VID, [{"kind": "gif"}])
+
+
 def test_wrong_value_type_is_a_catalog_error() -> None:
     """A value Arrow cannot store in the column's type is a CatalogError naming the table."""
     with pytest.raises(CatalogError, match="bad videos row"):

@@ -14,6 +14,7 @@ from reelhouse.media.quality import (
     quality_filtergraph,
     sample_step,
 )
+from reelhouse.media.thumbnails import SOURCE_FORMATS
 
 # Captured from the bundled ffmpeg's libvmaf (feature=name=psnr|name=float_ssim, log_fmt=json),
 # trimmed to the metrics we read and two frames.
@@ -40,9 +41,12 @@ VMAF_JSON = """{
 SSIM_LOG = """n:1 Y:0.879513 U:0.935509 V:0.953385 All:0.901157 (10.050553)
 n:2 Y:0.869577 U:0.922283 V:0.934403 All:0.889166 (9.553253)
 """
-PSNR_LOG = """n:1 mse_avg:0.71 mse_y:0.67 mse_u:0.62 mse_v:0.94 psnr_avg:49.64 psnr_y:49.86 psnr_u:50.21 psnr_v:48.42 
-n:2 mse_avg:0.00 mse_y:0.00 mse_u:0.00 mse_v:0.00 psnr_avg:inf psnr_y:inf psnr_u:inf psnr_v:inf 
-"""  # noqa: W291 - ffmpeg ends each line with a space
+PSNR_LOG = "".join(f"{line} \n" for line in [  # ffmpeg ends each line with a space
+    "n:1 mse_avg:0.71 mse_y:0.67 mse_u:0.62 mse_v:0.94 psnr_avg:49.64 psnr_y:49.86 "
+    "psnr_u:50.21 psnr_v:48.42",
+    "n:2 mse_avg:0.00 mse_y:0.00 mse_u:0.00 mse_v:0.00 psnr_avg:inf psnr_y:inf "
+    "psnr_u:inf psnr_v:inf",
+])
 
 
 def test_vmaf_log_gives_pooled_scores() -> None:
@@ -81,27 +85,36 @@ def test_sample_step(frames: int, every: int, cap: int, run: int, expected: int)
 
 
 def test_vmaf_graph_samples_pairs_on_both_sides_at_the_rung_size() -> None:
-    """Both inputs select the same frames, scale with one scaler and pair by renumbered pts."""
-    graph = quality_filtergraph("vmaf", 640, 360, 10, 2, {"vmaf": Path("/t/v.json")})
-    pick = ("select='lt(mod(n,10),2)',scale=640:360:flags=bicubic,format=yuv420p,"
-            "setpts=N/(25*TB)")
-    assert graph.startswith(f"[0:v]{pick}[dist];[1:v]{pick}[ref];[dist][ref]libvmaf=")
-    assert "log_path=/t/v.json" in graph and "name=psnr|name=float_ssim" in graph
+    """Rung and source select the same frames, scale with one scaler and pair by renumbered pts."""
+    graph = quality_filtergraph("vmaf", [(640, 360, None)], 10, 2, 300, Path("/t"))
+    pick = ("select='lt(mod(n,10),2)*lt(n,1500)',scale=640:360:flags=bicubic,format=yuv420p,"
+            "settb=1/25,setpts=N")
+    assert graph.split(";") == [
+        "[0:V:0]null[s0]", f"[1:v]{pick}[d0]", f"[s0]{pick}[r0]",
+        "[d0][r0]libvmaf=log_fmt=json:log_path=/t/vmaf_0.json:n_threads=2"
+        ":feature='name=psnr|name=float_ssim'[vmaf0]"]
 
 
-def test_ssim_psnr_graph_resamples_the_source_to_the_rung_rate() -> None:
-    """A rung at another frame rate gets the source resampled to it before selection."""
-    logs = {"ssim": Path("/t/s.log"), "psnr": Path("/t/p.log")}
-    graph = quality_filtergraph("ssim_psnr", 320, 180, 5, 1, logs, source_fps="30/1")
-    assert "[1:v]fps=30/1,select='lt(mod(n,5),1)'" in graph
-    assert "[d1][r1]ssim=stats_file=/t/s.log[ssim]" in graph
-    assert "[d2][r2]psnr=stats_file=/t/p.log[psnr]" in graph
+def test_ladder_graph_decodes_the_source_once_for_every_rung() -> None:
+    """Several rungs share one split source; each branch has its own size and logs."""
+    graph = quality_filtergraph("ssim_psnr", [(640, 360, None), (426, 240, "30/1")], 5, 1, 300,
+                                Path("/t"))
+    chains = graph.split(";")
+    assert chains[0] == "[0:V:0]split=2[s0][s1]"
+    assert "[2:v]select='lt(mod(n,5),1)*lt(n,1500)',scale=426:240:flags=bicubic" in graph
+    # Only the rung at another frame rate gets the source resampled to it.
+    assert "[s1]fps=30/1,select='lt(mod(n,5),1)*lt(n,1500)',scale=426:240" in graph
+    assert "[s0]select='lt(mod(n,5),1)*lt(n,1500)',scale=640:360" in graph
+    assert "[d0a][r0a]ssim=stats_file=/t/ssim_0.log[ssim0]" in chains
+    assert "[d1b][r1b]psnr=stats_file=/t/psnr_1.log[psnr1]" in chains
 
 
-def test_quality_argv_maps_each_output_to_null() -> None:
-    """Rung is input 0, source input 1, and every metric output goes to the null muxer."""
-    assert quality_argv("ffmpeg", "rung.mp4", Path("src.mov"), "G", ["ssim", "psnr"], 300) == [
+def test_quality_argv_reads_the_source_safely_then_the_rungs() -> None:
+    """The upload is input 0 behind the demuxer/protocol allowlists; every output goes to null."""
+    argv = quality_argv("ffmpeg", Path("src.mov"), ["concatf:file:/t/r.txt"], "G",
+                        ["ssim0", "psnr0"])
+    assert argv == [
         "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-        "-i", "rung.mp4", "-i", "src.mov", "-filter_complex", "G",
-        "-map", "[ssim]", "-map", "[psnr]", "-frames:v", "300", "-fps_mode", "passthrough",
-        "-f", "null", "-"]
+        "-protocol_whitelist", "file", "-format_whitelist", SOURCE_FORMATS, "-i", "src.mov",
+        "-i", "concatf:file:/t/r.txt", "-filter_complex", "G",
+        "-map", "[ssim0]", "-map", "[psnr0]", "-fps_mode", "passthrough", "-f", "null", "-"]

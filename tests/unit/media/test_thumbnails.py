@@ -13,6 +13,7 @@ from reelhouse.media.thumbnails import (
     escape_filter_value,
     frame_score,
     poster_argv,
+    source_input,
     storyboard_argv,
     storyboard_cues,
     storyboard_grid,
@@ -114,6 +115,7 @@ def test_storyboard_argv_is_one_pass_sampling_at_cue_starts() -> None:
     assert "metadata=mode=print:file=/tmp/n.txt" in vf
     assert vf.endswith(",tile=10x10")
     assert argv[-3:] == ["-start_number", "0", "out/storyboard_%03d.jpg"]
+    assert argv[argv.index("-map") + 1] == "0:V:0"  # capital V: never the cover art
 
 
 def test_poster_argv_seeks_before_input_and_fits_the_box() -> None:
@@ -121,6 +123,14 @@ def test_poster_argv_seeks_before_input_and_fits_the_box() -> None:
     argv = poster_argv("ffmpeg", Path("in.mp4"), 12.3456, Path("poster.jpg"))
     assert argv[argv.index("-ss") + 1] == "12.346"
     assert argv.index("-ss") < argv.index("-i")
+    assert argv[argv.index("-map") + 1] == "0:V:0"
     vf = argv[argv.index("-vf") + 1]
     assert "min(1280,iw)" in vf and "force_divisible_by=2" in vf
     assert argv[-1] == "poster.jpg"
+
+
+def test_source_input_refuses_playlists_and_other_protocols() -> None:
+    """Uploads are read only through the probe's demuxers and the file protocol."""
+    assert source_input(Path("up.mp4")) == [
+        "-protocol_whitelist", "file", "-format_whitelist",
+        "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi", "-i", "up.mp4"]

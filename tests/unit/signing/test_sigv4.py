@@ -30,11 +30,21 @@ ENDPOINTS = ["http://127.0.0.1:8333", "http://localhost:9000", "https://s3.examp
 
 
 @cache
-def boto_client(endpoint: str, style: str, region: str = "us-east-1",
-                token: str | None = None) -> Any:
-    return boto3.session.Session().client(
-        "s3", endpoint_url=endpoint, region_name=region, aws_access_key_id=ACCESS,
-        aws_secret_access_key=SECRET, aws_session_token=token,
+def boto_session() -> boto3.session.Session:
+    return boto3.session.Session()  # one session: its loaders make later clients cheap
+
+
+@cache
+def boto_client(
+    endpoint: str, style: str, region: str = "us-east-1", token: str | None = None
+) -> Any:
+    return boto_session().client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id=ACCESS,
+        aws_secret_access_key=SECRET,
+        aws_session_token=token,
         config=Config(signature_version="s3v4", s3={"addressing_style": style}),
     )
 
@@ -42,8 +52,8 @@ def boto_client(endpoint: str, style: str, region: str = "us-east-1",
 def boto_url(client: Any, key: str, expires: int, now: datetime, **params: str) -> str:
     with freeze_time(now):
         return client.generate_presigned_url(
-            "get_object", Params={"Bucket": "reelhouse", "Key": key, **params},
-            ExpiresIn=expires)
+            "get_object", Params={"Bucket": "reelhouse", "Key": key, **params}, ExpiresIn=expires
+        )
 
 
 def test_pinned_path_style_url() -> None:
@@ -60,8 +70,9 @@ def test_pinned_path_style_url() -> None:
 
 def test_pinned_virtual_style_url_with_port() -> None:
     """A virtual-host URL keeps the endpoint's port and moves the bucket into the host."""
-    signer = QueryPresigner(ACCESS, SECRET, "eu-west-3", "https://s3.example.com:8443",
-                            "reelhouse", "virtual")
+    signer = QueryPresigner(
+        ACCESS, SECRET, "eu-west-3", "https://s3.example.com:8443", "reelhouse", "virtual"
+    )
     assert signer.presign_get("media/x/hls/master.m3u8", 900, now=NOW) == (
         "https://reelhouse.s3.example.com:8443/media/x/hls/master.m3u8"
         "?X-Amz-Algorithm=AWS4-HMAC-SHA256"
@@ -84,20 +95,29 @@ def test_matches_botocore(endpoint: str, style: str, key: str) -> None:
 def test_response_overrides_match_botocore() -> None:
     """response-* overrides keep the caller's order and encoding, as botocore does."""
     signer = QueryPresigner(ACCESS, SECRET, "us-east-1", ENDPOINTS[1], "reelhouse")
-    headers = {"Content-Type": "video/mp4", "content-disposition": 'attachment; filename="ü x.mp4"',
-               "response-cache-control": "no-cache"}
-    expected = boto_url(boto_client(ENDPOINTS[1], "path"), KEYS[2], 60, NOW,
-                        ResponseContentType="video/mp4",
-                        ResponseContentDisposition='attachment; filename="ü x.mp4"',
-                        ResponseCacheControl="no-cache")
+    headers = {
+        "Content-Type": "video/mp4",
+        "content-disposition": 'attachment; filename="ü x.mp4"',
+        "response-cache-control": "no-cache",
+    }
+    expected = boto_url(
+        boto_client(ENDPOINTS[1], "path"),
+        KEYS[2],
+        60,
+        NOW,
+        ResponseContentType="video/mp4",
+        ResponseContentDisposition='attachment; filename="ü x.mp4"',
+        ResponseCacheControl="no-cache",
+    )
     assert signer.presign_get(KEYS[2], 60, now=NOW, response_headers=headers) == expected
 
 
 def test_session_token_matches_botocore() -> None:
     """Temporary credentials sign the token in and carry it after SignedHeaders."""
     token = "FQoGZXIvYXdzE/+token=="
-    signer = QueryPresigner(ACCESS, SECRET, "eu-west-3", ENDPOINTS[2], "reelhouse",
-                            session_token=token)
+    signer = QueryPresigner(
+        ACCESS, SECRET, "eu-west-3", ENDPOINTS[2], "reelhouse", session_token=token
+    )
     client = boto_client(ENDPOINTS[2], "path", "eu-west-3", token)
     assert signer.presign_get(KEYS[1], 300, now=NOW) == boto_url(client, KEYS[1], 300, NOW)
 
@@ -143,14 +163,20 @@ def test_bad_endpoints_are_refused(endpoint: str) -> None:
 def test_from_settings_signs_for_public_endpoint_and_clamps(tmp_path: Path) -> None:
     """from_settings signs for the public endpoint and clamps lifetimes to the maximum."""
     settings = load_settings(
-        state_dir=tmp_path, s3_endpoint_url="http://s3.internal:9000",
-        s3_public_endpoint_url="https://media.example.com", s3_access_key_id=ACCESS,
-        s3_secret_access_key=SECRET, s3_region="eu-west-3", s3_addressing_style="path",
-        max_url_ttl_s=600)
+        state_dir=tmp_path,
+        s3_endpoint_url="http://s3.internal:9000",
+        s3_public_endpoint_url="https://media.example.com",
+        s3_access_key_id=ACCESS,
+        s3_secret_access_key=SECRET,
+        s3_region="eu-west-3",
+        s3_addressing_style="path",
+        max_url_ttl_s=600,
+    )
     public = QueryPresigner.from_settings(settings)
     internal = QueryPresigner.from_settings(settings, public=False)
     client = boto_client("https://media.example.com", "path", "eu-west-3")
     assert public.presign_get(KEYS[0], 10**6, now=NOW) == boto_url(client, KEYS[0], 600, NOW)
     assert public.presign_get(KEYS[0], 0, now=NOW) == boto_url(client, KEYS[0], 1, NOW)
     assert internal.presign_get(KEYS[0], 60, now=NOW).startswith(
-        "http://s3.internal:9000/reelhouse/media/")
+        "http://s3.internal:9000/reelhouse/media/"
+    )

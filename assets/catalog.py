@@ -1,0 +1,86 @@
+"""Catalog assets: one Parquet part per video per table, rebuilt from storage and the API DB.
+
+Materializing them again (no transcode) rewrites a video's rows from the facts in the bucket.
+"""
+
+
+import dagster as dg
+
+from assets.catalog_rows import rendition_rows, thumbnail_rows, video_row
+from assets.common import STORAGE_RETRY, guard, upload_version
+from assets.facts import audio, need_facts, read_facts, renditions
+from assets.hls import hls_renditions
+from assets.metadata import poster_markdown, video_summary
+from assets.quality import rendition_quality
+from assets.source import source_probe
+from assets.thumbnails import thumbnails
+from pipelines.database import DatabaseResource
+from pipelines.partitions import videos_partitions
+from pipelines.resources import StorageResource
+from reelhouse import keys
+
+
+def write_rows(*args: object) -> str:
+    # Imported on use: pyarrow.dataset and DuckDB add seconds to every run's start-up,
+    # which would come before the video is playable.
+    from reelhouse.catalog import write_rows as write
+
+    return write(*args)  # type: ignore[arg-type]
+
+
+_ASSET = {"partitions_def": videos_partitions, "group_name": "catalog",
+          "kinds": {"parquet", "s3"}, "retry_policy": STORAGE_RETRY}
+
+
+@dg.asset(deps=[hls_renditions, rendition_quality], **_ASSET)
+def catalog_renditions(context: dg.AssetExecutionContext, storage: StorageResource,
+                       database: DatabaseResource) -> dg.MaterializeResult:
+    """Rows of catalog/renditions: each rung's size, bitrates, codecs and quality scores."""
+    video_id = context.partition_key
+    with guard(context, database, "writing the catalog"):
+        s3 = storage.client()
+        hls = need_facts(s3, video_id, "hls", "hls_renditions")
+        rows = rendition_rows(hls, read_facts(s3, video_id, "quality"))
+        key = write_rows(s3, "renditions", video_id, rows)
+    return dg.MaterializeResult(metadata={"rows": len(rows), "key": dg.MetadataValue.path(key)})
+
+
+@dg.asset(deps=[thumbnails], **_ASSET)
+def catalog_thumbnails(context: dg.AssetExecutionContext, storage: StorageResource,
+                       database: DatabaseResource) -> dg.MaterializeResult:
+    """Rows of catalog/thumbnails: the poster and each storyboard sprite sheet."""
+    video_id = context.partition_key
+    with guard(context, database, "writing the catalog"):
+        s3 = storage.client()
+        rows = thumbnail_rows(need_facts(s3, video_id, "thumbnails", "thumbnails"))
+        key = write_rows(s3, "thumbnails", video_id, rows)
+    return dg.MaterializeResult(metadata={"rows": len(rows), "key": dg.MetadataValue.path(key)})
+
+
+@dg.asset(deps=[source_probe, hls_renditions, thumbnails, catalog_renditions,
+                catalog_thumbnails], **_ASSET)
+def catalog_videos(context: dg.AssetExecutionContext, storage: StorageResource,
+                   database: DatabaseResource) -> dg.MaterializeResult:
+    """The row of catalog/videos; once it is written the video is `ready`."""
+    video_id = context.partition_key
+    with guard(context, database, "writing the catalog"):
+        s3 = storage.client()
+        video = database.video(video_id)
+        if video is None:
+            raise dg.Failure(f"{video_id} is not in the API database (deleted?)",
+                             allow_retries=False)
+        hls = need_facts(s3, video_id, "hls", "hls_renditions")
+        thumbs = read_facts(s3, video_id, "thumbnails")
+        row = video_row(video, need_facts(s3, video_id, "probe", "source_probe"), hls, thumbs)
+        key = write_rows(s3, "videos", video_id, [row])
+        if not s3.exists(keys.master_key(video_id)):
+            raise dg.Failure("master.m3u8 is missing: materialize hls_renditions",
+                             allow_retries=False)
+        if not database.set_status(video_id, "ready", upload_version=upload_version(context)):
+            context.log.warning("video not marked ready: a newer upload replaced this one")
+        poster = poster_markdown(s3, video_id) if thumbs else ""
+    return dg.MaterializeResult(metadata={
+        **video_summary(storage.settings, video_id, hls["duration_s"], renditions(hls),
+                        audio(hls)),
+        "poster": dg.MetadataValue.md(poster), "title": video.title, "owner": video.owner,
+        "key": dg.MetadataValue.path(key)})

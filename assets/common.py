@@ -1,0 +1,52 @@
+"""What every per-video asset shares: retry rules, run tags and the failure guard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import dagster as dg
+
+from pipelines.database import DatabaseResource
+from reelhouse.errors import ObjectNotFound, StorageError
+
+UPLOAD_VERSION_TAG = "reelhouse/upload_version"
+# Transient storage errors only (see `guard`): a few tries, 2 s then doubling, jittered.
+STORAGE_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL,
+                               jitter=dg.Jitter.PLUS_MINUS)
+
+
+def upload_version(context: dg.AssetExecutionContext) -> int | None:
+    """The upload this run processes, when the uploads sensor started it."""
+    value = context.run.tags.get(UPLOAD_VERSION_TAG)
+    return int(value) if value and value.isdigit() else None
+
+
+def mark_failed(context: dg.AssetExecutionContext, database: DatabaseResource,
+                reason: str) -> None:
+    """Record `reason` on the video, unless a newer upload has replaced the one we process."""
+    if not database.set_status(context.partition_key, "failed", reason,
+                               upload_version=upload_version(context)):
+        context.log.warning("video row not updated: a newer upload replaced it, or it is gone")
+
+
+@contextmanager
+def guard(context: dg.AssetExecutionContext, database: DatabaseResource,
+          doing: str) -> Iterator[None]:
+    """Let transient storage errors retry; everything else fails once, marking the video.
+
+    The user reads "processing failed while <doing>"; the details stay in the Dagster log.
+    """
+    try:
+        yield
+    except dg.Failure:
+        raise
+    except StorageError as e:
+        retryable = not isinstance(e, ObjectNotFound)
+        if retryable and context.retry_number < (STORAGE_RETRY.max_retries or 0):
+            raise  # the RetryPolicy tries the step again after a backoff
+        mark_failed(context, database, f"processing failed while {doing}: storage unavailable")
+        raise dg.Failure(f"{doing}: {e}", allow_retries=False) from e
+    except Exception as e:  # any other error is a bug or a bad output: retrying will not help
+        mark_failed(context, database, f"processing failed while {doing}")
+        raise dg.Failure(f"{doing}: {type(e).__name__}: {e}", allow_retries=False) from e

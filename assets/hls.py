@@ -1,0 +1,77 @@
+"""`hls_renditions`: the bitrate ladder in one ffmpeg process, published master last."""
+
+
+import dagster as dg
+
+from assets.common import STORAGE_RETRY, guard
+from assets.facts import accepted_probe, audio, hls_to_dict, read_facts, renditions, write_facts
+from assets.metadata import video_summary
+from assets.progress import ProgressReporter
+from assets.publish import publish_hls
+from assets.source import source_probe
+from assets.workspace import Workspace
+from pipelines.database import DatabaseResource
+from pipelines.partitions import videos_partitions
+from pipelines.resources import MediaResource, StorageResource
+from reelhouse import keys
+from reelhouse.media.hls import transcode_hls
+from reelhouse.media.ladder import plan_ladder
+
+TRANSCODE_POOL = "transcode"
+
+
+class HlsConfig(dg.Config):
+    force: bool = False
+    """Transcode even when the published ladder already matches this source and version."""
+
+
+def _published_stamp(s3: object, video_id: str) -> dict[str, str]:
+    head = s3.head(keys.master_key(video_id))  # type: ignore[attr-defined]
+    return {k.lower(): v for k, v in (head or {}).get("Metadata", {}).items()}
+
+
+@dg.asset(partitions_def=videos_partitions, group_name="media", kinds={"ffmpeg", "s3"},
+          deps=[source_probe], pool=TRANSCODE_POOL, retry_policy=STORAGE_RETRY)
+def hls_renditions(context: dg.AssetExecutionContext, config: HlsConfig,
+                   storage: StorageResource, database: DatabaseResource,
+                   media: MediaResource) -> dg.MaterializeResult:
+    """The HLS ladder (fMP4 rungs plus one audio group) under media/{id}/hls/.
+
+    Keys are a function of the video id, so a rerun overwrites; the master carries the
+    ladder version and source ETag, and a matching one is reused (`status: cached`).
+    """
+    video_id = context.partition_key
+    with guard(context, database, "making the HLS renditions"):
+        s3 = storage.client()
+        probe, probed = accepted_probe(s3, video_id)
+        plan = plan_ladder(probe)
+        stamp = {"ladder-version": plan.version, "source-etag": probed["source_etag"]}
+        facts = read_facts(s3, video_id, "hls")
+        if (not config.force and facts is not None and facts.get("stamp") == stamp
+                and _published_stamp(s3, video_id) == stamp):
+            context.log.info(f"ladder {plan.version} already published for this source")
+            status = "cached"
+        else:
+            work = Workspace(s3, media.workdir, video_id)
+            src = work.source(probed["source_etag"])
+            progress = ProgressReporter(context)
+            result = transcode_hls(src, probe, plan, work.fresh_hls_dir(), ffmpeg=media.ffmpeg,
+                                   on_progress=progress, max_duration_s=media.caps.max_duration_s)
+            facts = hls_to_dict(result, stamp)
+            facts["speed"] = progress.speed
+            published = publish_hls(s3, video_id, result.out_dir, stamp,
+                                    before_master=lambda: write_facts(s3, video_id, "hls", facts))
+            context.log.info(f"published {len(published.keys)} objects "
+                             f"({published.bytes:,} bytes); removed {len(published.removed)} "
+                             "stale ones")
+            status = "transcoded"
+    rungs, sound = renditions(facts), audio(facts)
+    total = sum(r.total_bytes for r in [*rungs, *([sound] if sound else [])])
+    return dg.MaterializeResult(metadata={
+        "status": status, "ladder_version": facts["ladder_version"],
+        **video_summary(media.settings, video_id, facts["duration_s"], rungs, sound),
+        "transcode_s": dg.MetadataValue.float(facts["elapsed_s"]),
+        "realtime_x": dg.MetadataValue.float(facts["realtime_x"]),
+        "hls_bytes": dg.MetadataValue.int(total),
+        "master": dg.MetadataValue.path(keys.master_key(video_id)),
+    })

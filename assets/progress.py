@@ -1,0 +1,34 @@
+"""ffmpeg's progress, as a run shows it: log lines and run tags (percent, speed)."""
+
+from __future__ import annotations
+
+import time
+
+import dagster as dg
+
+PERCENT_TAG = "reelhouse/transcode_percent"
+SPEED_TAG = "reelhouse/transcode_speed"
+
+
+class ProgressReporter:
+    """A `transcode_hls` progress callback that reports every `step` percent or `every_s`."""
+
+    def __init__(self, context: dg.AssetExecutionContext, step: float = 10,
+                 every_s: float = 10) -> None:
+        self.context = context
+        self.step, self.every_s = step, every_s
+        self._percent, self._at = -step, 0.0
+        self.speed: float | None = None
+
+    def __call__(self, percent: float, speed: float | None) -> None:
+        self.speed = speed if speed is not None else self.speed
+        now = time.monotonic()
+        if percent >= 100 and self._percent >= 100:
+            return
+        if percent < 100 and percent - self._percent < self.step and now - self._at < self.every_s:
+            return
+        self._percent, self._at = percent, now
+        speed_text = f"{speed:.2f}x" if speed is not None else "n/a"
+        self.context.log.info(f"transcode {percent:.0f}% at {speed_text} realtime")
+        self.context.instance.add_run_tags(
+            self.context.run.run_id, {PERCENT_TAG: f"{percent:.0f}", SPEED_TAG: speed_text})

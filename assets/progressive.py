@@ -1,0 +1,49 @@
+"""`progressive_mp4`: a faststart MP4 of a middle rung, remuxed from its segments."""
+
+
+import dagster as dg
+
+from assets.common import STORAGE_RETRY, guard
+from assets.facts import audio, need_facts, read_facts, renditions, write_facts
+from assets.hls import hls_renditions
+from assets.publish import IMAGES
+from assets.workspace import Workspace
+from pipelines.database import DatabaseResource
+from pipelines.partitions import videos_partitions
+from pipelines.resources import MediaResource, StorageResource
+from reelhouse import keys
+from reelhouse.media.progressive import pick_download_rung, remux_progressive
+
+
+@dg.asset(partitions_def=videos_partitions, group_name="media", kinds={"ffmpeg", "s3"},
+          deps=[hls_renditions], retry_policy=STORAGE_RETRY)
+def progressive_mp4(context: dg.AssetExecutionContext, storage: StorageResource,
+                    database: DatabaseResource, media: MediaResource) -> dg.MaterializeResult:
+    """media/{id}/download.mp4: one rung plus the audio group, copied (no second encode)."""
+    video_id = context.partition_key
+    with guard(context, database, "making the download MP4"):
+        s3 = storage.client()
+        hls = need_facts(s3, video_id, "hls", "hls_renditions")
+        rung = pick_download_rung([(r.name, r.height or 0) for r in renditions(hls)])
+        stamp = {**hls["stamp"], "rung": rung}
+        facts = read_facts(s3, video_id, "progressive")
+        status = "cached"
+        if facts is None or facts.get("stamp") != stamp or not s3.exists(
+                keys.progressive_key(video_id)):
+            work = Workspace(s3, media.workdir, video_id)
+            result = remux_progressive(work.rendition_dir(rung),
+                                       work.audio_dir(audio(hls) is not None),
+                                       work.dir / "download.mp4", ffmpeg=media.ffmpeg)
+            s3.put_file(keys.progressive_key(video_id), result.path, "video/mp4", IMAGES,
+                        {k: str(v) for k, v in stamp.items()})
+            facts = {"stamp": stamp, "key": keys.progressive_key(video_id), "rung": rung,
+                     "width": result.width, "height": result.height,
+                     "duration_s": result.duration_s, "size_bytes": result.size_bytes,
+                     "audio_codec": result.audio_codec}
+            write_facts(s3, video_id, "progressive", facts)
+            status = "remuxed"
+    return dg.MaterializeResult(metadata={
+        "status": status, "rung": rung, "resolution": f"{facts['width']}x{facts['height']}",
+        "duration_s": dg.MetadataValue.float(facts["duration_s"]),
+        "size_bytes": dg.MetadataValue.int(facts["size_bytes"]),
+        "key": dg.MetadataValue.path(facts["key"])})

@@ -1,0 +1,71 @@
+"""`rendition_quality`: each rung scored against its source (VMAF, else SSIM/PSNR)."""
+
+
+import time
+
+import dagster as dg
+
+from assets.common import STORAGE_RETRY, guard
+from assets.facts import accepted_probe, need_facts, read_facts, renditions, write_facts
+from assets.hls import hls_renditions
+from assets.workspace import Workspace
+from pipelines.database import DatabaseResource
+from pipelines.partitions import videos_partitions
+from pipelines.resources import MediaResource, StorageResource
+from reelhouse import keys
+from reelhouse.media.quality import measure_quality
+
+# Every 10th frame, at most 120 per rung: a quality signal, not a certification.
+SAMPLE_EVERY_N, MAX_FRAMES = 10, 120
+
+
+def _fmt(value: float | None, spec: str) -> str:
+    return "" if value is None else format(value, spec)
+
+
+def _table(scores: dict[str, dict]) -> str:
+    lines = ["| rung | VMAF | VMAF min | SSIM | PSNR (dB) | frames |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    fmt = _fmt
+    for name, s in scores.items():
+        lines.append(f"| {name} | {fmt(s['vmaf'], '.1f')} | {fmt(s['vmaf_min'], '.1f')} | "
+                     f"{fmt(s['ssim'], '.4f')} | {fmt(s['psnr'], '.2f')} | {s['frames']} |")
+    return "\n".join(lines)
+
+
+@dg.asset(partitions_def=videos_partitions, group_name="media", kinds={"ffmpeg"},
+          deps=[hls_renditions], retry_policy=STORAGE_RETRY)
+def rendition_quality(context: dg.AssetExecutionContext, storage: StorageResource,
+                      database: DatabaseResource, media: MediaResource) -> dg.MaterializeResult:
+    """Per-rung VMAF (or SSIM/PSNR) against the source on subsampled frames, once playable."""
+    video_id = context.partition_key
+    with guard(context, database, "measuring quality"):
+        s3 = storage.client()
+        probe, probed = accepted_probe(s3, video_id)
+        hls = need_facts(s3, video_id, "hls", "hls_renditions")
+        facts = read_facts(s3, video_id, "quality")
+        status = "cached"
+        if facts is None or facts.get("stamp") != hls["stamp"]:
+            work = Workspace(s3, media.workdir, video_id)
+            src = work.source(probed["source_etag"])
+            started, scores, metric = time.monotonic(), {}, ""
+            for rung in renditions(hls):
+                playlist = work.rendition_dir(rung.name) / keys.RUNG_PLAYLIST
+                q = measure_quality(src, playlist, rung.width or 0, rung.height or 0,
+                                    sample_every_n=SAMPLE_EVERY_N, max_frames=MAX_FRAMES,
+                                    ffmpeg=media.ffmpeg)
+                metric = q.metric
+                scores[rung.name] = {"vmaf": q.vmaf_mean, "vmaf_min": q.vmaf_min,
+                                     "ssim": q.ssim, "psnr": q.psnr, "frames": q.frames_compared}
+            elapsed = round(time.monotonic() - started, 3)
+            facts = {"stamp": hls["stamp"], "metric": metric, "rungs": scores,
+                     "elapsed_s": elapsed, "transcode_s": hls["elapsed_s"]}
+            write_facts(s3, video_id, "quality", facts)
+            status = "measured"
+            context.log.info(f"quality took {elapsed:.1f}s for a {hls['elapsed_s']:.1f}s "
+                             f"transcode of {probe.duration_s:.1f}s of video")
+    return dg.MaterializeResult(metadata={
+        "status": status, "metric": facts["metric"],
+        "scores": dg.MetadataValue.md(_table(facts["rungs"])),
+        "elapsed_s": dg.MetadataValue.float(facts["elapsed_s"]),
+        "transcode_s": dg.MetadataValue.float(facts["transcode_s"])})

@@ -1,0 +1,77 @@
+"""`thumbnails`: a poster that avoids black frames, and a storyboard for scrub previews."""
+
+
+from collections import Counter
+from typing import Any
+
+import dagster as dg
+from PIL import Image
+
+from assets.common import STORAGE_RETRY, guard
+from assets.facts import accepted_probe, read_facts, write_facts
+from assets.hls import hls_renditions
+from assets.metadata import poster_markdown
+from assets.publish import remove_stale, upload_tree
+from assets.source import source_probe
+from assets.workspace import Workspace
+from pipelines.database import DatabaseResource
+from pipelines.partitions import videos_partitions
+from pipelines.resources import MediaResource, StorageResource
+from reelhouse import keys
+from reelhouse.media.thumbnails import choose_poster, make_storyboard
+
+
+def _make(work: Workspace, etag: str, duration_s: float, media: MediaResource) -> dict[str, Any]:
+    """Render poster and storyboard locally; the facts describing them, keys included."""
+    src, out = work.source(etag), work.dir / "thumbs"
+    poster = choose_poster(src, duration_s, out / "poster.jpg", ffmpeg=media.ffmpeg)
+    board = make_storyboard(src, duration_s, out, media.storyboard_interval_s,
+                            ffmpeg=media.ffmpeg)
+    per_sheet = Counter(c.sprite for c in board.cues)
+    prefix = keys.thumbs_prefix(work.video_id)
+    sheets = []
+    for path in board.sprites:
+        with Image.open(path) as im:
+            sheets.append({"key": prefix + path.name, "width": im.width, "height": im.height,
+                           "count": per_sheet[path.name]})
+    return {"poster": {"key": keys.poster_key(work.video_id), "time_s": poster.time_s,
+                       "width": poster.width, "height": poster.height, "blank": poster.blank},
+            "storyboard": {"vtt_key": keys.storyboard_vtt_key(work.video_id),
+                           "json_key": keys.storyboard_json_key(work.video_id),
+                           "interval_s": board.interval_s, "sheets": sheets,
+                           "tile_width": board.tile_width, "tile_height": board.tile_height,
+                           "thumbs": len(board.cues)},
+            "files": ["poster.jpg", *(p.name for p in board.sprites),
+                      board.vtt_path.name, board.json_path.name]}
+
+
+# After the HLS ladder so the video is playable as early as possible.
+@dg.asset(partitions_def=videos_partitions, group_name="media", kinds={"ffmpeg", "s3"},
+          deps=[source_probe, hls_renditions], retry_policy=STORAGE_RETRY)
+def thumbnails(context: dg.AssetExecutionContext, storage: StorageResource,
+               database: DatabaseResource, media: MediaResource) -> dg.MaterializeResult:
+    """The poster JPEG and storyboard sprite sheets + WebVTT (#xywh) + JSON under thumbs/."""
+    video_id = context.partition_key
+    with guard(context, database, "making thumbnails"):
+        s3 = storage.client()
+        probe, probed = accepted_probe(s3, video_id)
+        stamp = {"source-etag": probed["source_etag"],
+                 "interval_s": str(media.storyboard_interval_s)}
+        facts = read_facts(s3, video_id, "thumbnails")
+        status = "cached"
+        if facts is None or facts.get("stamp") != stamp or not s3.exists(keys.poster_key(video_id)):
+            work = Workspace(s3, media.workdir, video_id)
+            facts = {"stamp": stamp, **_make(work, probed["source_etag"], probe.duration_s, media)}
+            prefix = keys.thumbs_prefix(video_id)
+            upload_tree(s3, prefix, work.dir / "thumbs", facts["files"])
+            remove_stale(s3, prefix, {prefix + f for f in facts["files"]})
+            write_facts(s3, video_id, "thumbnails", facts)
+            status = "made"
+        poster, board = facts["poster"], facts["storyboard"]
+        preview = poster_markdown(s3, video_id)
+    return dg.MaterializeResult(metadata={
+        "status": status, "poster": dg.MetadataValue.md(preview),
+        "poster_time_s": dg.MetadataValue.float(poster["time_s"]),
+        "poster_size": f"{poster['width']}x{poster['height']}",
+        "storyboard_sheets": len(board["sheets"]), "storyboard_thumbs": board["thumbs"],
+        "storyboard_interval_s": dg.MetadataValue.float(board["interval_s"])})

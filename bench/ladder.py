@@ -1,0 +1,69 @@
+"""Benchmark: the one-process HLS ladder against one ffmpeg process per rung.
+
+Baseline (the naive way): for each rung, a separate ffmpeg run that decodes the whole source
+and scales it straight to that rung, with the same encoder settings, segmenter and checks
+(audio is encoded once, in the first run, to keep the baseline as cheap as possible).
+Ours: one process that decodes once and scales each rung from the one above.
+
+Usage: .venv/bin/python bench/ladder.py [--seconds 30] [--height 1080]
+The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import tempfile
+import time
+from pathlib import Path
+
+from reelhouse.media.hls import transcode_hls
+from reelhouse.media.ladder import plan_ladder
+from reelhouse.media.probe import probe
+from reelhouse.media.samples import make_test_clip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--height", type=int, default=1080)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-ladder-") as tmp:
+        root = Path(tmp)
+        started = time.monotonic()
+        src = make_test_clip(root / "source.mp4", seconds=args.seconds,
+                             width=args.height * 16 // 9, height=args.height, fps=30)
+        print(f"source: {args.seconds:g}s {args.height * 16 // 9}x{args.height}p30 H.264+AAC, "
+              f"{src.stat().st_size / 1e6:.1f} MB, generated in "
+              f"{time.monotonic() - started:.1f}s")
+        p = probe(src)
+        plan = plan_ladder(p)
+        print(f"ladder {plan.version}: {', '.join(plan.names)} (x264 preset {plan.preset})")
+
+        started = time.monotonic()
+        for i, rung in enumerate(plan.rungs):
+            single = dataclasses.replace(plan, rungs=(rung,), audio=plan.audio if i == 0 else None)
+            t = time.monotonic()
+            transcode_hls(src, p, single, root / "baseline" / rung.name)
+            print(f"  baseline {rung.name}: {time.monotonic() - t:.1f}s")
+        baseline_s = time.monotonic() - started
+
+        started = time.monotonic()
+        result = transcode_hls(src, p, plan, root / "ours")
+        ours_s = time.monotonic() - started
+
+    ratio = baseline_s / ours_s
+    realtime = p.duration_s / ours_s
+    print(f"baseline (one process per rung): {baseline_s:.1f}s")
+    print(f"ours (one process, decode once): {ours_s:.1f}s = {realtime:.2f}x realtime")
+    for r in result.renditions:
+        print(f"  {r.name}: {r.width}x{r.height} {r.bitrate / 1e3:.0f} kbit/s "
+              f"(peak {r.peak_bitrate / 1e3:.0f}), {r.segment_count} segments")
+    print(f"speed ratio: {ratio:.2f}x (target >= 1.8x)")
+    print(json.dumps({"ratio": round(ratio, 2), "baseline_s": round(baseline_s, 1),
+                      "ours_s": round(ours_s, 1), "realtime_x": round(realtime, 2)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""The library's query and the one page of videos it shows, paged with the API's cursors.
+
+Only one page (24 videos) is ever fetched or held, whatever the catalog's size: the API pages
+by keyset (`id < cursor`), so page 4,000 costs what page 1 does.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import param
+
+from dashboard import catalog, safe
+from dashboard.api import PAGE_SIZE, Api, ApiError
+from dashboard.store import Store
+
+STATUSES = ["", "uploading", "uploaded", "processing", "ready", "failed"]
+VISIBILITIES = ["", "public", "unlisted", "private"]
+POSTER_TTL_S = 600  # playback URLs live an hour by default; reuse them well within that
+
+_posters: dict[str, tuple[float, str]] = {}
+_posters_lock = threading.Lock()
+
+
+def poster(api: Api, video_id: str) -> str:
+    """A signed poster URL for a ready video the caller was allowed to list (cached by id)."""
+    now = time.monotonic()
+    with _posters_lock:
+        hit = _posters.get(video_id)
+    if hit and hit[0] > now:
+        return hit[1]
+    try:
+        url = str(api.playback(video_id).get("poster") or "")
+    except ApiError:
+        return ""
+    with _posters_lock:
+        _posters[video_id] = (now + POSTER_TTL_S, url)
+    return url
+
+
+def card(api: Api, video: dict[str, Any], fact: dict[str, Any] | None) -> dict[str, Any]:
+    """What a library card shows for one video: plain values, rendered as text by the grid."""
+    fact = fact or {}
+    ready = video["status"] == "ready"
+    progress = video.get("progress")
+    return {
+        "id": video["id"], "title": video["title"], "owner": video["owner"],
+        "status": video["status"], "visibility": video["visibility"],
+        "reason": video.get("failure_reason") or "",
+        "progress": float(progress) if isinstance(progress, int | float) else None,
+        "duration": safe.duration(fact.get("duration_s")),
+        "resolution": safe.resolution(fact.get("width"), fact.get("height")),
+        "created": safe.when(video.get("created_at")),
+        "poster": poster(api, video["id"]) if ready else "",
+    }
+
+
+class Library(param.Parameterized):
+    """Filters of the library and the page of cards they select."""
+
+    store = param.ClassSelector(class_=Store)
+    q = param.String(default="", doc="words of a title or description")
+    status = param.Selector(default="", objects=STATUSES)
+    visibility = param.Selector(default="", objects=VISIBILITIES)
+    mine = param.Boolean(default=False, doc="only the signed-in user's videos")
+    items = param.List(default=[], doc="the cards of the current page")
+    page_number = param.Integer(default=1)
+    has_next = param.Boolean(default=False)
+    error = param.String(default="")
+    loaded = param.Boolean(default=False)
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        self._cursors: list[str | None] = [None]
+
+    @param.depends("q", "status", "visibility", "mine", "store.changed", "store.user",
+                   watch=True)
+    def reset(self) -> None:
+        """Back to the first page of the current filters."""
+        self._cursors = [None]
+        self.load()
+
+    def load(self) -> None:
+        store = self.store
+        if self.mine and not store.signed_in:
+            self.mine = False
+            return
+        try:
+            page = store.api.list_videos(
+                q=self.q, status=self.status or None, visibility=self.visibility or None,
+                owner=store.username if self.mine else None, cursor=self._cursors[-1],
+                limit=PAGE_SIZE)
+        except ApiError as e:
+            if e.unauthorized and store.signed_in:
+                store.expired()
+                return
+            self.param.update(items=[], has_next=False, error=e.message, loaded=True)
+            return
+        videos = page["items"]
+        facts = catalog.facts([v["id"] for v in videos if v["status"] == "ready"])
+        self._next = page.get("next_cursor")
+        self.param.update(items=[card(store.api, v, facts.get(v["id"])) for v in videos],
+                          has_next=self._next is not None, error="", loaded=True,
+                          page_number=len(self._cursors))
+
+    def next_page(self) -> None:
+        if self.has_next and self._next:
+            self._cursors.append(self._next)
+            self.load()
+
+    def previous_page(self) -> None:
+        if len(self._cursors) > 1:
+            self._cursors.pop()
+            self.load()
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.q.strip() or self.status or self.visibility or self.mine)

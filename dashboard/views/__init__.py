@@ -1,0 +1,1 @@
+"""The dashboard's pages and frame: each view takes the session `Store` and renders itself."""

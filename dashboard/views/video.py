@@ -1,0 +1,147 @@
+"""The video page: player, title and description (as text), details, and the owner's tools."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import panel as pn
+import param
+
+from dashboard import catalog, safe, theme
+from dashboard.api import ApiError
+from dashboard.components import Player
+from dashboard.store import Store
+from dashboard.views.video_edit import VideoEditor, share_box
+
+WAITING = ("uploading", "uploaded", "processing")
+NOT_FOUND = ("This video does not exist, was deleted, or is private. If it is yours, sign in "
+             "and open it again.")
+
+
+def _table(header: list[str], rows: list[list[object]]) -> str:
+    head = "".join(f"<th>{safe.text(h)}</th>" for h in header if h)
+    thead = f"<thead><tr>{head}</tr></thead>" if head else ""
+    body = "".join("<tr>" + "".join(f"<td>{safe.text(c)}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return f"<table class='rh-facts'>{thead}<tbody>{body}</tbody></table>"
+
+
+def rungs_table(rungs: list[dict[str, Any]]) -> str:
+    """Rungs with resolution, peak and average bitrate, bytes and segments (catalog facts)."""
+    rows = [[r.get("rung", ""), safe.resolution(r.get("width"), r.get("height")),
+             safe.bitrate(r.get("bandwidth")), safe.bitrate(r.get("avg_bitrate")),
+             safe.size(r.get("bytes")), r.get("segment_count") or ""] for r in rungs]
+    return _table(["Rung", "Resolution", "Peak", "Average", "Size", "Segments"], rows)
+
+
+def facts_table(video: dict[str, Any], fact: dict[str, Any]) -> str:
+    rows = [["Duration", safe.duration(fact.get("duration_s"))],
+            ["Source", safe.resolution(fact.get("width"), fact.get("height"))],
+            ["Frame rate", f"{fact['fps']:.3g} fps" if fact.get("fps") else ""],
+            ["Codecs", " / ".join(c for c in (fact.get("video_codec"), fact.get("audio_codec"))
+                                  if c)],
+            ["Uploaded file", f"{video['filename']} ({safe.size(video['source_size'])})"],
+            ["Renditions", safe.size(fact.get("hls_bytes"))],
+            ["Processing", f"{fact['processing_s']:.1f} s" if fact.get("processing_s") else ""]]
+    return _table(["", ""], [r for r in rows if r[1]])
+
+
+class VideoView(pn.viewable.Viewer):
+    """One video as its viewer may see it; reloads itself while the video is processing."""
+
+    store = param.ClassSelector(class_=Store)
+
+    def __init__(self, **params: object) -> None:
+        super().__init__(**params)
+        self._body = pn.Column(sizing_mode="stretch_width", margin=0)
+        self._video: dict[str, Any] | None = None
+        self.load()
+
+    @param.depends("store.video_id", "store.user", "store.page", watch=True)
+    def load(self) -> None:
+        store = self.store
+        if store.page != "video":
+            return
+        if not store.video_id:
+            self._show_message("Pick a video in the Library to watch it.")
+            return
+        try:
+            self._video = store.api.get_video(store.video_id)
+        except ApiError as e:
+            self._video = None
+            if e.unauthorized:
+                store.fail(e)
+            self._show_message(NOT_FOUND if e.status in (403, 404) else e.message)
+            return
+        self._render(self._video)
+
+    def poll(self) -> None:
+        """Reload when the open video is still on its way to `ready`."""
+        if self.store.page == "video" and self._video and self._video["status"] in WAITING:
+            try:
+                fresh = self.store.api.get_video(self._video["id"])
+            except ApiError:
+                return
+            if fresh["status"] != self._video["status"]:
+                self._video = fresh
+                self._render(fresh)
+
+    def _show_message(self, message: str) -> None:
+        self._body.objects = [safe.text_pane(message, "div", "rh-empty", margin=(24, 0))]
+
+    def _on_edit(self, video: dict[str, Any] | None) -> None:
+        if video is not None:
+            self._video = video
+            self._render(video)
+
+    def _media(self, video: dict[str, Any]) -> list[Any]:
+        status = video["status"]
+        if status == "failed":
+            reason = video.get("failure_reason") or "no reason was recorded"
+            return [safe.text_pane(f"Processing failed: {reason}. Check that the file is a "
+                                   "playable video and upload it again.", "div",
+                                   "rh-notice error", margin=(8, 0))]
+        if status != "ready":
+            what = {"uploading": "is still uploading", "uploaded": "is queued for processing",
+                    "processing": "is being processed"}.get(status, status)
+            return [safe.text_pane(f"This video {what}. This page updates by itself when it "
+                                   "is ready to play.", "div", "rh-notice info", margin=(8, 0)),
+                    pn.indicators.Progress(active=True, sizing_mode="stretch_width",
+                                           bar_color="primary", margin=(4, 0))]
+        try:
+            urls = self.store.api.playback(video["id"])
+        except ApiError as e:
+            return [safe.text_pane(f"Playback is not available: {e.message}", "div",
+                                   "rh-notice error")]
+        rungs = catalog.renditions(video["id"])
+        player = Player(hls=urls["hls"], poster=urls["poster"],
+                        storyboard=urls["storyboard_vtt"], mp4=urls["mp4"],
+                        rungs=[{"rung": r.get("rung"), "height": r.get("height"),
+                                "bandwidth": r.get("bandwidth")} for r in rungs],
+                        sizing_mode="stretch_width", min_height=200, margin=(4, 0))
+        download = pn.pane.HTML(safe.link(urls["download"], "Download MP4", download=True),
+                                css_classes=["rh-download"], margin=(4, 10))
+        details = [pn.pane.HTML("<h3 style='margin:4px 0'>Renditions</h3>" + rungs_table(rungs))
+                   ] if rungs else []
+        return [player, download, *details]
+
+    def _render(self, video: dict[str, Any]) -> None:
+        store = self.store
+        meta = " · ".join(x for x in (f"by {video['owner']}", safe.when(video["created_at"]),
+                                      video["status"], video["visibility"]) if x)
+        fact = catalog.facts([video["id"]]).get(video["id"], {})
+        head = [safe.text_pane(video["title"], "h1", "rh-title", margin=(8, 10, 0, 10)),
+                safe.text_pane(meta, "div", "rh-sub")]
+        if video["description"]:
+            head.append(safe.text_pane(video["description"], "p", "rh-desc", margin=(8, 10)))
+        side = [theme.card(pn.pane.HTML("<h3 style='margin:4px 0'>Details</h3>"
+                                        + facts_table(video, fact)), min_width=280)]
+        if video["visibility"] in ("unlisted", "public"):
+            side[0].append(share_box(video))
+        if store.can_edit(video):
+            side.append(VideoEditor(store=store, video=video, on_change=self._on_edit))
+        self._body.objects = [*self._media(video), *head,
+                              pn.FlexBox(*side, sizing_mode="stretch_width", gap="12px")]
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return self._body

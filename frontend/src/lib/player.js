@@ -1,0 +1,256 @@
+// An HLS player: hls.js (bundled) or native HLS, a quality selector that forces a rung, the
+// current rung shown, poster, and storyboard thumbnails when hovering the seek bar.
+import Hls from "hls.js";
+import { h } from "./dom.js";
+import { formatBitrate, formatDuration } from "./format.js";
+import { cueAt, loadStoryboard } from "./storyboard.js";
+import { ensureStyles } from "./styles.js";
+
+const SEEK_STEPS = 1000;
+
+/** A rung as the player reports it: hls.js level index, size and peak bitrate. */
+function rung(level, index) {
+  return { index, width: level.width || 0, height: level.height || 0, bitrate: level.bitrate || 0,
+    name: level.height ? `${level.height}p` : level.name || `level ${index}` };
+}
+
+/**
+ * Mount a player into `el`. Options: `playback` (the API's playback answer) or `src` (master
+ * playlist), `poster`, `storyboard` (VTT or JSON URL), `mp4`, `autoplay`, `muted`, `level`
+ * (-1 = Auto), `refresh` (async () => new playback, used when signed URLs expire),
+ * `onLevelChange(level)` (the viewer picked a quality).
+ */
+export function mountPlayer(el, options = {}) {
+  ensureStyles(el);
+  const { playback = {}, autoplay = false, muted = false, refresh, onLevelChange } = options;
+  const source = {
+    src: options.src ?? playback.hls, poster: options.poster ?? playback.poster,
+    storyboard: options.storyboard ?? playback.storyboard_vtt, mp4: options.mp4 ?? playback.mp4,
+  };
+  const listeners = { switched: new Set(), levels: new Set(), error: new Set() };
+  const emit = (kind, value) => listeners[kind].forEach((fn) => fn(value));
+  let levels = [];
+  let current = -1;
+  let wanted = options.level ?? -1;
+  let cues = [];
+  let hls = null;
+  let dragging = false;
+  let destroyed = false;
+  const stop = new AbortController();
+
+  // --- DOM -----------------------------------------------------------------------------
+  const video = h("video", { class: "rh-player-video", playsInline: true, preload: "metadata",
+    muted, autoplay });
+  const message = h("div", { class: "rh-player-message", hidden: true, role: "status" });
+  const play = h("button", { class: "rh-player-play", type: "button", "aria-label": "Play",
+    text: "▶", onclick: () => (video.paused ? video.play().catch(() => {}) : video.pause()) });
+  const seek = h("input", { class: "rh-player-seek", type: "range", min: 0, max: SEEK_STEPS,
+    step: 1, value: 0, "aria-label": "Seek" });
+  const thumb = h("div", { class: "rh-player-thumb" });
+  const thumbTime = h("span", { class: "rh-player-thumb-time" });
+  const preview = h("div", { class: "rh-player-preview", hidden: true }, thumb, thumbTime);
+  const time = h("span", { class: "rh-player-time", text: "0:00 / –" });
+  const mute = h("button", { class: "rh-player-mute", type: "button", text: muted ? "🔇" : "🔊",
+    "aria-label": "Mute", onclick: () => { video.muted = !video.muted; } });
+  const quality = h("select", { class: "rh-player-quality", "aria-label": "Quality", disabled: true },
+    h("option", { value: "-1", text: "Auto" }));
+  const rungLabel = h("span", { class: "rh-player-rung", title: "Rung playing now" });
+  const full = h("button", { class: "rh-player-full", type: "button", text: "⛶",
+    "aria-label": "Full screen", onclick: () => toggleFullscreen() });
+  const root = h("div", { class: "rh-player" },
+    h("div", { class: "rh-player-stage" }, video, message),
+    h("div", { class: "rh-player-bar" }, play,
+      h("div", { class: "rh-player-seekwrap" }, seek, preview), time, mute, quality, rungLabel, full));
+  if (source.poster) video.poster = source.poster;
+  el.append(root);
+
+  function showMessage(text) {
+    message.textContent = text || "";
+    message.hidden = !text;
+  }
+
+  function toggleFullscreen() {
+    if (document.fullscreenElement) document.exitFullscreen?.();
+    else root.requestFullscreen?.().catch(() => {});
+  }
+
+  // --- rungs ---------------------------------------------------------------------------
+  function showRung() {
+    const playing = levels[current];
+    const auto = hls ? hls.autoLevelEnabled : true;
+    rungLabel.textContent = playing ? `${playing.name}${auto ? " (auto)" : ""}` : "";
+    quality.value = String(auto ? -1 : hls?.currentLevel ?? -1);
+  }
+
+  function setLevels(next) {
+    levels = next;
+    const options = [...levels].sort((a, b) => b.height - a.height || b.bitrate - a.bitrate)
+      .map((l) => h("option", { value: String(l.index), text: `${l.name} · ${formatBitrate(l.bitrate)}` }));
+    quality.replaceChildren(h("option", { value: "-1", text: "Auto" }), ...options);
+    quality.disabled = levels.length < 2;
+    emit("levels", levels.slice());
+  }
+
+  /** Force rung `index` (hls.js level index), or -1 for automatic selection. */
+  function setLevel(index) {
+    wanted = Number(index);
+    if (!hls || !levels.length) return; // applied once the manifest is parsed
+    const level = wanted >= 0 && wanted < levels.length ? wanted : -1;
+    // currentLevel switches now (flushing the buffer); -1 hands control back to ABR.
+    hls.currentLevel = level;
+    showRung();
+  }
+
+  quality.addEventListener("change", () => {
+    setLevel(Number(quality.value));
+    onLevelChange?.(Number(quality.value));
+  });
+
+  // --- sources -------------------------------------------------------------------------
+  function attach(src) {
+    if (Hls.isSupported()) {
+      hls = new Hls({ startLevel: wanted >= 0 ? wanted : -1, capLevelToPlayerSize: false });
+      hls.on(Hls.Events.MANIFEST_PARSED, (_event, data) => {
+        setLevels(data.levels.map(rung));
+        if (wanted >= 0) setLevel(wanted);
+        showRung();
+        if (autoplay) video.play().catch(() => {});
+      });
+      hls.on(Hls.Events.LEVEL_SWITCHED, (_event, data) => {
+        current = data.level;
+        showRung();
+        emit("switched", current);
+      });
+      hls.on(Hls.Events.ERROR, (_event, data) => onHlsError(data));
+      hls.attachMedia(video);
+      hls.loadSource(src);
+    } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.src = src; // Safari plays HLS itself and picks rungs on its own
+      rungLabel.textContent = "Auto";
+    } else if (source.mp4) {
+      video.src = source.mp4;
+    } else {
+      showMessage("This browser cannot play HLS video.");
+    }
+  }
+
+  let networkRetries = 0;
+  let mediaRecoveries = 0;
+  async function onHlsError(data) {
+    if (!data.fatal || destroyed) return;
+    if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
+      const expired = data.response?.code === 403 || data.response?.code === 410;
+      if (expired && refresh) return reload();
+      if (networkRetries++ < 3) return hls.startLoad();
+    } else if (data.type === Hls.ErrorTypes.MEDIA_ERROR && mediaRecoveries++ < 2) {
+      return hls.recoverMediaError();
+    }
+    showMessage(`Playback failed (${data.details}). Reload to try again.`);
+    emit("error", data.details);
+  }
+
+  async function reload() {
+    const at = video.currentTime;
+    const wasPaused = video.paused;
+    try {
+      const next = await refresh();
+      if (destroyed) return;
+      Object.assign(source, { src: next.hls, storyboard: next.storyboard_vtt, poster: next.poster });
+      hls.destroy();
+      attach(source.src);
+      video.addEventListener("loadedmetadata", () => {
+        video.currentTime = at;
+        if (!wasPaused) video.play().catch(() => {});
+      }, { once: true });
+      loadCues();
+    } catch (error) {
+      showMessage(`Playback links expired and could not be renewed: ${error.message}`);
+    }
+  }
+
+  function loadCues() {
+    if (!source.storyboard) return;
+    loadStoryboard(source.storyboard, { signal: stop.signal })
+      .then((parsed) => { cues = parsed; })
+      .catch(() => { cues = []; }); // previews are a nicety: play on without them
+  }
+
+  // --- controls ------------------------------------------------------------------------
+  const on = (target, event, fn) => target.addEventListener(event, fn, { signal: stop.signal });
+  const duration = () => (Number.isFinite(video.duration) ? video.duration : 0);
+  const updateTime = () => {
+    time.textContent = `${formatDuration(video.currentTime)} / ${formatDuration(duration() || NaN)}`;
+    if (!dragging && duration()) seek.value = String(Math.round((video.currentTime / duration()) * SEEK_STEPS));
+  };
+  on(video, "timeupdate", updateTime);
+  on(video, "durationchange", updateTime);
+  on(video, "play", () => { play.textContent = "❚❚"; play.setAttribute("aria-label", "Pause"); });
+  on(video, "pause", () => { play.textContent = "▶"; play.setAttribute("aria-label", "Play"); });
+  on(video, "volumechange", () => { mute.textContent = video.muted ? "🔇" : "🔊"; });
+  on(video, "click", () => (video.paused ? video.play().catch(() => {}) : video.pause()));
+  on(video, "playing", () => showMessage(""));
+  on(seek, "pointerdown", () => { dragging = true; });
+  on(seek, "pointerup", () => { dragging = false; });
+  on(seek, "input", () => {
+    if (duration()) video.currentTime = (Number(seek.value) / SEEK_STEPS) * duration();
+  });
+  on(seek, "pointermove", (event) => showPreview(event.clientX));
+  on(seek, "pointerleave", () => { preview.hidden = true; });
+
+  function showPreview(clientX) {
+    const box = seek.getBoundingClientRect();
+    const fraction = Math.min(1, Math.max(0, (clientX - box.left) / box.width));
+    const t = fraction * duration();
+    const cue = cues.length ? cueAt(cues, t) : null;
+    if (!duration()) return;
+    thumbTime.textContent = formatDuration(t);
+    thumb.hidden = !cue;
+    if (cue) {
+      Object.assign(thumb.style, {
+        width: `${cue.w}px`, height: `${cue.h}px`,
+        backgroundImage: `url(${JSON.stringify(cue.url)})`,
+        backgroundPosition: `-${cue.x}px -${cue.y}px`,
+      });
+    }
+    preview.hidden = false;
+    const half = (cue ? cue.w : 40) / 2;
+    preview.style.left = `${Math.min(box.width - half, Math.max(half, fraction * box.width))}px`;
+  }
+
+  if (source.src) {
+    attach(source.src);
+    loadCues();
+  } else if (source.mp4) {
+    video.src = source.mp4;
+  } else {
+    showMessage("No video to play.");
+  }
+
+  const off = (kind, fn) => () => listeners[kind].delete(fn);
+  return {
+    el: root,
+    video,
+    get hls() { return hls; },
+    /** The rungs (hls.js levels) as {index, width, height, bitrate, name}. */
+    levels: () => levels.slice(),
+    /** The rung playing now (hls.js level index), -1 before the first switch. */
+    level: () => current,
+    /** True while hls.js picks rungs itself. */
+    auto: () => (hls ? hls.autoLevelEnabled : true),
+    setLevel,
+    onLevelSwitched: (fn) => (listeners.switched.add(fn), off("switched", fn)),
+    onLevels: (fn) => (listeners.levels.add(fn), off("levels", fn)),
+    onError: (fn) => (listeners.error.add(fn), off("error", fn)),
+    storyboard: () => cues.slice(),
+    destroy() {
+      destroyed = true;
+      stop.abort();
+      hls?.destroy();
+      hls = null;
+      video.removeAttribute("src");
+      video.load();
+      root.remove();
+      Object.values(listeners).forEach((set) => set.clear());
+    },
+  };
+}

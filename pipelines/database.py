@@ -1,0 +1,83 @@
+"""The API database as the pipeline sees it: videos waiting for processing, and their status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import dagster as dg
+from pydantic import PrivateAttr
+from sqlalchemy import select, update
+
+from pipelines.resources import SettingsResource
+from reelhouse.db import Database, User, Video, utcnow
+
+
+@dataclass(frozen=True)
+class VideoRecord:
+    """A video's row (plus its owner's name) detached from any database session."""
+
+    id: str
+    owner_id: int
+    owner: str
+    title: str
+    description: str
+    visibility: str
+    status: str
+    failure_reason: str
+    filename: str
+    content_type: str
+    source_size: int
+    source_sha256: str
+    upload_version: int
+    created_at: datetime | None
+    uploaded_at: datetime | None
+
+
+class DatabaseResource(SettingsResource):
+    """The API database, where each video's status is the truth users see."""
+
+    _db: Database | None = PrivateAttr(default=None)
+
+    def database(self) -> Database:
+        if self._db is None:
+            self._db = Database(self.settings)
+        return self._db
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._db is not None:
+            self._db.engine.dispose()
+            self._db = None
+
+    def uploaded(self, limit: int = 200) -> list[tuple[str, int]]:
+        """(id, upload_version) of videos whose upload completed and awaits processing."""
+        stmt = (select(Video.id, Video.upload_version).where(Video.status == "uploaded")
+                .order_by(Video.uploaded_at, Video.id).limit(limit))
+        with self.database().session() as session:
+            return [(row.id, row.upload_version) for row in session.execute(stmt)]
+
+    def video(self, video_id: str) -> VideoRecord | None:
+        stmt = (select(Video, User.username).join(User, User.id == Video.owner_id)
+                .where(Video.id == video_id))
+        with self.database().session() as session:
+            row = session.execute(stmt).first()
+            if row is None:
+                return None
+            v, owner = row
+            return VideoRecord(v.id, v.owner_id, owner, v.title, v.description, v.visibility,
+                               v.status, v.failure_reason, v.filename, v.content_type,
+                               v.source_size, v.source_sha256, v.upload_version, v.created_at,
+                               v.uploaded_at)
+
+    def set_status(self, video_id: str, status: str, reason: str = "", *,
+                   upload_version: int | None = None, only_from: tuple[str, ...] = ()) -> bool:
+        """Move the video to `status`; False when it has moved on (a newer upload, a status
+        outside `only_from`) or does not exist, so a stale run never overwrites the truth."""
+        stmt = update(Video).where(Video.id == video_id)
+        if upload_version is not None:
+            stmt = stmt.where(Video.upload_version == upload_version)
+        if only_from:
+            stmt = stmt.where(Video.status.in_(only_from))
+        stmt = stmt.values(status=status, failure_reason=reason, updated_at=utcnow())
+        with self.database().session() as session:
+            return session.execute(stmt).rowcount > 0

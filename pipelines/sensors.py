@@ -1,0 +1,59 @@
+"""Sensors: completed uploads become runs; runs that die mark their video failed."""
+
+
+import dagster as dg
+
+from assets.common import UPLOAD_VERSION_TAG
+from pipelines.database import DatabaseResource
+from pipelines.jobs import process_video_job
+from pipelines.partitions import videos_partitions
+from reelhouse.keys import check_video_id
+
+MAX_PER_TICK = 200
+PARTITION_TAG = "dagster/partition"
+STOPPED_REASON = "processing stopped unexpectedly; an operator can reprocess the video"
+
+
+def run_key(video_id: str, upload_version: int) -> str:
+    """One run per completed upload: a new upload of the same video gets a new key."""
+    return f"{video_id}:{upload_version}"
+
+
+@dg.sensor(job=process_video_job, minimum_interval_seconds=5,
+           default_status=dg.DefaultSensorStatus.RUNNING)
+def uploads_sensor(context: dg.SensorEvaluationContext,
+                   database: DatabaseResource) -> dg.SensorResult | dg.SkipReason:
+    """Videos the API marked `uploaded` -> a partition each and one run per upload version.
+
+    No cursor: the API database says what is waiting, and Dagster starts a run key only
+    once, so a request repeated while the run is queued is dropped. (S3 LastModified
+    cursors would skip multipart uploads that started before the cursor and ended after.)
+    """
+    pending = []
+    for video_id, version in database.uploaded(MAX_PER_TICK):
+        try:
+            pending.append((check_video_id(video_id), version))
+        except ValueError:
+            context.log.warning(f"skipping a video whose id is not a ULID: {video_id[:40]!r}")
+    if not pending:
+        return dg.SkipReason("no completed uploads waiting")
+    new = [v for v, _ in pending
+           if not context.instance.has_dynamic_partition(videos_partitions.name, v)]
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(run_key=run_key(v, n), partition_key=v,
+                                    tags={UPLOAD_VERSION_TAG: str(n)}) for v, n in pending],
+        dynamic_partitions_requests=[videos_partitions.build_add_request(new)] if new else [])
+
+
+@dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING)
+def processing_failure_sensor(context: dg.RunFailureSensorContext,
+                              database: DatabaseResource) -> None:
+    """A run that crashed, was killed or failed a blocking check leaves no video `processing`."""
+    tags = context.dagster_run.tags
+    video_id = tags.get(PARTITION_TAG)
+    if not video_id:
+        return
+    version = tags.get(UPLOAD_VERSION_TAG)
+    if database.set_status(video_id, "failed", STOPPED_REASON, only_from=("processing",),
+                           upload_version=int(version) if version else None):
+        context.log.info(f"marked {video_id} failed after run {context.dagster_run.run_id}")

@@ -1,0 +1,86 @@
+"""Fixtures for API integration tests: the app on the embedded S3, a fresh SQLite per module."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+
+import pytest
+from argon2 import PasswordHasher
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from reelhouse import accounts
+from reelhouse.config import Settings
+from reelhouse.db import User, Video, new_id, utcnow
+from signing_api.app import create_app
+from signing_api.deps import Services
+
+_names = itertools.count()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2 at its smallest cost: these tests are about access, not the hash strength."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    saved = accounts._hasher, accounts._DUMMY_HASH
+    accounts._hasher, accounts._DUMMY_HASH = cheap, cheap.hash("not-a-real-password")
+    yield
+    accounts._hasher, accounts._DUMMY_HASH = saved
+
+
+@pytest.fixture(scope="module")
+def api_settings(s3_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The embedded S3's settings with this module's own database file."""
+    db = tmp_path_factory.mktemp("api-db") / "api.db"
+    return s3_settings.model_copy(update={"database_url": f"sqlite:///{db}",
+                                          "part_size_bytes": 5 * 1024 * 1024,
+                                          "part_url_batch": 2})
+
+
+@pytest.fixture(scope="module")
+def app(api_settings: Settings) -> FastAPI:
+    return create_app(api_settings)
+
+
+@pytest.fixture(scope="module")
+def client(app: FastAPI) -> TestClient:
+    return TestClient(app)
+
+
+@pytest.fixture(scope="module")
+def services(app: FastAPI) -> Services:
+    return app.state.services
+
+
+@pytest.fixture(scope="module")
+def make_user(services: Services) -> Callable[..., tuple[User, str]]:
+    """A new user (unique name) and a token for it."""
+
+    def make(role: str = "user") -> tuple[User, str]:
+        with services.db.session() as session:
+            user = accounts.create_user(session, f"it{next(_names)}", "correct horse", role)
+            token, _ = accounts.issue_token(session, user, 3600)
+        return user, token
+
+    return make
+
+
+@pytest.fixture(scope="module")
+def make_video(services: Services) -> Callable[..., Video]:
+    """A video row owned by `owner`, with the given visibility and status."""
+
+    def make(owner: User, visibility: str = "public", status: str = "ready") -> Video:
+        video = Video(id=new_id(), owner_id=owner.id, title="Matrix video",
+                      visibility=visibility, status=status, filename="clip.mp4",
+                      content_type="video/mp4", source_size=10, uploaded_at=utcnow(),
+                      upload_version=1)
+        with services.db.session() as session:
+            session.add(video)
+        return video
+
+    return make
+
+
+def auth(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}

@@ -1,0 +1,160 @@
+"""The real pipeline (ffmpeg, embedded S3, a Dagster instance) over generated uploads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.checks import read_tree
+from reelhouse import catalog, keys
+from reelhouse.config import Settings
+from reelhouse.media.ffmpeg import ffmpeg_path, run_ffmpeg
+from reelhouse.media.ladder import LADDER_VERSION
+from reelhouse.storage import Storage
+from tests.integration.pipeline.conftest import add_video, run_job, video_row
+
+pytestmark = pytest.mark.integration
+
+Ready = tuple[str, dg.ExecuteInProcessResult]
+
+
+def _steps(result: dg.ExecuteInProcessResult) -> dict[str, list[str]]:
+    steps: dict[str, list[str]] = {}
+    for event in result.all_events:
+        if event.step_key and event.event_type_value.startswith("STEP_"):
+            steps.setdefault(event.step_key, []).append(event.event_type_value)
+    return steps
+
+
+def _metadata(result: dg.ExecuteInProcessResult, asset: str) -> dict:
+    [event] = result.asset_materializations_for_node(asset)
+    return event.metadata
+
+
+def test_upload_becomes_ready_with_every_playlist_uri_in_storage(
+        ready_video: Ready, pipeline_settings: Settings, storage: Storage) -> None:
+    """An h264+aac upload ends `ready`, its checks pass, and every URI the master lists exists."""
+    video_id, result = ready_video
+    assert result.success, _steps(result)
+    row = video_row(pipeline_settings, video_id)
+    assert (row.status, row.failure_reason) == ("ready", "")
+    assert all(e.passed for e in result.get_asset_check_evaluations())
+    assert len(result.get_asset_check_evaluations()) == 3
+    tree = read_tree(storage, video_id)
+    assert tree.problems == []
+    assert set(tree.durations) == {"360p/index.m3u8", "240p/index.m3u8", "audio/index.m3u8"}
+    assert all(abs(d - 2.0) < 0.2 for d in tree.durations.values())
+
+
+def test_objects_carry_type_cache_and_ladder_version(ready_video: Ready,
+                                                     storage: Storage) -> None:
+    """Segments are immutable fMP4, playlists short-lived, and the master names the ladder."""
+    video_id, _ = ready_video
+    prefix = keys.hls_prefix(video_id)
+    segment = storage.head(f"{prefix}360p/seg_00001.m4s")
+    init = storage.head(f"{prefix}360p/init.mp4")
+    playlist = storage.head(f"{prefix}360p/index.m3u8")
+    master = storage.head(keys.master_key(video_id))
+    assert segment and init and playlist and master
+    assert (segment["ContentType"], segment["CacheControl"]) == (
+        "video/iso.segment", "public, max-age=31536000, immutable")
+    assert init["ContentType"] == "video/mp4"
+    for head in (playlist, master):
+        assert (head["ContentType"], head["CacheControl"]) == (
+            "application/vnd.apple.mpegurl", "public, max-age=60")
+    assert master["Metadata"]["ladder-version"] == LADDER_VERSION
+    assert storage.exists(keys.poster_key(video_id))
+    assert storage.exists(keys.progressive_key(video_id))
+
+
+def test_ffmpeg_decodes_the_published_ladder(ready_video: Ready, storage: Storage,
+                                             tmp_path: Path) -> None:
+    """The tree as published (downloaded from S3) plays through ffmpeg from the master."""
+    video_id, _ = ready_video
+    prefix = keys.hls_prefix(video_id)
+    for obj in storage.list_keys(prefix):
+        local = tmp_path / obj["Key"].removeprefix(prefix)
+        local.parent.mkdir(parents=True, exist_ok=True)
+        storage.download_file(obj["Key"], local)
+    run_ffmpeg([ffmpeg_path(), "-nostdin", "-v", "error", "-protocol_whitelist", "file",
+                "-i", str(tmp_path / "master.m3u8"), "-map", "0", "-f", "null", "-"], 60)
+
+
+def test_catalog_rows_exist_for_every_table(ready_video: Ready, storage: Storage) -> None:
+    """The video, its two rungs (with quality scores) and its poster and sheets are queryable."""
+    video_id, _ = ready_video
+    con = catalog.connect(storage)
+    video = catalog.get_video(con, video_id)
+    assert video is not None
+    assert (video["status"], video["title"], video["owner"]) == ("ready", "Bars and tone",
+                                                                 "tester")
+    assert (video["width"], video["height"], video["rung_count"]) == (640, 360, 2)
+    rungs = catalog.renditions_for(con, video_id)
+    assert sorted(r["rung"] for r in rungs) == ["240p", "360p"]
+    assert all(r["ladder_version"] == LADDER_VERSION for r in rungs)
+    assert all(r["vmaf"] is not None or r["ssim"] is not None for r in rungs)
+    kinds = [t["kind"] for t in catalog.thumbnails_for(con, video_id)]
+    assert kinds[0] == "poster" and "storyboard" in kinds
+
+
+def test_materializations_show_rungs_play_link_and_poster(ready_video: Ready) -> None:
+    """The UI gets a rung table, the duration, a link to play and the poster image."""
+    video_id, result = ready_video
+    hls = _metadata(result, "hls_renditions")
+    assert "| 360p | 640x360 |" in hls["rungs"].value
+    assert hls["play"].value.endswith(f"?video={video_id}")
+    assert hls["duration_s"].value == pytest.approx(2.0, abs=0.2)
+    assert _metadata(result, "thumbnails")["poster"].value.startswith("![poster](http")
+    assert "poster" in _metadata(result, "catalog_videos")
+
+
+def test_rerun_after_a_crash_overwrites_and_removes_stale_outputs(
+        ready_video: Ready, pipeline_settings: Settings, storage: Storage,
+        instance: dg.DagsterInstance) -> None:
+    """With the master and a segment gone and an old ladder's rung left over, a rerun
+    republishes, removes the leftovers, and a further rerun reuses the output (`cached`)."""
+    video_id, _ = ready_video
+    prefix = keys.hls_prefix(video_id)
+    storage.delete(keys.master_key(video_id))
+    storage.delete(f"{prefix}240p/seg_00001.m4s")
+    storage.put_bytes(f"{prefix}1080p/index.m3u8", b"#EXTM3U\n")
+    storage.put_bytes(f"{prefix}1080p/seg_00001.m4s", b"old")
+
+    rerun = run_job(pipeline_settings, instance, video_id)
+    assert rerun.success
+    assert _metadata(rerun, "hls_renditions")["status"].value == "transcoded"
+    assert read_tree(storage, video_id).problems == []
+    assert not [o for o in storage.list_keys(f"{prefix}1080p/")]
+
+    again = run_job(pipeline_settings, instance, video_id)
+    assert _metadata(again, "hls_renditions")["status"].value == "cached"
+    assert video_row(pipeline_settings, video_id).status == "ready"
+
+
+@pytest.mark.parametrize(("clip", "reason"), [
+    ("text", "this is a text file, not a video"),
+    (None, "the upload is missing: upload the file again"),
+])
+def test_rejected_upload_fails_readably_once_and_the_next_video_processes(
+        clip: str | None, reason: str, clips: dict[str, Path], pipeline_settings: Settings,
+        storage: Storage, instance: dg.DagsterInstance) -> None:
+    """A bad upload ends `failed` with a reason a person can read, without retries or a
+    failed run, its downstream assets skip, and the next upload still becomes `ready`."""
+    bad = add_video(pipeline_settings, storage, clips[clip] if clip else None)
+    result = run_job(pipeline_settings, instance, bad)
+    assert result.success
+    steps = _steps(result)
+    assert steps["source_probe"] == ["STEP_START", "STEP_SUCCESS"]
+    assert steps["hls_renditions"] == ["STEP_SKIPPED"]
+    assert steps["catalog_videos"] == ["STEP_SKIPPED"]
+    row = video_row(pipeline_settings, bad)
+    assert (row.status, row.failure_reason) == ("failed", reason)
+    observed = [e for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION"]
+    assert observed[0].event_specific_data.asset_observation.metadata["reason"].value == reason
+    assert not storage.exists(keys.master_key(bad))
+
+    good = add_video(pipeline_settings, storage, clips["silent"])
+    assert run_job(pipeline_settings, instance, good).success
+    assert video_row(pipeline_settings, good).status == "ready"
