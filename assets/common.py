@@ -41,12 +41,10 @@ def guard(context: dg.AssetExecutionContext, database: DatabaseResource,
         yield
     except dg.Failure:
         raise
-    except StorageError as e:
-        retryable = not isinstance(e, ObjectNotFound)
-        if retryable and context.retry_number < (STORAGE_RETRY.max_retries or 0):
+    except Exception as e:  # anything else: only a transient storage error may retry
+        transient = isinstance(e, StorageError) and not isinstance(e, ObjectNotFound)
+        if transient and context.retry_number < (STORAGE_RETRY.max_retries or 0):
             raise  # the RetryPolicy tries the step again after a backoff
-        mark_failed(context, database, f"processing failed while {doing}: storage unavailable")
-        raise dg.Failure(f"{doing}: {e}", allow_retries=False) from e
-    except Exception as e:  # any other error is a bug or a bad output: retrying will not help
-        mark_failed(context, database, f"processing failed while {doing}")
+        suffix = ": storage unavailable" if transient else ""
+        mark_failed(context, database, f"processing failed while {doing}{suffix}")
         raise dg.Failure(f"{doing}: {type(e).__name__}: {e}", allow_retries=False) from e

@@ -15,10 +15,11 @@ from typing import Any
 import param
 from panel.custom import JSComponent
 
-import reelhouse
 from reelhouse import keys
 
-STATIC = Path(reelhouse.__file__).parent / "static"
+# A link to ../reelhouse/static, where frontend/build.mjs writes: Panel serves a component's
+# bundle only from under the component's own package directory.
+STATIC = Path(__file__).parent / "static"
 
 
 def bundle(name: str) -> Path:

@@ -80,14 +80,16 @@ def resolve_token(session: Session, token: str) -> User:
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         raise AuthError("invalid token")
-    row = session.get(ApiToken, parts[1])
+    # One query for token and user: this runs on every authenticated request.
+    found = session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+                            .where(ApiToken.id == parts[1])).first()
+    row, user = found if found else (None, None)
     if row is None or not hmac.compare_digest(row.secret_hash, _digest(parts[2])):
         raise AuthError("invalid token")
     if row.revoked_at is not None:
         raise AuthError("token revoked")
     if _aware(row.expires_at) <= utcnow():
         raise AuthError("token expired")
-    user = session.get(User, row.user_id)
     if user is None or user.disabled:
         raise AuthError("user disabled")
     return user
@@ -98,3 +100,31 @@ def revoke_token(session: Session, token_id: str) -> None:
     if row is None:
         raise ValueError(f"token: no token {token_id!r}")
     row.revoked_at = row.revoked_at or utcnow()
+
+
+# --- for the command line (`reelhouse users ...`, `reelhouse tokens ...`) -------------------
+def get_user(session: Session, username: str) -> User:
+    """The user with this name; ValueError if there is none."""
+    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        raise ValueError(f"username: no user {username.strip().lower()!r}")
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Every user, in the order they were created."""
+    return list(session.scalars(select(User).order_by(User.id)))
+
+
+def set_disabled(session: Session, username: str, disabled: bool = True) -> User:
+    """Disable (or re-enable) a user; a disabled user's tokens stop working at once."""
+    user = get_user(session, username)
+    user.disabled = disabled
+    return user
+
+
+def list_tokens(session: Session, username: str) -> list[ApiToken]:
+    """A user's tokens (ids, names, expiry, revocation), never their secrets."""
+    user = get_user(session, username)
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                                .order_by(ApiToken.created_at)))

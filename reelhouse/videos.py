@@ -68,7 +68,8 @@ def check_content_type(content_type: str) -> str:
 
 
 def _has_control(text: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in text)
+    # Cc controls, Cf format (bidi overrides, zero-width), Cs lone surrogates, line separators.
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") for ch in text)
 
 
 def title_from_filename(filename: str) -> str:

@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None, *, limits: RateLimits | None = 
         app.include_router(module.router)
     # Last added runs first: CORS answers preflights before anything else looks at them.
     app.add_middleware(SafeHeaders)
+    # Our own limit rather than FastAPI's max_body_size: that one answers 413 in plain text.
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(CORSMiddleware, allow_origins=settings.allowed_origins,
                        allow_methods=["GET", "POST", "PATCH", "DELETE"],

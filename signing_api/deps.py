@@ -30,7 +30,8 @@ class Services:
     playback: PlaybackSigner
 
 
-def services(request: Request) -> Services:
+# Trivial dependencies are `async def`: a plain `def` would cost a thread hop per request.
+async def services(request: Request) -> Services:
     return request.app.state.services
 
 
@@ -56,13 +57,13 @@ def optional_user(request: Request, svc: Annotated[Services, Depends(services)])
     return user
 
 
-def require_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+async def require_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
     if user is None:
         raise unauthorized()
     return user
 
 
-def require_admin(user: Annotated[User, Depends(require_user)]) -> User:
+async def require_admin(user: Annotated[User, Depends(require_user)]) -> User:
     if user.role != "admin":
         raise ApiError(403, "forbidden", "admins only")
     return user

@@ -54,11 +54,18 @@ class Register(BaseModel):
 
 
 class FileInfo(BaseModel):
-    filename: str = Field("upload", min_length=1, max_length=videos.MAX_FILENAME)
-    content_type: str = Field("application/octet-stream", min_length=3, max_length=100)
+    filename: str = Field(min_length=1, max_length=videos.MAX_FILENAME)
+    content_type: str = Field(min_length=3, max_length=100)
 
     _filename = field_validator("filename")(videos.check_filename)
     _content_type = field_validator("content_type")(videos.check_content_type)
+
+
+class OptionalFileInfo(FileInfo):
+    """The starter's multipart init sends no body; these defaults stand in."""
+
+    filename: str = Field("upload", min_length=1, max_length=videos.MAX_FILENAME)
+    content_type: str = Field("application/octet-stream", min_length=3, max_length=100)
 
 
 class PresignedUpload(BaseModel):
@@ -152,9 +159,10 @@ def presign_download(video_id: str, svc: SvcDep, viewer: ViewerDep) -> Url:
 
 
 @router.post("/videos/multipart/init/", response_model=MultipartInit)
-def multipart_init(svc: SvcDep, user: UserDep, body: FileInfo | None = None) -> MultipartInit:
+def multipart_init(svc: SvcDep, user: UserDep,
+                   body: OptionalFileInfo | None = None) -> MultipartInit:
     """Start a multipart upload for a new object."""
-    body = body or FileInfo()
+    body = body or OptionalFileInfo()
     with svc.db.session() as session:
         _video, upload = uploads.start_upload(session, svc.storage, user,
                                               filename=body.filename, size=None,

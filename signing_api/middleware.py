@@ -9,7 +9,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodyLimit:
-    """Refuse request bodies over `max_bytes` with a 413, whether declared or streamed."""
+    """Refuse request bodies over `max_bytes` with a JSON 413, whether declared or streamed."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app

@@ -26,7 +26,8 @@ class UploadCreate(BaseModel):
     """A new upload: the file as the client sees it, and the video's first metadata."""
 
     filename: str = Field(min_length=1, max_length=videos.MAX_FILENAME)
-    size: int = Field(ge=1, description="bytes; capped by REELHOUSE_MAX_UPLOAD_BYTES")
+    size: int = Field(ge=1, strict=True,
+                      description="bytes; capped by REELHOUSE_MAX_UPLOAD_BYTES")
     content_type: str = Field(min_length=3, max_length=100)
     title: str = Field("", max_length=videos.MAX_TITLE * 2)
     description: str = Field("", max_length=videos.MAX_DESCRIPTION)
@@ -82,7 +83,7 @@ class UploadOut(BaseModel):
 
 
 class PartWanted(BaseModel):
-    part_number: int = Field(ge=1, le=MAX_PARTS)
+    part_number: int = Field(ge=1, le=MAX_PARTS, strict=True)
     sha256: Sha256B64 | None = Field(None, description="base64 SHA-256 of the part")
 
 

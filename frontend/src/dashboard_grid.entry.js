@@ -89,9 +89,9 @@ function card(item, open) {
 }
 
 export function render({ model, el }) {
+  // Panel replaces el's children with what render returns: the stylesheet goes inside it.
   const style = h("style");
   style.textContent = CSS;
-  el.append(style);
   const root = h("div");
   const open = (id) => model.send_msg({ open: id });
   const draw = () => {
@@ -101,5 +101,5 @@ export function render({ model, el }) {
   };
   draw();
   model.on(["items", "empty"], draw);
-  return root;
+  return h("div", {}, style, root);
 }

@@ -138,7 +138,6 @@ function update(view, row, send, reported) {
 export function render({ model, el }) {
   const style = h("style");
   style.textContent = CSS;
-  el.append(style);
   const send = (msg) => model.send_msg(msg);
   const queue = new UploadQueue({ apiBase: model.api_url, token: model.token });
   const views = new Map();
@@ -204,5 +203,5 @@ export function render({ model, el }) {
   });
   model.on(["api_url", "token"], () => queue.setAuth(model.api_url, model.token));
   draw();
-  return h("div", {}, drop, input, rejected, h("div", { class: "toolbar" }, cancelAll, startAll), rows);
+  return h("div", {}, style, drop, input, rejected, h("div", { class: "toolbar" }, cancelAll, startAll), rows);
 }

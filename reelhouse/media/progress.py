@@ -80,10 +80,10 @@ def run_with_progress(argv: list[str], duration_s: float, timeout_s: float,
     parser = ProgressParser(duration_s)
     # stderr goes to a file, not a pipe: nobody reads it until the end, and a full pipe
     # would stall ffmpeg.
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=err, text=True, bufsize=1)
-        timed_out = threading.Event()
+    timed_out = threading.Event()
+    with tempfile.TemporaryFile() as err, subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, text=True,
+            bufsize=1) as proc:
 
         def kill() -> None:
             timed_out.set()
@@ -102,7 +102,6 @@ def run_with_progress(argv: list[str], duration_s: float, timeout_s: float,
             timer.cancel()
             if proc.poll() is None:  # the callback raised: do not leave ffmpeg running
                 proc.kill()
-                proc.wait()
         err.seek(max(0, err.seek(0, 2) - 4000))
         tail = err.read().decode(errors="replace")
     if timed_out.is_set():

@@ -11,7 +11,7 @@ export function formatBytes(bytes) {
     value /= 1000;
     unit += 1;
   }
-  return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
+  return `${unit === 0 ? value : value.toFixed(value < 100 ? 1 : 0)} ${UNITS[unit]}`;
 }
 
 /** Bytes per second -> "4.2 MB/s". */

@@ -7,6 +7,31 @@ import { cueAt, loadStoryboard } from "./storyboard.js";
 import { ensureStyles } from "./styles.js";
 
 const SEEK_STEPS = 1000;
+const SVG = "http://www.w3.org/2000/svg";
+// 24x24 icons: [path, stroked?]; drawn inline so no font or file is needed.
+const ICONS = {
+  play: [["M8 5v14l11-7z"]],
+  pause: [["M6 5h4v14H6zM14 5h4v14h-4z"]],
+  volume: [["M3 9v6h4l5 5V4L7 9H3z"], ["M15.5 8.5a5 5 0 0 1 0 7M18 6a8.5 8.5 0 0 1 0 12", true]],
+  muted: [["M3 9v6h4l5 5V4L7 9H3z"], ["M16 9.5l5 5M21 9.5l-5 5", true]],
+  full: [["M4 4h6v2H6v4H4zM14 4h6v6h-2V6h-4zM4 14h2v4h4v2H4zM18 14h2v6h-6v-2h4z"]],
+};
+
+/** Put icon `name` into `button` (replacing what it shows) and label it for screen readers. */
+function setIcon(button, name, label) {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  for (const [d, stroked] of ICONS[name]) {
+    const path = document.createElementNS(SVG, "path");
+    path.setAttribute("d", d);
+    if (stroked) path.setAttribute("class", "rh-stroke");
+    svg.append(path);
+  }
+  button.replaceChildren(svg);
+  button.setAttribute("aria-label", label);
+  button.title = label;
+}
 
 /** A rung as the player reports it: hls.js level index, size and peak bitrate. */
 function rung(level, index) {
@@ -42,21 +67,24 @@ export function mountPlayer(el, options = {}) {
   const video = h("video", { class: "rh-player-video", playsInline: true, preload: "metadata",
     muted, autoplay });
   const message = h("div", { class: "rh-player-message", hidden: true, role: "status" });
-  const play = h("button", { class: "rh-player-play", type: "button", "aria-label": "Play",
-    text: "▶", onclick: () => (video.paused ? video.play().catch(() => {}) : video.pause()) });
+  const play = h("button", { class: "rh-player-play", type: "button",
+    onclick: () => (video.paused ? video.play().catch(() => {}) : video.pause()) });
   const seek = h("input", { class: "rh-player-seek", type: "range", min: 0, max: SEEK_STEPS,
     step: 1, value: 0, "aria-label": "Seek" });
   const thumb = h("div", { class: "rh-player-thumb" });
   const thumbTime = h("span", { class: "rh-player-thumb-time" });
   const preview = h("div", { class: "rh-player-preview", hidden: true }, thumb, thumbTime);
   const time = h("span", { class: "rh-player-time", text: "0:00 / –" });
-  const mute = h("button", { class: "rh-player-mute", type: "button", text: muted ? "🔇" : "🔊",
-    "aria-label": "Mute", onclick: () => { video.muted = !video.muted; } });
+  const mute = h("button", { class: "rh-player-mute", type: "button",
+    onclick: () => { video.muted = !video.muted; } });
   const quality = h("select", { class: "rh-player-quality", "aria-label": "Quality", disabled: true },
     h("option", { value: "-1", text: "Auto" }));
   const rungLabel = h("span", { class: "rh-player-rung", title: "Rung playing now" });
-  const full = h("button", { class: "rh-player-full", type: "button", text: "⛶",
-    "aria-label": "Full screen", onclick: () => toggleFullscreen() });
+  const full = h("button", { class: "rh-player-full", type: "button",
+    onclick: () => toggleFullscreen() });
+  setIcon(play, "play", "Play");
+  setIcon(mute, muted ? "muted" : "volume", muted ? "Unmute" : "Mute");
+  setIcon(full, "full", "Full screen");
   const root = h("div", { class: "rh-player" },
     h("div", { class: "rh-player-stage" }, video, message),
     h("div", { class: "rh-player-bar" }, play,
@@ -179,14 +207,15 @@ export function mountPlayer(el, options = {}) {
   const on = (target, event, fn) => target.addEventListener(event, fn, { signal: stop.signal });
   const duration = () => (Number.isFinite(video.duration) ? video.duration : 0);
   const updateTime = () => {
-    time.textContent = `${formatDuration(video.currentTime)} / ${formatDuration(duration() || NaN)}`;
+    time.textContent = `${formatDuration(Math.floor(video.currentTime))} / ${formatDuration(duration() || NaN)}`;
     if (!dragging && duration()) seek.value = String(Math.round((video.currentTime / duration()) * SEEK_STEPS));
   };
   on(video, "timeupdate", updateTime);
   on(video, "durationchange", updateTime);
-  on(video, "play", () => { play.textContent = "❚❚"; play.setAttribute("aria-label", "Pause"); });
-  on(video, "pause", () => { play.textContent = "▶"; play.setAttribute("aria-label", "Play"); });
-  on(video, "volumechange", () => { mute.textContent = video.muted ? "🔇" : "🔊"; });
+  on(video, "play", () => setIcon(play, "pause", "Pause"));
+  on(video, "pause", () => setIcon(play, "play", "Play"));
+  on(video, "volumechange", () => setIcon(mute, video.muted ? "muted" : "volume",
+    video.muted ? "Unmute" : "Mute"));
   on(video, "click", () => (video.paused ? video.play().catch(() => {}) : video.pause()));
   on(video, "playing", () => showMessage(""));
   on(seek, "pointerdown", () => { dragging = true; });
@@ -203,7 +232,7 @@ export function mountPlayer(el, options = {}) {
     const t = fraction * duration();
     const cue = cues.length ? cueAt(cues, t) : null;
     if (!duration()) return;
-    thumbTime.textContent = formatDuration(t);
+    thumbTime.textContent = formatDuration(Math.floor(t));
     thumb.hidden = !cue;
     if (cue) {
       Object.assign(thumb.style, {

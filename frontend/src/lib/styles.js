@@ -36,7 +36,11 @@ const CSS = `
 .rh-player-message { position: absolute; inset: auto 0 0 0; padding: 8px 12px; color: #fff;
   background: rgba(0,0,0,.7); }
 .rh-player-bar { display: flex; align-items: center; gap: 8px; padding: 6px 8px; background: #111; color: #eee; }
-.rh-player-bar button { background: transparent; color: #eee; border: 0; padding: 2px 6px; font-size: 15px; }
+.rh-player-bar button { background: transparent; color: #eee; border: 0; padding: 4px; line-height: 0;
+  border-radius: 4px; cursor: pointer; }
+.rh-player-bar button:hover, .rh-player-bar button:focus-visible { background: #333; outline: none; }
+.rh-player-bar svg { width: 20px; height: 20px; fill: currentColor; display: block; }
+.rh-player-bar svg .rh-stroke { fill: none; stroke: currentColor; stroke-width: 2; stroke-linecap: round; }
 .rh-player-seekwrap { position: relative; flex: 1; display: flex; align-items: center; }
 .rh-player-seek { width: 100%; accent-color: var(--rh-accent); cursor: pointer; }
 .rh-player-preview { position: absolute; bottom: 26px; transform: translateX(-50%); display: flex;

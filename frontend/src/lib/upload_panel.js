@@ -17,6 +17,7 @@ export function statusText(row) {
   const base = STATE_TEXT[row.state] || row.state;
   if (row.state === "error") return `${base}: ${row.error || "unknown error"}`;
   if (row.state === "done") return `${base} · ${formatBytes(row.total)} · video ${row.videoId}`;
+  if (row.state === "interrupted") return `${formatBytes(row.total)} · ${base}`;
   if (!RUNNING.has(row.state)) return row.state === "queued" ? `${base} · ${formatBytes(row.total)}` : base;
   const parts = [base, `${formatBytes(row.sent)} of ${formatBytes(row.total)}`];
   if (row.speed > 0) parts.push(formatRate(row.speed));

@@ -12,7 +12,7 @@ from reelhouse.media.ffmpeg import FfmpegError
 from reelhouse.media.hls import HlsResult, transcode_hls
 from reelhouse.media.ladder import plan_ladder
 from reelhouse.media.playlists import parse_master_playlist, parse_media_playlist
-from reelhouse.media.probe import Caps, probe, validate
+from reelhouse.media.probe import Caps, Probe, probe, validate
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +20,7 @@ SEG = 1  # one-second segments give 2-3 segments per tiny clip
 CAPS = Caps(max_duration_s=600, max_pixels=1920 * 1080, max_frame_rate=60, max_bytes=10**9)
 
 
-def transcode(src: Path, out: Path, **kw) -> tuple[HlsResult, object]:
+def transcode(src: Path, out: Path, **kw) -> tuple[HlsResult, Probe]:
     p = probe(src)
     validate(p, CAPS)
     return transcode_hls(src, p, plan_ladder(p), out, segment_s=SEG, **kw), p

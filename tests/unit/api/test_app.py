@@ -100,3 +100,17 @@ def test_unexpected_errors_are_500_without_internals(app: FastAPI,
     assert "X-Amz-Signature" not in caplog.text and "/api/test-crash/{secret}" in caplog.text
     assert client.get("/api/test-api-error").json() == {"error": "teapot",
                                                         "message": "short and stout"}
+
+
+def test_streamed_large_bodies_are_refused(client: TestClient, make_user) -> None:
+    """A chunked body without Content-Length is cut off at the limit with a 4xx."""
+    _, token = make_user()
+
+    def chunks():
+        for _ in range(40):
+            yield b"x" * 65536
+
+    response = client.post("/api/v1/uploads", content=chunks(),
+                           headers={**auth(token), "Content-Type": "application/json"})
+    assert response.status_code in (400, 413)
+    assert response.json()["error"] in ("too_large", "bad_request")

@@ -1,0 +1,209 @@
+"""Load on the signing API over loopback: 64 concurrent clients on the presign and playlist paths.
+
+Starts the embedded S3 and the API (uvicorn, one worker) in a temporary state directory,
+seeds a ready video whose rung playlist has 1,800 segments (two hours of 4 s segments), then
+runs the clients for a bounded time and prints requests/s, p50/p99 and errors per endpoint,
+ending with one JSON line. Target: 0 errors and p99 under 100 ms at 64 clients on 2 cores.
+
+    .venv/bin/python bench/api_load.py [--clients 64] [--seconds 15] [--segments 1800]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from reelhouse import accounts, keys, seaweed
+from reelhouse.config import Settings, load_settings, settings_env
+from reelhouse.db import Database, Video, new_id, utcnow
+from reelhouse.stack import Supervisor, port_free, s3_service
+from reelhouse.storage import Storage
+
+MASTER = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=2500000,RESOLUTION=1280x720\n720p/index.m3u8\n"
+
+
+def free_port() -> int:
+    for _ in range(200):
+        port = random.randrange(20_000, 40_000)
+        if port_free("127.0.0.1", port):
+            return port
+    raise RuntimeError("no free port")
+
+
+def free_s3_port() -> int:
+    """An S3 port whose derived SeaweedFS ports are all free (as the tests pick them)."""
+    for _ in range(200):
+        port = random.randrange(20_000, 40_000)
+        probe = load_settings(s3_port=port, state_dir=Path("/nonexistent"))
+        if all(port_free("127.0.0.1", p) for p in seaweed.ports(probe).values()):
+            return port
+    raise RuntimeError("no free port range for SeaweedFS")
+
+
+def media_playlist(segments: int) -> str:
+    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-TARGETDURATION:4",
+             "#EXT-X-PLAYLIST-TYPE:VOD", '#EXT-X-MAP:URI="init.mp4"']
+    for n in range(1, segments + 1):
+        lines += ["#EXTINF:4.000,", f"seg_{n:05d}.m4s"]
+    return "\n".join([*lines, "#EXT-X-ENDLIST", ""])
+
+
+def seed(settings: Settings, segments: int) -> tuple[str, str]:
+    """A user with a token and a ready public video with its playlists; returns both ids."""
+    storage = Storage(settings)
+    storage.ensure_bucket(settings.allowed_origins)
+    db = Database(settings)
+    db.create_all()
+    with db.session() as session:
+        user = accounts.create_user(session, "bench", "bench-password")
+        token, _ = accounts.issue_token(session, user, 3600)
+        video = Video(id=new_id(), owner_id=user.id, title="Bench", visibility="public",
+                      status="ready", filename="bench.mp4", content_type="video/mp4",
+                      uploaded_at=utcnow(), upload_version=1)
+        session.add(video)
+    storage.put_bytes(keys.master_key(video.id), MASTER.encode())
+    storage.put_bytes(keys.hls_prefix(video.id) + "720p/index.m3u8",
+                      media_playlist(segments).encode())
+    storage.put_bytes(keys.progressive_key(video.id), b"mp4")
+    return token, video.id
+
+
+def start_api(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = settings_env(settings)
+    argv = [sys.executable, "-m", "uvicorn", "signing_api.app:create_app", "--factory",
+            "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+            "--log-level", "warning"]
+    process = subprocess.Popen(argv, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                               cwd=Path(__file__).resolve().parents[1])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None:
+            raise RuntimeError(f"the API exited; see {log}")
+        time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError("the API did not answer /api/health within 60 s")
+
+
+async def run_load(base: str, token: str, video_id: str, clients: int,
+                   seconds: float) -> dict[str, list[float] | int]:
+    """Each client loops: presign-download, playback, master and rung playlists."""
+    async with httpx.AsyncClient(base_url=base) as probe:
+        urls = (await probe.get(f"/api/v1/videos/{video_id}/playback")).json()
+    rung = urls["hls"].replace("master.m3u8", "720p/index.m3u8")
+    headers = {"Authorization": f"Token {token}"}
+    targets = {
+        "presign-download": (f"/api/videos/{video_id}/presign-download/", headers),
+        "playback": (f"/api/v1/videos/{video_id}/playback", headers),
+        "master.m3u8": (urls["hls"], {}),
+        "rung playlist (1800 seg)": (rung, {}),
+    }
+    results: dict[str, list[float] | int] = {name: [] for name in targets}
+    results["errors"] = 0
+    stop = time.monotonic() + seconds
+
+    async def one_client(offset: int) -> None:
+        names = list(targets)
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+            i = offset
+            while time.monotonic() < stop:
+                name = names[i % len(names)]
+                url, extra = targets[name]
+                started = time.perf_counter()
+                try:
+                    response = await client.get(url, headers=extra)
+                    ok = response.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                elapsed = time.perf_counter() - started
+                if ok:
+                    results[name].append(elapsed)  # type: ignore[union-attr]
+                else:
+                    results["errors"] += 1  # type: ignore[operator]
+                i += 1
+
+    await asyncio.gather(*(one_client(n) for n in range(clients)))
+    return results
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--segments", type=int, default=1800)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="reelhouse-bench-") as tmp:
+        state = Path(tmp)
+        settings = load_settings(state_dir=state, s3_port=free_s3_port(),
+                                 database_url=f"sqlite:///{state / 'api.db'}")
+        supervisor = Supervisor(state / "logs")
+        supervisor.start(s3_service(settings), timeout_s=60)
+        api = None
+        try:
+            token, video_id = seed(settings, args.segments)
+            port = free_port()
+            api = start_api(settings, port, state / "api.log")
+            base = f"http://127.0.0.1:{port}"
+            first = time.perf_counter()
+            asyncio.run(run_load(base, token, video_id, 1, 0.001))
+            cold_ms = (time.perf_counter() - first) * 1000
+            started = time.perf_counter()
+            results = asyncio.run(run_load(base, token, video_id, args.clients, args.seconds))
+            wall = time.perf_counter() - started
+        finally:
+            if api is not None:
+                api.terminate()
+                api.wait(timeout=15)
+            supervisor.stop()
+    report(results, wall, args, cold_ms)
+
+
+def report(results: dict[str, list[float] | int], wall: float, args: argparse.Namespace,
+           cold_ms: float) -> None:
+    errors = int(results.pop("errors"))  # type: ignore[arg-type]
+    every: list[float] = []
+    print(f"{args.clients} clients for {wall:.1f} s on {os.cpu_count()} cores "
+          f"(first round incl. signing the playlist: {cold_ms:.0f} ms)")
+    print(f"{'endpoint':28} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
+    for name, values in results.items():
+        assert isinstance(values, list)
+        every += values
+        print(f"{name:28} {len(values):9d} {len(values) / wall:8.0f} "
+              f"{percentile(values, 0.5) * 1000:8.1f} {percentile(values, 0.99) * 1000:8.1f}")
+    total = {"bench": "api_load", "clients": args.clients, "seconds": round(wall, 2),
+             "segments": args.segments, "requests": len(every),
+             "requests_per_s": round(len(every) / wall, 1),
+             "p50_ms": round(statistics.median(every) * 1000, 2) if every else None,
+             "p99_ms": round(percentile(every, 0.99) * 1000, 2) if every else None,
+             "errors": errors, "target_p99_ms": 100,
+             "ok": errors == 0 and bool(every) and percentile(every, 0.99) < 0.1}
+    print(f"{'all':28} {len(every):9d} {len(every) / wall:8.0f} "
+          f"{total['p50_ms']:8.1f} {total['p99_ms']:8.1f}   errors: {errors}")
+    print(json.dumps(total))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Benchmark: from upload completion to a playable master, beside the transcode's own time.
+
+A real stack in miniature: the embedded S3 (SeaweedFS), a SQLite API database and a
+`dagster-daemon` over workspace.yaml with the instance config Reelhouse expects (queued runs,
+a 1 s dequeue, the transcode pool). Each sample uploads a generated clip, then marks the video
+`uploaded` as the API does when an upload completes; the clock starts there and stops when
+`master.m3u8` appears in the bucket. Overhead = that time minus the transcode's own wall time
+(as hls_renditions measured it): sensor tick, queue, run start-up, probe, publish.
+
+Baseline: the transcode alone (overhead 0). Target: overhead under 10 s.
+Usage: .venv/bin/python bench/time_to_playable.py [--samples 3] [--seconds 6] [--height 720]
+The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import dagster as dg
+
+from assets.facts import read_facts
+from pipelines.instance import daemon_service, write_instance
+from reelhouse import keys, seaweed
+from reelhouse.config import Settings, load_settings
+from reelhouse.db import Database, User, Video, new_id, utcnow
+from reelhouse.media.samples import make_test_clip
+from reelhouse.stack import Supervisor, port_free, s3_service
+from reelhouse.storage import Storage
+
+TARGET_OVERHEAD_S = 10.0
+
+
+def _settings(state: Path) -> Settings:
+    for _ in range(200):
+        port = random.randrange(20_000, 40_000)
+        settings = load_settings(state_dir=state, s3_port=port, seed_sample=False,
+                                 database_url=f"sqlite:///{state / 'api.db'}")
+        if all(port_free("127.0.0.1", p) for p in seaweed.ports(settings).values()):
+            return settings
+    raise RuntimeError("no free port range for SeaweedFS")
+
+
+def _wait(condition, timeout_s: float, what: str, step_s: float = 0.05) -> float:  # noqa: ANN001
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        time.sleep(step_s)
+    return time.time()
+
+
+def _status(db: Database, video_id: str) -> str:
+    with db.session() as session:
+        video = session.get(Video, video_id)
+        return video.status if video else ""
+
+
+def sample(settings: Settings, storage: Storage, db: Database, instance: dg.DagsterInstance,
+           clip: Path, owner_id: int) -> dict[str, float]:
+    """One upload through the daemon; seconds from `uploaded` to each milestone."""
+    video_id = new_id()
+    storage.put_file(keys.source_key(video_id), clip, "video/mp4")
+    with db.session() as session:
+        session.add(Video(id=video_id, owner_id=owner_id, title="bench", status="uploaded",
+                          upload_version=1, source_size=clip.stat().st_size,
+                          uploaded_at=utcnow()))
+    t0 = time.time()  # the upload is complete from here
+    master = keys.master_key(video_id)
+    playable = _wait(lambda: storage.exists(master), 600, "the master playlist")
+    ready = _wait(lambda: _status(db, video_id) in ("ready", "failed"), 600, "ready", 0.2)
+    if _status(db, video_id) != "ready":
+        raise RuntimeError(f"{video_id} failed; see the Dagster run")
+    [record] = instance.get_run_records(dg.RunsFilter(tags={"dagster/partition": video_id}))
+    created = record.create_timestamp.timestamp()
+    started = record.start_time or created
+    transcode_s = (read_facts(storage, video_id, "hls") or {})["elapsed_s"]
+    to_playable = playable - t0
+    return {"to_playable_s": round(to_playable, 2), "transcode_s": transcode_s,
+            "overhead_s": round(to_playable - transcode_s, 2),
+            "sensor_s": round(created - t0, 2), "queue_launch_s": round(started - created, 2),
+            "in_run_to_playable_s": round(playable - started, 2),
+            "to_ready_s": round(ready - t0, 2)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=6)
+    parser.add_argument("--height", type=int, default=720)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-ttp-") as tmp:
+        state = Path(tmp)
+        settings = _settings(state)
+        clip = make_test_clip(state / "clip.mp4", seconds=args.seconds,
+                              width=args.height * 16 // 9 // 2 * 2, height=args.height)
+        supervisor = Supervisor(state / "logs")
+        try:
+            supervisor.start(s3_service(settings), timeout_s=60)
+            storage = Storage(settings)
+            storage.ensure_bucket(settings.allowed_origins)
+            db = Database(settings)
+            db.create_all()
+            with db.session() as session:
+                owner = User(username="bench", password_hash="-")
+                session.add(owner)
+                session.flush()
+                owner_id = owner.id
+            home = write_instance(settings, state / "dagster")
+            supervisor.start(daemon_service(settings, home))
+            with dg.DagsterInstance.from_config(str(home)) as instance:
+                print(f"{datetime.now():%H:%M:%S} warm-up run (daemon and code server start)")
+                sample(settings, storage, db, instance, clip, owner_id)
+                results = []
+                for i in range(args.samples):
+                    results.append(sample(settings, storage, db, instance, clip, owner_id))
+                    print(f"sample {i + 1}: " + ", ".join(f"{k} {v}"
+                                                          for k, v in results[-1].items()))
+        finally:
+            supervisor.stop()
+    median = {k: round(statistics.median(r[k] for r in results), 2) for k in results[0]}
+    print(f"\n{args.seconds:g} s {args.height}p clip, {args.samples} samples (median):")
+    print(f"  upload complete -> playable master  {median['to_playable_s']:6.2f} s")
+    print(f"  transcode itself (baseline)         {median['transcode_s']:6.2f} s")
+    print(f"  overhead                            {median['overhead_s']:6.2f} s "
+          f"(target < {TARGET_OVERHEAD_S:g} s)")
+    print(f"    sensor tick {median['sensor_s']} s, queue + run launch "
+          f"{median['queue_launch_s']} s, in run to playable {median['in_run_to_playable_s']} s")
+    print(f"  upload complete -> ready            {median['to_ready_s']:6.2f} s")
+    print(json.dumps({"bench": "time_to_playable", "clip_s": args.seconds,
+                      "height": args.height, "samples": results, "median": median,
+                      "target_overhead_s": TARGET_OVERHEAD_S,
+                      "ok": median["overhead_s"] < TARGET_OVERHEAD_S}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""The Python SDK for the signing API: `Client` signs in, uploads, lists, plays and deletes.
+
+    from reelhouse.client import Client
+    client = Client()                      # the local stack; token from $REELHOUSE_TOKEN
+    video = client.upload("talk.mp4", title="Talk")
+    client.wait_until_ready(video.id)
+    client.playback(video.id).hls
+"""
+
+from reelhouse.client.api import Client, guess_content_type
+from reelhouse.client.errors import (
+    ApiError,
+    ApiUnavailable,
+    BadRequest,
+    ClientError,
+    Conflict,
+    Forbidden,
+    NotFound,
+    NotReady,
+    ProcessingFailed,
+    RateLimited,
+    ServerError,
+    TooLarge,
+    TransferError,
+    Unauthorized,
+    WaitTimeout,
+)
+from reelhouse.client.models import Playback, SignedPut, UploadState, Video, VideoList
+from reelhouse.client.resume import ResumeRecord, ResumeStore
+from reelhouse.client.retry import RetryPolicy
+
+__all__ = [
+    "ApiError",
+    "ApiUnavailable",
+    "BadRequest",
+    "Client",
+    "ClientError",
+    "Conflict",
+    "Forbidden",
+    "NotFound",
+    "NotReady",
+    "Playback",
+    "ProcessingFailed",
+    "RateLimited",
+    "ResumeRecord",
+    "ResumeStore",
+    "RetryPolicy",
+    "ServerError",
+    "SignedPut",
+    "TooLarge",
+    "TransferError",
+    "Unauthorized",
+    "UploadState",
+    "Video",
+    "VideoList",
+    "WaitTimeout",
+    "guess_content_type",
+]

@@ -1,0 +1,277 @@
+"""`Client`: the signing API from Python: sign in, upload, list, search, play, delete."""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import ssl
+import time
+from collections.abc import Callable
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, BinaryIO
+
+import certifi
+import httpx
+
+from reelhouse.client.errors import ApiUnavailable, ProcessingFailed, WaitTimeout, error_for
+from reelhouse.client.models import Playback, SignedPut, UploadState, Video, VideoList
+from reelhouse.client.progress import Progress
+from reelhouse.client.resume import ResumeStore
+from reelhouse.client.retry import RetryPolicy
+from reelhouse.client.sources import FileSource, open_source
+from reelhouse.client.upload import send_upload
+
+TOKEN_ENV = "REELHOUSE_TOKEN"
+API_PAGE_MAX = 100
+
+
+def _user_agent() -> str:
+    try:
+        return f"reelhouse-sdk/{version('reelhouse')}"
+    except PackageNotFoundError:
+        return "reelhouse-sdk"
+
+
+@cache
+def _tls() -> ssl.SSLContext:
+    # Building a context loads the CA bundle (~50 ms); every client can share one.
+    return ssl.create_default_context(cafile=certifi.where())
+
+
+def guess_content_type(filename: str) -> str:
+    """The video/* or audio/* type of a file name, else application/octet-stream."""
+    found = mimetypes.guess_type(filename)[0] or ""
+    return found if found.startswith(("video/", "audio/")) else "application/octet-stream"
+
+
+class Client:
+    """A session with the signing API; bytes of uploads go straight to object storage.
+
+    `base_url` defaults to the local stack's API (`load_settings().api_url`). The token is
+    `token`, else a fresh one for `username`/`password`, else `$REELHOUSE_TOKEN`; without any
+    the client is anonymous and sees public videos only.
+    """
+
+    def __init__(self, base_url: str | None = None, token: str | None = None, *,
+                 username: str | None = None, password: str | None = None,
+                 settings: Any = None, timeout: float = 30.0,
+                 transport: httpx.BaseTransport | None = None,
+                 storage_transport: httpx.BaseTransport | None = None,
+                 resume_dir: str | os.PathLike[str] | None = None,
+                 retry: RetryPolicy | None = None) -> None:
+        if base_url is None:
+            from reelhouse.config import load_settings
+
+            base_url = (settings or load_settings()).api_url
+        self.base_url = base_url.rstrip("/")
+        self.retry = retry or RetryPolicy()
+        self.resume = ResumeStore(resume_dir)
+        self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport,
+                                  headers={"User-Agent": _user_agent()}, verify=_tls())
+        # Storage gets no Authorization header: the presigned URL is the permission.
+        self.storage_http = httpx.Client(
+            transport=storage_transport, follow_redirects=False, verify=_tls(),
+            timeout=httpx.Timeout(connect=10.0, read=300.0, write=120.0, pool=None),
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=16))
+        self._token: str | None = None
+        if token:
+            self.token = token
+        elif username is not None and password is not None:
+            self.login(username, password)
+        elif os.environ.get(TOKEN_ENV):
+            self.token = os.environ[TOKEN_ENV]
+
+    def __repr__(self) -> str:
+        who = "signed in" if self._token else "anonymous"
+        return f"<reelhouse.Client {self.base_url} ({who})>"
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+        self.storage_http.close()
+
+    @property
+    def token(self) -> str | None:
+        return self._token
+
+    @token.setter
+    def token(self, value: str | None) -> None:
+        self._token = value
+        if value:
+            self._http.headers["Authorization"] = f"Bearer {value}"
+        else:
+            self._http.headers.pop("Authorization", None)
+
+    # --- plumbing ----------------------------------------------------------------------
+    def _request(self, method: str, path: str, *, idempotent: bool = False,
+                 **kwargs: Any) -> httpx.Response:
+        """One API call; idempotent ones are retried on network errors and 502/503/504."""
+        attempts = 3 if idempotent else 1
+        for attempt in range(attempts):
+            try:
+                response = self._http.request(method, path, **kwargs)
+            except httpx.TransportError as e:
+                if attempt + 1 < attempts:
+                    time.sleep(self.retry.delay(attempt))
+                    continue
+                raise ApiUnavailable(f"cannot reach the API at {self.base_url} "
+                                     f"({type(e).__name__}: {e})") from e
+            if response.status_code in (502, 503, 504) and attempt + 1 < attempts:
+                time.sleep(self.retry.delay(attempt))
+                continue
+            if response.is_success:
+                return response
+            raise error_for(response)
+        raise AssertionError("unreachable")
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._request(method, path, **kwargs).json()
+
+    # --- accounts ----------------------------------------------------------------------
+    def login(self, username: str, password: str, name: str = "reelhouse-sdk") -> str:
+        """Exchange credentials for a token, use it from now on and return it."""
+        data = self._json("POST", "/api/v1/auth/token",
+                          json={"username": username, "password": password, "name": name})
+        self.token = data["token"]
+        return data["token"]
+
+    def logout(self) -> None:
+        """Revoke the current token on the server and forget it."""
+        if self._token:
+            self._request("DELETE", "/api/v1/auth/token")
+        self.token = None
+
+    def me(self) -> dict[str, Any]:
+        """The signed-in user: username, role, disabled, created_at."""
+        return self._json("GET", "/api/v1/auth/me", idempotent=True)
+
+    # --- videos ------------------------------------------------------------------------
+    def videos(self, *, q: str | None = None, owner: str | None = None,
+               status: str | None = None, visibility: str | None = None,
+               limit: int | None = None, page_size: int = API_PAGE_MAX) -> VideoList:
+        """Videos the caller may list, newest first, following pages up to `limit`."""
+        params = {k: v for k, v in {"q": q, "owner": owner, "status": status,
+                                    "visibility": visibility}.items() if v is not None}
+        found = VideoList()
+        cursor = None
+        while limit is None or len(found) < limit:
+            size = max(1, min(page_size, API_PAGE_MAX,
+                              limit - len(found) if limit is not None else API_PAGE_MAX))
+            page = self._json("GET", "/api/v1/videos", idempotent=True,
+                              params={**params, "limit": size,
+                                      **({"cursor": cursor} if cursor else {})})
+            found.extend(Video.from_api(item) for item in page["items"])
+            cursor = page.get("next_cursor")
+            if not cursor:
+                break
+        return found
+
+    def search(self, text: str, **filters: Any) -> VideoList:
+        """Videos whose title or description contains `text` (same filters as `videos`)."""
+        return self.videos(q=text, **filters)
+
+    def video(self, video_id: str) -> Video:
+        """One video (NotFound if it does not exist or the caller may not see it)."""
+        return Video.from_api(self._json("GET", f"/api/v1/videos/{video_id}", idempotent=True))
+
+    def update(self, video_id: str, *, title: str | None = None,
+               description: str | None = None, visibility: str | None = None) -> Video:
+        """Change a video's title, description or visibility (owner or admin)."""
+        body = {k: v for k, v in {"title": title, "description": description,
+                                  "visibility": visibility}.items() if v is not None}
+        return Video.from_api(self._json("PATCH", f"/api/v1/videos/{video_id}", json=body))
+
+    def delete(self, video_id: str) -> None:
+        """Delete a video with its media and catalog rows (owner or admin)."""
+        self._request("DELETE", f"/api/v1/videos/{video_id}")
+
+    def playback(self, video_id: str) -> Playback:
+        """Signed URLs (HLS master, poster, storyboard, MP4) for a ready video; NotReady if not."""
+        return Playback.from_api(self._json("GET", f"/api/v1/videos/{video_id}/playback",
+                                            idempotent=True))
+
+    def wait_until_ready(self, video_id: str, timeout: float = 600, interval: float = 2.0,
+                         on_status: Callable[[Video], None] | None = None) -> Video:
+        """Poll until the pipeline marks the video `ready` and return it.
+
+        Raises `ProcessingFailed` (with the pipeline's reason) when it becomes `failed` and
+        `WaitTimeout` when `timeout` seconds pass first. `on_status` sees every poll.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            video = self.video(video_id)
+            if on_status is not None:
+                on_status(video)
+            if video.status == "ready":
+                return video
+            if video.status == "failed":
+                raise ProcessingFailed(video.id, video.failure_reason)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise WaitTimeout(video_id, video.status, timeout)
+            time.sleep(min(interval, left))
+            interval = min(interval * 1.5, 15.0)
+
+    # --- uploads -----------------------------------------------------------------------
+    def sign_parts(self, video_id: str,
+                   wanted: list[tuple[int, str | None]]) -> list[SignedPut]:
+        """Presigned part URLs; a part's base64 SHA-256, when given, is signed into its URL."""
+        parts = [{"part_number": n, **({"sha256": sha} if sha else {})} for n, sha in wanted]
+        data = self._json("POST", f"/api/v1/uploads/{video_id}/parts", idempotent=True,
+                          json={"parts": parts})
+        return [SignedPut.from_api(p) for p in data["parts"]]
+
+    def upload_status(self, video_id: str) -> UploadState:
+        """An unfinished upload: its parts, which of them S3 holds and which are missing."""
+        return UploadState.from_api(self._json("GET", f"/api/v1/uploads/{video_id}",
+                                               idempotent=True))
+
+    def abort_upload(self, video_id: str) -> None:
+        """Abort an unfinished upload: S3 drops its parts and the API forgets the video."""
+        self._request("DELETE", f"/api/v1/uploads/{video_id}", idempotent=True)
+
+    def start_upload(self, *, filename: str, size: int, content_type: str, title: str = "",
+                     description: str = "", visibility: str = "private",
+                     sha256: str | None = None) -> UploadState:
+        """Mint a video and its upload session (the low-level step `upload` starts with)."""
+        body = {"filename": filename, "size": size, "content_type": content_type,
+                "title": title, "description": description, "visibility": visibility,
+                **({"sha256": sha256} if sha256 else {})}
+        return UploadState.from_api(self._json("POST", "/api/v1/uploads", json=body))
+
+    def complete_upload(self, video_id: str) -> Video:
+        """Tell the API every byte is in S3: it checks them and marks the video `uploaded`."""
+        return Video.from_api(self._json("POST", f"/api/v1/uploads/{video_id}/complete",
+                                         idempotent=True))
+
+    def upload(self, source: str | os.PathLike[str] | BinaryIO, *, title: str = "",
+               description: str = "", visibility: str = "private",
+               filename: str | None = None, content_type: str | None = None,
+               size: int | None = None, concurrency: int = 4, progress: Progress = None,
+               resume: bool = True, checksum: bool = True) -> Video:
+        """Upload a file (path or binary file object) straight to S3 and return its video.
+
+        Parts go up `concurrency` at a time, each retried with backoff; memory stays bounded
+        whatever the size. A path that was interrupted part-way resumes on the next call
+        (`resume=True`): only parts S3 does not hold yet are sent. `checksum` signs each part's
+        SHA-256 into its URL so S3 verifies the bytes. `progress`: None shows a bar when
+        someone can see it (tqdm, or ipywidgets in a notebook), False none, True always, a
+        callable is called with (bytes_done, bytes_total).
+        """
+        src = open_source(source, size, filename)
+        try:
+            return send_upload(self, src, title=title, description=description,
+                               visibility=visibility,
+                               content_type=content_type or guess_content_type(src.name),
+                               concurrency=concurrency, progress=progress,
+                               fingerprint=src.fingerprint if resume else None,
+                               checksum=checksum)
+        finally:
+            if isinstance(src, FileSource):
+                src.close()

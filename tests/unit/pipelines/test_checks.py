@@ -1,0 +1,62 @@
+"""read_tree: what the asset checks see in the bucket, and what they call a problem."""
+
+from __future__ import annotations
+
+from pipelines.checks import read_tree
+from reelhouse import keys
+from tests.unit.pipelines.fakes import VIDEO_ID, FakeStorage
+
+PREFIX = keys.hls_prefix(VIDEO_ID)
+MASTER = ('#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="audio",URI="audio/index.m3u8"\n'
+          '#EXT-X-STREAM-INF:BANDWIDTH=1,AVERAGE-BANDWIDTH=1,RESOLUTION=640x360,CODECS="x",'
+          'AUDIO="aud"\n360p/index.m3u8\n')
+MEDIA = ('#EXTM3U\n#EXT-X-TARGETDURATION:4\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:4.0,\n'
+         'seg_00001.m4s\n#EXTINF:1.5,\nseg_00002.m4s\n#EXT-X-ENDLIST\n')
+
+
+def _storage(**replace: str | None) -> FakeStorage:
+    files = {"master.m3u8": MASTER}
+    for rung in ("360p", "audio"):
+        files |= {f"{rung}/index.m3u8": MEDIA, f"{rung}/init.mp4": "i",
+                  f"{rung}/seg_00001.m4s": "s", f"{rung}/seg_00002.m4s": "s"}
+    files |= replace
+    storage = FakeStorage()
+    for name, text in files.items():
+        if text is not None:
+            storage.put_bytes(PREFIX + name, text.encode())
+    return storage
+
+
+def test_a_complete_tree_has_no_problems() -> None:
+    """Both playlists are found, their durations summed, their segments counted."""
+    tree = read_tree(_storage(), VIDEO_ID)
+    assert tree.problems == []
+    assert tree.durations == {"360p/index.m3u8": 5.5, "audio/index.m3u8": 5.5}
+    assert tree.segments == 4
+
+
+def test_no_master_is_one_problem() -> None:
+    assert read_tree(_storage(**{"master.m3u8": None}), VIDEO_ID).problems == [
+        "master.m3u8 is missing"]
+
+
+def test_missing_init_and_empty_segment_are_named() -> None:
+    """A missing init section and a zero-byte segment are both reported with their rung."""
+    tree = read_tree(_storage(**{"audio/init.mp4": None, "360p/seg_00002.m4s": ""}), VIDEO_ID)
+    assert tree.problems == ["360p/index.m3u8: seg_00002.m4s is missing or empty",
+                             "audio/index.m3u8: init.mp4 is missing or empty"]
+
+
+def test_uris_leaving_the_prefix_or_pointing_elsewhere_are_problems() -> None:
+    """A playlist may not reach another video's objects or any URL."""
+    escaping = MEDIA.replace("seg_00001.m4s", "../../../OTHER/hls/360p/seg_00001.m4s").replace(
+        "seg_00002.m4s", "https://example.com/x.m4s")
+    tree = read_tree(_storage(**{"360p/index.m3u8": escaping}), VIDEO_ID)
+    assert len(tree.problems) == 2
+    assert all(p.startswith("360p/index.m3u8:") for p in tree.problems)
+
+
+def test_an_unfinished_playlist_is_a_problem() -> None:
+    tree = read_tree(_storage(**{"audio/index.m3u8": MEDIA.replace("#EXT-X-ENDLIST\n", "")}),
+                     VIDEO_ID)
+    assert tree.problems == ["audio/index.m3u8: no #EXT-X-ENDLIST"]
