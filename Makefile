@@ -23,7 +23,7 @@ $(VENV)/.installed-dev-$(HASH): $(BIN)/python
 
 # hls.js and our widget/dashboard modules, bundled from npm at build time (no CDN at run time).
 STATIC := reelhouse/static/.built
-$(STATIC): frontend/package.json frontend/package-lock.json frontend/build.mjs $(wildcard frontend/src/*.js)
+$(STATIC): frontend/package.json frontend/package-lock.json frontend/build.mjs $(wildcard frontend/src/*.js frontend/src/lib/*.js)
 	mkdir -p reelhouse/static
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
 	touch $@

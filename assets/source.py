@@ -48,8 +48,14 @@ def source_probe(
     version = upload_version(context)
     started = datetime.now(UTC)
     if not database.set_status(video_id, "processing", upload_version=version):
-        context.log.warning("video row not moved to processing: replaced by a newer upload, "
-                            "or not in the API database")
+        # Deleted, or uploaded again since this run was requested (the newer upload has
+        # its own run): make nothing, so no object outlives a deleted video.
+        video = database.video(video_id)
+        why = "deleted" if video is None else f"superseded by upload {video.upload_version}"
+        context.log.warning(f"nothing to do for {video_id}: {why}")
+        context.log_event(dg.AssetObservation(asset_key=context.asset_key, partition=video_id,
+                                              metadata={"status": "skipped", "reason": why}))
+        return
     with guard(context, database, "reading the upload"):
         s3 = storage.client()
         head = s3.head(keys.source_key(video_id))

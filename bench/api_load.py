@@ -100,8 +100,8 @@ def start_api(settings: Settings, port: int, log: Path) -> subprocess.Popen[byte
     raise RuntimeError("the API did not answer /api/health within 60 s")
 
 
-async def run_load(base: str, token: str, video_id: str, clients: int,
-                   seconds: float) -> dict[str, list[float] | int]:
+async def run_load(base: str, token: str, video_id: str, clients: int, seconds: float,
+                   only: str | None = None) -> dict[str, list[float] | int | float]:
     """Each client loops: presign-download, playback, master and rung playlists."""
     async with httpx.AsyncClient(base_url=base) as probe:
         urls = (await probe.get(f"/api/v1/videos/{video_id}/playback")).json()
@@ -113,7 +113,9 @@ async def run_load(base: str, token: str, video_id: str, clients: int,
         "master.m3u8": (urls["hls"], {}),
         "rung playlist (1800 seg)": (rung, {}),
     }
-    results: dict[str, list[float] | int] = {name: [] for name in targets}
+    if only:
+        targets = {name: target for name, target in targets.items() if only in name}
+    results: dict[str, list[float] | int | float] = {name: [] for name in targets}
     results["errors"] = 0
     stop = time.monotonic() + seconds
 
@@ -142,6 +144,14 @@ async def run_load(base: str, token: str, video_id: str, clients: int,
     return results
 
 
+def cpu_s(pid: int | None = None) -> float:
+    """CPU seconds (user + system) used so far by this process or by `pid` (Linux)."""
+    if pid is None:
+        return sum(os.times()[:2])
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -154,6 +164,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--segments", type=int, default=1800)
+    parser.add_argument("--only", help="only endpoints whose name contains this")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="reelhouse-bench-") as tmp:
         state = Path(tmp)
@@ -170,9 +181,12 @@ def main() -> None:
             first = time.perf_counter()
             asyncio.run(run_load(base, token, video_id, 1, 0.001))
             cold_ms = (time.perf_counter() - first) * 1000
-            started = time.perf_counter()
-            results = asyncio.run(run_load(base, token, video_id, args.clients, args.seconds))
+            started, client_cpu, server_cpu = time.perf_counter(), cpu_s(), cpu_s(api.pid)
+            results = asyncio.run(run_load(base, token, video_id, args.clients, args.seconds,
+                                           args.only))
             wall = time.perf_counter() - started
+            results["client_cpu_s"] = round(cpu_s() - client_cpu, 2)
+            results["server_cpu_s"] = round(cpu_s(api.pid) - server_cpu, 2)
         finally:
             if api is not None:
                 api.terminate()
@@ -181,12 +195,14 @@ def main() -> None:
     report(results, wall, args, cold_ms)
 
 
-def report(results: dict[str, list[float] | int], wall: float, args: argparse.Namespace,
-           cold_ms: float) -> None:
+def report(results: dict[str, list[float] | int | float], wall: float,
+           args: argparse.Namespace, cold_ms: float) -> None:
     errors = int(results.pop("errors"))  # type: ignore[arg-type]
+    client_cpu, server_cpu = results.pop("client_cpu_s"), results.pop("server_cpu_s")
     every: list[float] = []
     print(f"{args.clients} clients for {wall:.1f} s on {os.cpu_count()} cores "
-          f"(first round incl. signing the playlist: {cold_ms:.0f} ms)")
+          f"(first round incl. signing the playlist: {cold_ms:.0f} ms); CPU seconds used: "
+          f"server {server_cpu}, clients {client_cpu}")
     print(f"{'endpoint':28} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
     for name, values in results.items():
         assert isinstance(values, list)
@@ -199,6 +215,7 @@ def report(results: dict[str, list[float] | int], wall: float, args: argparse.Na
              "p50_ms": round(statistics.median(every) * 1000, 2) if every else None,
              "p99_ms": round(percentile(every, 0.99) * 1000, 2) if every else None,
              "errors": errors, "target_p99_ms": 100,
+             "server_cpu_s": server_cpu, "client_cpu_s": client_cpu,
              "ok": errors == 0 and bool(every) and percentile(every, 0.99) < 0.1}
     print(f"{'all':28} {len(every):9d} {len(every) / wall:8.0f} "
           f"{total['p50_ms']:8.1f} {total['p99_ms']:8.1f}   errors: {errors}")

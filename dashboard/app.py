@@ -26,23 +26,30 @@ def _arg(name: str) -> str:
 
 
 def create() -> pn.template.BaseTemplate:
-    """Compose one session: restore sign-in, follow the URL, show the page the store names."""
+    """Compose one session; API calls wait until the browser is connected, so the page (and
+    the stack's readiness probe) never waits on the API."""
     store = Store(api=Api(server_api_url(catalog.settings())))
-    store.restore(pn.state.cookies.get(COOKIE, ""))
+    kept_token = pn.state.cookies.get(COOKIE, "")
     page = _arg("page")
     store.param.update(video_id=_arg("video"), page=page if page in PAGES else "library")
-    store.go(store.page)
     if pn.state.location is not None:
         pn.state.location.sync(store, {"page": "page", "video_id": "video"})
 
     library = Library(store=store)
-    library.load()
     video = VideoView(store=store)
+    insights = InsightsView(store=store)
     views = {"library": LibraryView(library=library), "video": video,
-             "upload": UploadView(store=store), "insights": InsightsView(store=store),
+             "upload": UploadView(store=store), "insights": insights,
              "login": LoginView(store=store)}
     content = pn.Column(views[store.page], sizing_mode="stretch_width", margin=0)
     store.param.watch(lambda e: setattr(content, "objects", [views[e.new]]), "page")
+
+    def start() -> None:
+        store.restore(kept_token)
+        store.go(store.page)
+        library.load()
+        video.load()
+        insights.load()
 
     def poll() -> None:
         waiting = any(i["status"] in ("uploaded", "processing") for i in library.items)
@@ -50,6 +57,7 @@ def create() -> pn.template.BaseTemplate:
             library.load()
         video.poll()
 
+    pn.state.onload(start)
     pn.state.add_periodic_callback(poll, period=POLL_MS)
     if missing := components.missing_bundles():
         store.say("error", "The dashboard's JavaScript is not built (" + ", ".join(missing)

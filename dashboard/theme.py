@@ -52,8 +52,7 @@ CARD_STYLES = {"background": "var(--rh-surface)", "border": "1px solid var(--rh-
 
 def extension() -> None:
     """Load Panel's extensions once per process, with the Bootstrap design and our CSS."""
-    pn.extension("tabulator", design="bootstrap", raw_css=[CSS], notifications=False,
-                 sizing_mode="stretch_width")
+    pn.extension(design="bootstrap", raw_css=[CSS], notifications=False)
 
 
 def template(header: list[Any], main: list[Any]) -> pn.template.BootstrapTemplate:

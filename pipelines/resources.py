@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import get_origin
@@ -20,6 +21,9 @@ from pydantic import PrivateAttr, SecretStr
 from reelhouse.config import Settings, load_settings
 from reelhouse.media.probe import Caps
 from reelhouse.storage import Storage
+
+# Longer than any transcode the duration cap allows, so only dead runs' files qualify.
+ABANDONED_AFTER_S = 2 * 24 * 3600
 
 
 def overrides_for(settings: Settings) -> dict[str, str]:
@@ -72,6 +76,14 @@ class StorageResource(SettingsResource):
         return self._storage
 
 
+def _remove_abandoned(root: Path) -> None:
+    """Scratch directories of runs that were killed before their teardown (days old)."""
+    cutoff = time.time() - ABANDONED_AFTER_S
+    for path in root.iterdir():
+        if path.is_dir() and path.stat().st_mtime < cutoff:
+            shutil.rmtree(path, ignore_errors=True)
+
+
 class MediaResource(SettingsResource):
     """ffmpeg and the media limits, plus a scratch directory that lives as long as the run.
 
@@ -98,6 +110,7 @@ class MediaResource(SettingsResource):
         if self._workdir is None:
             root = self.settings.state_dir.resolve() / "work"
             root.mkdir(parents=True, exist_ok=True)
+            _remove_abandoned(root)
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S-")
             self._workdir = Path(tempfile.mkdtemp(prefix=stamp, dir=root))
         return self._workdir
@@ -106,13 +119,3 @@ class MediaResource(SettingsResource):
         if self._workdir is not None:
             shutil.rmtree(self._workdir, ignore_errors=True)
             self._workdir = None
-
-
-def resources_for(settings: Settings | None = None) -> dict[str, SettingsResource]:
-    """The resource dict the definitions use; with `settings`, pinned to those settings."""
-    from pipelines.database import DatabaseResource
-
-    overrides = overrides_for(settings) if settings is not None else {}
-    return {"storage": StorageResource(overrides=overrides),
-            "database": DatabaseResource(overrides=overrides),
-            "media": MediaResource(overrides=overrides)}

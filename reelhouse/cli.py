@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -165,3 +166,104 @@ def tokens_revoke(token_id: str) -> None:
     with _db().session() as session:
         accounts.revoke_token(session, token_id)
         click.echo("revoked")
+
+
+# --- SDK commands: upload and list through the signing API (reelhouse.client) -------------
+# Everything below is a client of a running API, like a notebook: no database access here.
+
+_VISIBILITIES = click.Choice(["private", "unlisted", "public"])
+_STATUSES = click.Choice(["uploading", "uploaded", "processing", "ready", "failed"])
+
+
+def _api_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """--api-url, --token and --user: where the API is and who is calling."""
+    command = click.option("--user", default=None,
+                           help="Sign in as USER (password prompted) instead of a token.")(command)
+    command = click.option("--token", envvar="REELHOUSE_TOKEN", default=None, show_envvar=True,
+                           help="API token (create one with `reelhouse tokens create`).")(command)
+    return click.option("--api-url", default=None,
+                        help="Signing API base URL (default: the local stack's).")(command)
+
+
+def _sdk_client(api_url: str | None, token: str | None, user: str | None) -> Any:
+    from reelhouse.client import Client
+
+    url = api_url or load_settings().api_url
+    if user:
+        password = click.prompt(f"Password for {user}", hide_input=True, err=True)
+        return Client(url, username=user, password=password)
+    return Client(url, token)
+
+
+def _mib(size: int) -> str:
+    return f"{size / 1024**2:,.1f} MiB"
+
+
+@main.command("upload")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--title", default="", help="Title (one file only; default: the file name).")
+@click.option("--description", default="", help="Description for every file.")
+@click.option("--visibility", type=_VISIBILITIES, default="private", show_default=True)
+@click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True,
+              help="Parts in flight at once.")
+@click.option("--wait", is_flag=True, help="Wait until each video is processed.")
+@click.option("--timeout", type=click.FloatRange(1), default=1800, show_default=True,
+              help="Seconds --wait waits per video.")
+@_api_options
+@_friendly
+def upload(files: tuple[Path, ...], title: str, description: str, visibility: str,
+           concurrency: int, wait: bool, timeout: float, api_url: str | None,
+           token: str | None, user: str | None) -> None:
+    """Upload FILES straight to object storage; an interrupted upload resumes on rerun."""
+    from reelhouse.client import ClientError
+
+    if title and len(files) > 1:
+        raise click.UsageError("--title names one video: give one file, or none")
+    if not token and not user:
+        raise click.UsageError("uploading needs a token: set REELHOUSE_TOKEN (see `reelhouse "
+                               "tokens create`) or pass --user")
+    failed = 0
+    with _sdk_client(api_url, token, user) as client:
+        for path in files:
+            try:
+                video = client.upload(path, title=title, description=description,
+                                      visibility=visibility, concurrency=concurrency)
+                click.echo(f"{path}: {video.id} {video.status} ({_mib(video.source_size)})")
+                if wait:
+                    video = client.wait_until_ready(video.id, timeout=timeout)
+                    click.echo(f"{path}: {video.id} {video.status}")
+            except (ClientError, OSError) as e:
+                failed += 1
+                click.secho(f"error: {path}: {e}", fg="red", err=True)
+    if failed:
+        sys.exit(1)
+
+
+@main.command("ls")
+@click.option("-q", "--search", "text", default=None, help="Words in the title or description.")
+@click.option("--status", type=_STATUSES, default=None)
+@click.option("--visibility", type=_VISIBILITIES, default=None)
+@click.option("--owner", default=None, help="Only this user's videos.")
+@click.option("-n", "--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@_api_options
+@_friendly
+def ls(text: str | None, status: str | None, visibility: str | None, owner: str | None,
+       limit: int, as_json: bool, api_url: str | None, token: str | None,
+       user: str | None) -> None:
+    """List the videos you may see, newest first (public ones only without a token)."""
+    import json
+
+    with _sdk_client(api_url, token, user) as client:
+        found = client.videos(q=text, status=status, visibility=visibility, owner=owner,
+                              limit=limit)
+    if as_json:
+        for video in found:
+            click.echo(json.dumps(video.to_dict(), default=str))
+        return
+    click.echo(f"{'ID':26}  {'STATUS':10} {'VISIBILITY':10} {'SIZE':>12}  {'CREATED':16}  TITLE")
+    for video in found:
+        created = f"{video.created_at:%Y-%m-%d %H:%M}" if video.created_at else "-"
+        click.echo(f"{video.id:26}  {video.status:10} {video.visibility:10} "
+                   f"{_mib(video.source_size):>12}  {created:16}  {video.title}")

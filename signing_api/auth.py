@@ -53,19 +53,19 @@ def client_address(request: Request) -> str:
 
 def sign_in(svc: Services, address: str, username: str, password: str,
             name: str = "") -> tuple[str, ApiToken, User]:
-    """A new token for valid credentials, counting attempts per address and failures per user."""
+    """A new token for valid credentials; failures count per client address and per user."""
     limits = svc.limits
-    by_address = f"login-addr:{address}"
-    by_user = f"login-user:{username.strip().lower()}"
+    buckets = {f"login-addr:{address}": limits.login_failures_per_address,
+               f"login-user:{username.strip().lower()}": limits.login_failures_per_user}
     user: User | None = None
     with svc.db.session() as session:
-        ratelimit.check(session, by_address, limits.login_per_address, limits.window_s)
-        ratelimit.check(session, by_user, limits.login_failures_per_user, limits.window_s)
-        ratelimit.record(session, by_address, limits.window_s)
+        for bucket, limit in buckets.items():
+            ratelimit.check(session, bucket, limit, limits.window_s)
         try:
             user = accounts.authenticate(session, username, password)
         except AuthError:
-            ratelimit.record(session, by_user, limits.window_s)
+            for bucket in buckets:
+                ratelimit.record(session, bucket, limits.window_s)
         else:
             token, row = accounts.issue_token(session, user, svc.settings.token_ttl_s, name)
     if user is None:

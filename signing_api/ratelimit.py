@@ -15,9 +15,13 @@ from signing_api.errors import ApiError
 
 @dataclass(frozen=True)
 class RateLimits:
-    """How many sign-in attempts a client address, and failures a username, get per window."""
+    """How many failed sign-ins a client address and a username get per window.
 
-    login_per_address: int = 30
+    Only failures count, so people behind one address (or one dashboard server) who type
+    their password right are never locked out by each other.
+    """
+
+    login_failures_per_address: int = 50
     login_failures_per_user: int = 10
     window_s: int = 300
 

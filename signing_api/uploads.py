@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reelhouse import uploads, videos
@@ -118,6 +119,27 @@ def _open_upload(session: Session, video_id: str, user: User) -> tuple[Video, Up
 
 def _mode(upload: UploadSession) -> Literal["single", "multipart"]:
     return "multipart" if upload.upload_id else "single"
+
+
+class OpenUpload(BaseModel):
+    video_id: str
+    filename: str
+    title: str
+    size: int
+    mode: Literal["single", "multipart"]
+    created_at: datetime
+
+
+@router.get("", response_model=list[OpenUpload])
+def open_uploads(svc: SvcDep, user: UserDep) -> list[OpenUpload]:
+    """The caller's unfinished uploads, oldest first, so another device can pick one up."""
+    stmt = (select(UploadSession, Video).join(Video, Video.id == UploadSession.video_id)
+            .where(Video.owner_id == user.id).order_by(UploadSession.created_at).limit(100))
+    with svc.db.session() as session:
+        rows = session.execute(stmt).all()
+    return [OpenUpload(video_id=video.id, filename=video.filename, title=video.title,
+                       size=upload.declared_size, mode=_mode(upload),
+                       created_at=upload.created_at) for upload, video in rows]
 
 
 @router.post("", response_model=UploadOut, status_code=201)

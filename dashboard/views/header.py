@@ -20,17 +20,17 @@ class Header(pn.viewable.Viewer):
         super().__init__(**params)
         self._buttons = {}
         for page, label in NAV:
-            button = pn.widgets.Button(name=label, button_type="light", sizing_mode="fixed",
-                                       width=96, margin=(4, 4), css_classes=[f"nav-{page}"])
+            button = pn.widgets.Button(label=label, button_type="light", width=96, margin=(4, 4),
+                                       css_classes=[f"nav-{page}"])
             button.on_click(lambda _e, page=page: self.store.go(page))
             self._buttons[page] = button
-        self._sign_in = pn.widgets.Button(name="Sign in", button_type="primary",
-                                          sizing_mode="fixed", width=96, margin=(4, 4))
+        self._sign_in = pn.widgets.Button(label="Sign in", button_type="primary",
+                                          width=96, margin=(4, 4))
         self._sign_in.on_click(lambda _e: self.store.go("login"))
-        self._sign_out = pn.widgets.Button(name="Sign out", button_type="light",
-                                           sizing_mode="fixed", width=96, margin=(4, 4))
+        self._sign_out = pn.widgets.Button(label="Sign out", button_type="light",
+                                           width=96, margin=(4, 4))
         self._sign_out.on_click(lambda _e: self.store.logout())
-        self._who = pn.pane.HTML("", sizing_mode="fixed", margin=(4, 8))
+        self._who = pn.pane.HTML("", margin=(4, 8))
         self._sync()
 
     @param.depends("store.page", "store.user", watch=True)
@@ -43,8 +43,8 @@ class Header(pn.viewable.Viewer):
         self._who.visible = self._sign_out.visible = store.signed_in
 
     def __panel__(self) -> pn.viewable.Viewable:
-        nav = pn.Row(*self._buttons.values(), sizing_mode="fixed", margin=0)
-        user = pn.Row(self._who, self._sign_in, self._sign_out, sizing_mode="fixed", margin=0,
+        nav = pn.Row(*self._buttons.values(), margin=0)
+        user = pn.Row(self._who, self._sign_in, self._sign_out, margin=0,
                       align="center")
         return pn.FlexBox(nav, user, justify_content="space-between", align_items="center",
                           sizing_mode="stretch_width", margin=0)

@@ -85,7 +85,6 @@ class InsightsView(pn.viewable.Viewer):
     def __init__(self, **params: object) -> None:
         super().__init__(**params)
         self._body = pn.Column(sizing_mode="stretch_width", margin=0)
-        self.load()
 
     @param.depends("store.page", watch=True)
     def load(self) -> None:

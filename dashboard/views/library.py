@@ -25,28 +25,28 @@ class LibraryView(pn.viewable.Viewer):
         super().__init__(**params)
         lib = self.library
         self._search = pn.widgets.TextInput(
-            placeholder="Search titles and descriptions, then press Enter", name="Search",
+            placeholder="Search titles and descriptions, then press Enter", label="Search",
             css_classes=["rh-search"], min_width=220, sizing_mode="stretch_width")
         self._search.param.watch(lambda e: setattr(lib, "q", e.new.strip()), "value")
-        self._status = pn.widgets.Select(name="Status", options=_options(STATUSES),
-                                         width=140, sizing_mode="fixed")
+        self._status = pn.widgets.Select(label="Status", options=_options(STATUSES),
+                                         width=140)
         self._status.link(lib, value="status")
-        self._visibility = pn.widgets.Select(name="Visibility", options=_options(VISIBILITIES),
-                                             width=140, sizing_mode="fixed")
+        self._visibility = pn.widgets.Select(label="Visibility", options=_options(VISIBILITIES),
+                                             width=140)
         self._visibility.link(lib, value="visibility")
-        self._mine = pn.widgets.Checkbox(name="Only my videos", sizing_mode="fixed", width=140,
+        self._mine = pn.widgets.Checkbox(label="Only my videos", width=140,
                                          align="end", margin=(10, 10))
         self._mine.link(lib, value="mine", bidirectional=True)
-        self._refresh = pn.widgets.Button(name="Refresh", sizing_mode="fixed", width=90,
+        self._refresh = pn.widgets.Button(label="Refresh", width=90,
                                           align="end")
         self._refresh.on_click(lambda _e: lib.load())
         self._grid = VideoGrid(on_event=self._on_grid, sizing_mode="stretch_width",
                                margin=(8, 0))
-        self._prev = pn.widgets.Button(name="← Newer", sizing_mode="fixed", width=110)
+        self._prev = pn.widgets.Button(label="← Newer", width=110)
         self._prev.on_click(lambda _e: lib.previous_page())
-        self._next = pn.widgets.Button(name="Older →", sizing_mode="fixed", width=110)
+        self._next = pn.widgets.Button(label="Older →", width=110)
         self._next.on_click(lambda _e: lib.next_page())
-        self._page = pn.pane.HTML("", sizing_mode="fixed", width=90, align="center")
+        self._page = pn.pane.HTML("", width=90, align="center")
         self._error = pn.pane.HTML("", visible=False, sizing_mode="stretch_width")
         self._sync()
 
@@ -55,7 +55,7 @@ class LibraryView(pn.viewable.Viewer):
             self.library.store.open_video(video_id)
 
     @param.depends("library.items", "library.error", "library.has_next", "library.page_number",
-                   "library.store.user", watch=True)
+                   "library.loaded", "library.store.user", watch=True)
     def _sync(self) -> None:
         lib = self.library
         self._grid.param.update(items=lib.items, empty=self._empty_text())
@@ -68,6 +68,8 @@ class LibraryView(pn.viewable.Viewer):
 
     def _empty_text(self) -> str:
         lib = self.library
+        if not lib.loaded:
+            return "Loading videos…"
         if lib.error:
             return "The library could not be loaded (see the message above). Try Refresh."
         if lib.filtered:

@@ -18,10 +18,10 @@ class LoginView(pn.viewable.Viewer):
 
     def __init__(self, **params: object) -> None:
         super().__init__(**params)
-        self._username = pn.widgets.TextInput(name="Username", placeholder="admin",
+        self._username = pn.widgets.TextInput(label="Username", placeholder="admin",
                                               css_classes=["rh-username"])
-        self._password = pn.widgets.PasswordInput(name="Password", css_classes=["rh-password"])
-        self._submit = pn.widgets.Button(name="Sign in", button_type="primary",
+        self._password = pn.widgets.PasswordInput(label="Password", css_classes=["rh-password"])
+        self._submit = pn.widgets.Button(label="Sign in", button_type="primary",
                                          css_classes=["rh-login"])
         self._submit.on_click(self._login)
         self._last: tuple[str, str] = ("", "")

@@ -55,7 +55,6 @@ class VideoView(pn.viewable.Viewer):
         super().__init__(**params)
         self._body = pn.Column(sizing_mode="stretch_width", margin=0)
         self._video: dict[str, Any] | None = None
-        self.load()
 
     @param.depends("store.video_id", "store.user", "store.page", watch=True)
     def load(self) -> None:

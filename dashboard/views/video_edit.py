@@ -30,7 +30,7 @@ def share_box(video: dict[str, Any]) -> pn.viewable.Viewable:
     url = share_url(video["id"])
     hint = ("Unlisted: only people with this link can watch it." if video["visibility"] ==
             "unlisted" else "Anyone can find this video; this link opens it directly.")
-    copy = pn.widgets.Button(name="Copy link", sizing_mode="fixed", width=110)
+    copy = pn.widgets.Button(label="Copy link", width=110)
     # The URL travels as an argument, never spliced into the script.
     copy.js_on_click(args={"url": url}, code="navigator.clipboard?.writeText(url)")
     return pn.Column(
@@ -48,22 +48,22 @@ class VideoEditor(pn.viewable.Viewer):
         super().__init__(**params)
         self._on_change = on_change
         video = self.video
-        self._title = pn.widgets.TextInput(name="Title", value=video["title"], max_length=200,
+        self._title = pn.widgets.TextInput(label="Title", value=video["title"], max_length=200,
                                            css_classes=["rh-edit-title"])
-        self._description = pn.widgets.TextAreaInput(name="Description", max_length=5000,
+        self._description = pn.widgets.TextAreaInput(label="Description", max_length=5000,
                                                      value=video["description"], height=110)
-        self._visibility = pn.widgets.Select(name="Visibility", options=VISIBILITY,
+        self._visibility = pn.widgets.Select(label="Visibility", options=VISIBILITY,
                                              value=video["visibility"])
-        self._save = pn.widgets.Button(name="Save changes", button_type="primary",
-                                       sizing_mode="fixed", width=140)
+        self._save = pn.widgets.Button(label="Save changes", button_type="primary",
+                                       width=140)
         self._save.on_click(self._save_changes)
-        self._delete = pn.widgets.Button(name="Delete video", button_type="danger",
-                                         sizing_mode="fixed", width=140)
+        self._delete = pn.widgets.Button(label="Delete video", button_type="danger",
+                                         width=140)
         self._delete.on_click(lambda _e: self._confirm.param.update(visible=True))
-        really = pn.widgets.Button(name="Yes, delete it", button_type="danger",
-                                   sizing_mode="fixed", width=140)
+        really = pn.widgets.Button(label="Yes, delete it", button_type="danger",
+                                   width=140)
         really.on_click(self._delete_video)
-        keep = pn.widgets.Button(name="Keep it", sizing_mode="fixed", width=100)
+        keep = pn.widgets.Button(label="Keep it", width=100)
         keep.on_click(lambda _e: self._confirm.param.update(visible=False))
         self._confirm = pn.Column(
             pn.pane.HTML("<div class='rh-notice error'>Delete this video, its renditions and "

@@ -50,6 +50,7 @@ class Browser(widgets.VBox):
             t.dlink((self.grid, name), (self.player, name))
         t.dlink((self.grid, "selected"), (self.player, "video_id"))
         self.grid.observe(self._on_selected, names="selected")
+        self._on_selected({"new": self.grid.selected})
         super().__init__([self.grid, self.player])
 
     def _on_selected(self, change: dict[str, Any]) -> None:

@@ -1,7 +1,8 @@
 // Several uploads side by side: one Uploader per file, rows a view can draw, and the
 // uploads this browser left unfinished (shown until the same file is picked again).
 import { createApi } from "./api.js";
-import { fingerprint, Uploader } from "./uploader.js";
+import { defaultStorage, fingerprint } from "./resume_records.js";
+import { Uploader } from "./uploader.js";
 
 const ACTIVE = new Set(["starting", "uploading", "retrying", "offline", "completing"]);
 
@@ -13,7 +14,7 @@ function publicRow(row) {
 
 /** Upload rows keyed by file fingerprint; emits "change" whenever a row changes. */
 export class UploadQueue extends EventTarget {
-  constructor({ apiBase = "", token = "", concurrency = 4, storage = globalThis.localStorage } = {}) {
+  constructor({ apiBase = "", token = "", concurrency = 4, storage = defaultStorage() } = {}) {
     super();
     this.apiBase = apiBase;
     this.token = token;
@@ -87,11 +88,12 @@ export class UploadQueue extends EventTarget {
       .map((r) => this.cancel(r.key)));
   }
 
-  /** Drop a row that is not running (an interrupted one is forgotten, and its upload aborted). */
+  /** Drop a row that is not running; an unfinished upload is aborted and forgotten. */
   remove(key) {
     const row = this._row(key);
     if (!row || ACTIVE.has(row.state)) return;
     if (row.state === "interrupted") this._abortStored(row);
+    if (row.state === "error") row.uploader?.cancel();
     this.rows.splice(this.rows.indexOf(row), 1);
     this._changed();
   }
@@ -134,7 +136,7 @@ export class UploadQueue extends EventTarget {
   _loadInterrupted() {
     if (!this.apiBase) return;
     for (const record of Uploader.pending(this.apiBase, this.storage)) {
-      const key = `${record.name}|${record.size}|${record.lastModified ?? 0}`;
+      const key = fingerprint(record); // the record holds the file's name, size, lastModified
       if (this._row(key)) continue;
       this.rows.push({ key, name: record.name, size: record.size, title: record.title || "",
         description: "", visibility: "", state: "interrupted", sent: 0, total: record.size,

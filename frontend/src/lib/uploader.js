@@ -2,15 +2,16 @@
 // backoff, progress, cancel, and resume (after a reload or a dropped connection) from the
 // parts S3 already holds. The file is sliced per part, never read whole.
 import { ApiError, createApi } from "./api.js";
+import { PutError, putBlob } from "./put.js";
+import {
+  defaultStorage, fingerprint, pendingRecords, readRecord, recordKey, removeRecord, writeRecord,
+} from "./resume_records.js";
+import { backoff, online, retryable, sleep, waitOnline } from "./retry.js";
 
-const RECORD_PREFIX = "rh-upload:";
 const URL_MARGIN_MS = 60_000; // re-sign a part URL that expires sooner than this
 const SPEED_WINDOW_MS = 5_000;
 
-/** The identity of a picked file across reloads: name, size and modification time. */
-export function fingerprint(file) {
-  return `${file.name}|${file.size}|${file.lastModified ?? 0}`;
-}
+export { fingerprint, PutError };
 
 /** The upload was cancelled by the caller. */
 export class UploadCancelled extends Error {
@@ -20,58 +21,6 @@ export class UploadCancelled extends Error {
   }
 }
 
-/** S3 answered a part (or single) PUT with an error, or the connection failed (status 0). */
-export class PutError extends Error {
-  constructor(status, message) {
-    super(status ? `storage answered ${status}: ${message}` : message);
-    this.name = "PutError";
-    this.status = status;
-  }
-}
-
-function recordKey(apiBase, fp) {
-  return `${RECORD_PREFIX}${String(apiBase).replace(/\/+$/, "")}|${fp}`;
-}
-
-function sleep(ms, signal) {
-  return new Promise((resolve, reject) => {
-    const done = () => { clearTimeout(timer); signal?.removeEventListener("abort", stop); };
-    const stop = () => { done(); reject(signal.reason); };
-    const timer = setTimeout(() => { done(); resolve(); }, ms);
-    signal?.addEventListener("abort", stop, { once: true });
-  });
-}
-
-function online() {
-  return typeof navigator === "undefined" || navigator.onLine !== false;
-}
-
-function waitOnline(signal) {
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      globalThis.removeEventListener?.("online", back);
-      signal?.removeEventListener("abort", stop);
-      clearInterval(poll);
-    };
-    const back = () => { done(); resolve(); };
-    const stop = () => { done(); reject(signal.reason); };
-    const poll = setInterval(() => online() && back(), 1000); // in case the event is missed
-    globalThis.addEventListener?.("online", back);
-    signal?.addEventListener("abort", stop, { once: true });
-  });
-}
-
-function retryable(error) {
-  if (error instanceof PutError) {
-    return error.status === 0 || error.status === 403 || error.status === 408
-      || error.status === 429 || error.status >= 500;
-  }
-  if (error instanceof ApiError) {
-    return error.status === 0 || error.status === 429 || error.status >= 500;
-  }
-  return false;
-}
-
 /**
  * One file's upload. Events (EventTarget): "progress" and "state", each with `detail` =
  * `snapshot()`. `start()` resolves with the API's video once complete.
@@ -79,7 +28,7 @@ function retryable(error) {
 export class Uploader extends EventTarget {
   constructor({
     apiBase, token, file, title = "", description = "", visibility = "private",
-    concurrency = 4, storage = globalThis.localStorage, maxAttempts = 6, baseDelayMs = 500,
+    concurrency = 4, storage = defaultStorage(), maxAttempts = 6, baseDelayMs = 500,
     maxDelayMs = 15_000, stallMs = 60_000, progressMs = 250,
   }) {
     super();
@@ -115,20 +64,13 @@ export class Uploader extends EventTarget {
   }
 
   /** Records of uploads started against `apiBase` in this browser and not finished. */
-  static pending(apiBase, storage = globalThis.localStorage) {
-    const prefix = recordKey(apiBase, "");
-    const out = [];
-    for (let i = 0; storage && i < storage.length; i++) {
-      const key = storage.key(i);
-      if (!key?.startsWith(prefix)) continue;
-      try { out.push({ key, ...JSON.parse(storage.getItem(key)) }); } catch { /* foreign */ }
-    }
-    return out;
+  static pending(apiBase, storage = defaultStorage()) {
+    return pendingRecords(apiBase, storage);
   }
 
   /** Forget a stored record (the S3 parts stay until aborted or the lifecycle rule runs). */
-  static forget(key, storage = globalThis.localStorage) {
-    storage?.removeItem(key);
+  static forget(key, storage = defaultStorage()) {
+    removeRecord(storage, key);
   }
 
   /** Where the upload stands: state, bytes sent of total, speed (B/s), eta (s), parts. */
@@ -237,14 +179,14 @@ export class Uploader extends EventTarget {
     this.videoId = record.videoId;
     try {
       const status = await this.api.get(`/uploads/${record.videoId}`, { signal });
-      if (status.size !== this.file.size) throw new ApiError(409, "size_changed", "file changed");
       this.resumed = true;
       const missing = status.mode === "single" ? (status.missing.length ? [1] : []) : status.missing;
       this._plan(status, missing);
       this._emitProgress(true);
       return status;
     } catch (error) {
-      if (!(error instanceof ApiError) || ![404, 409].includes(error.status)) throw error;
+      // 403/404: not this user's (or no longer an) upload; 409: S3 forgot it. Start afresh.
+      if (!(error instanceof ApiError) || ![403, 404, 409].includes(error.status)) throw error;
       // No upload in progress: it may have been completed just before the page went away.
       if (error.status === 404) {
         const video = await this.api.get(`/videos/${record.videoId}`, { signal }).catch(() => null);
@@ -291,15 +233,15 @@ export class Uploader extends EventTarget {
   async _sendParts() {
     const queue = [...this._pending].sort((a, b) => a - b);
     this._partError = null;
-    const failed = new AbortController();
+    let failed = false;
     const worker = async () => {
-      while (queue.length && !failed.signal.aborted) {
+      while (queue.length && !failed) {
         const n = queue.shift();
         try {
           await this._withRetry(n, () => this._sendPart(n));
         } catch (error) {
           this._partError ??= error;
-          failed.abort(); // no new parts; in-flight ones finish or fail on their own
+          failed = true; // no new parts; those in flight finish or fail on their own
           throw error;
         }
       }
@@ -341,8 +283,7 @@ export class Uploader extends EventTarget {
         }
         if (tries >= this.maxAttempts || !retryable(error)) throw error;
         this._setState("retrying");
-        const delay = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (tries - 1));
-        await sleep(delay * (0.75 + Math.random() * 0.5), signal);
+        await sleep(backoff(tries, this.baseDelayMs, this.maxDelayMs), signal);
       }
     }
   }
@@ -374,50 +315,17 @@ export class Uploader extends EventTarget {
     }
   }
 
-  /** One PUT of `body` to S3 with XHR (fetch reports no upload progress). */
-  _put(signed, body, n) {
-    const signal = this._ctl.signal;
-    if (signal.aborted) return Promise.reject(signal.reason);
-    return new Promise((resolve, reject) => {
-      const xhr = new XMLHttpRequest();
-      let lastProgress = Date.now();
-      const watchdog = setInterval(() => {
-        if (Date.now() - lastProgress > this.stallMs) xhr.abort();
-      }, Math.min(5_000, this.stallMs));
-      const settle = (fn, value) => {
-        clearInterval(watchdog);
-        signal.removeEventListener("abort", onAbort);
-        fn(value);
-      };
-      const onAbort = () => xhr.abort();
-      xhr.open(signed.method || "PUT", signed.url);
-      for (const [name, value] of Object.entries(signed.headers || {})) {
-        xhr.setRequestHeader(name, value);
-      }
-      xhr.upload.onprogress = (event) => {
-        lastProgress = Date.now();
-        this._inflight.set(n, event.loaded);
-        this._emitProgress();
-      };
-      xhr.onload = () => {
-        if (xhr.status >= 200 && xhr.status < 300) {
-          this._inflight.delete(n);
-          this._pending.delete(n);
-          this._doneBytes += body.size;
-          this.partsDone += 1;
-          this._emitProgress();
-          settle(resolve, xhr.getResponseHeader("ETag"));
-        } else {
-          const code = /<Code>([^<]{1,64})<\/Code>/.exec(xhr.responseText || "")?.[1];
-          settle(reject, new PutError(xhr.status, code || xhr.statusText || "error"));
-        }
-      };
-      xhr.onerror = () => settle(reject, new PutError(0, "the connection to storage failed"));
-      xhr.onabort = () => settle(reject, signal.aborted ? signal.reason
-        : new PutError(0, "no progress; the connection stalled"));
-      signal.addEventListener("abort", onAbort, { once: true });
-      xhr.send(body);
+  /** PUT `body` as part `n`, counting its bytes into the progress. */
+  async _put(signed, body, n) {
+    await putBlob(signed, body, {
+      signal: this._ctl.signal, stallMs: this.stallMs,
+      onProgress: (loaded) => { this._inflight.set(n, loaded); this._emitProgress(); },
     });
+    this._inflight.delete(n);
+    this._pending.delete(n);
+    this._doneBytes += body.size;
+    this.partsDone += 1;
+    this._emitProgress();
   }
 
   // --- progress and state -------------------------------------------------------------
@@ -459,25 +367,17 @@ export class Uploader extends EventTarget {
 
   // --- the resume record --------------------------------------------------------------
   _record() {
-    try {
-      return JSON.parse(this.storage?.getItem(this.key) || "null");
-    } catch {
-      return null;
-    }
+    return readRecord(this.storage, this.key);
   }
 
   _remember() {
     const { name, size, lastModified } = this.file;
-    try {
-      this.storage?.setItem(this.key, JSON.stringify({
-        videoId: this.videoId, name, size, lastModified, title: this.meta.title,
-        createdAt: new Date().toISOString(),
-      }));
-    } catch { /* storage full or disabled: the upload works, it just cannot resume */ }
+    writeRecord(this.storage, this.key, { videoId: this.videoId, name, size, lastModified,
+      title: this.meta.title, createdAt: new Date().toISOString() });
   }
 
   _forget() {
-    this.storage?.removeItem(this.key);
+    removeRecord(this.storage, this.key);
   }
 }
 

@@ -18,8 +18,8 @@ RUNGS = {"360p": (640, 360, "600k"), "180p": (320, 180, "150k")}
 TILE = (160, 90)
 STORYBOARD_EVERY_S = 2.5
 
-_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".mp4": "video/mp4", ".m4s": "video/iso.segment",
-          ".jpg": "image/jpeg", ".vtt": "text/vtt"}
+_TYPES = {".m3u8": "application/vnd.apple.mpegurl", ".mp4": "video/mp4",
+          ".m4s": "video/iso.segment", ".jpg": "image/jpeg", ".vtt": "text/vtt"}
 
 
 def _ffmpeg(*args: str) -> None:
@@ -83,11 +83,13 @@ def publish_ready_video(stack: ApiStack, work: Path, title: str) -> str:
     """Upload the media under a new video id (master playlist last) and mark the video ready."""
     media = make_media(work)
     video_id = new_id()
-    files = sorted((p for p in media.rglob("*") if p.is_file()), key=lambda p: p.name == "master.m3u8")
+    files = sorted((p for p in media.rglob("*") if p.is_file()),
+                   key=lambda p: p.name == "master.m3u8")
     for path in files:
         relative = path.relative_to(media).as_posix()
         key = keys.media_prefix(video_id) + relative
-        stack.storage.put_bytes(key, path.read_bytes(), _TYPES.get(path.suffix, "application/octet-stream"))
+        content_type = _TYPES.get(path.suffix, "application/octet-stream")
+        stack.storage.put_bytes(key, path.read_bytes(), content_type)
     with stack.db.session() as session:
         admin = session.scalars(select(User).where(User.username == "admin")).one()
         session.add(Video(id=video_id, owner_id=admin.id, title=title, description="test ladder",

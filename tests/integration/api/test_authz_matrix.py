@@ -61,6 +61,8 @@ ENDPOINTS = [
              lambda c, h, x: c.post("/api/v1/uploads", headers=h, json={
                  "filename": "a.mp4", "size": 10, "content_type": "video/mp4",
                  "visibility": x["visibility"]}), 201),
+    Endpoint("GET /api/v1/uploads", "signed_in", "none",
+             lambda c, h, x: c.get("/api/v1/uploads", headers=h)),
     Endpoint("GET /api/v1/uploads/{id}", "edit", "upload",
              lambda c, h, x: c.get(f"/api/v1/uploads/{x['id']}", headers=h)),
     Endpoint("POST /api/v1/uploads/{id}/parts", "edit", "upload",

@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from assets.common import UPLOAD_VERSION_TAG
-from pipelines.definitions import build_defs
-from pipelines.resources import resources_for
+from pipelines.definitions import build_defs, resources_for
 from reelhouse import keys
 from reelhouse.config import Settings, load_settings
 from reelhouse.db import Database, User, Video, new_id, utcnow

@@ -31,7 +31,7 @@ def daemon(pipeline_settings: Settings, tmp_path: Path) -> Iterator[dg.DagsterIn
         with dg.DagsterInstance.from_config(str(home)) as instance:
             yield instance
     finally:
-        supervisor.stop()
+        supervisor.stop(grace_s=5)
 
 
 def _runs(instance: dg.DagsterInstance, video_id: str) -> list[dg.DagsterRun]:

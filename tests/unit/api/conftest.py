@@ -54,7 +54,7 @@ def app(settings: Settings) -> Iterator[FastAPI]:
     """The API on a mocked bucket, with sign-in limits low enough to test."""
     with mock_aws():
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=settings.s3_bucket)
-        yield create_app(settings, limits=RateLimits(login_per_address=1000,
+        yield create_app(settings, limits=RateLimits(login_failures_per_address=1000,
                                                      login_failures_per_user=3))
 
 

@@ -114,3 +114,22 @@ def test_streamed_large_bodies_are_refused(client: TestClient, make_user) -> Non
                            headers={**auth(token), "Content-Type": "application/json"})
     assert response.status_code in (400, 413)
     assert response.json()["error"] in ("too_large", "bad_request")
+
+
+def test_tokens_and_signatures_stay_out_of_logs(client: TestClient, make_user, make_video,
+                                                caplog: pytest.LogCaptureFixture) -> None:
+    """Signing in, uploading and playing log neither the token nor any URL signature."""
+    user, _ = make_user(password="log-me-not")
+    video = make_video(user, visibility="public")
+    with caplog.at_level(logging.INFO):
+        token = client.post("/api/v1/auth/token", json={"username": user.username,
+                                                        "password": "log-me-not"}).json()
+        up = client.post("/api/v1/uploads", headers=auth(token["token"]), json={
+            "filename": "a.mp4", "size": 5, "content_type": "video/mp4"}).json()
+        play = client.get(f"/api/v1/videos/{video.id}/playback").json()
+        client.get(play["hls"])  # the object is missing: a 404 that must not log the path
+    secrets = [token["token"].split("_")[2], up["put"]["url"].rsplit("=", 1)[1],
+               play["hls"].split("/")[-3], "log-me-not"]
+    # httpx (the test's own client) logs its request lines; only the server's logs count.
+    server = "\n".join(r.getMessage() for r in caplog.records if r.name != "httpx")
+    assert not [s for s in secrets if s in server]

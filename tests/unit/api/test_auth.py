@@ -89,18 +89,21 @@ def test_failures_per_user_are_rate_limited(client: TestClient, make_user) -> No
     assert int(blocked.headers["Retry-After"]) > 0
 
 
-def test_attempts_per_address_are_rate_limited(services: Services, make_user) -> None:
-    """One client address gets a bounded number of sign-in attempts per window."""
+def test_failures_per_address_are_rate_limited(services: Services, make_user) -> None:
+    """One client address gets a bounded number of failed sign-ins; others are unaffected."""
     from signing_api.app import create_app
     from signing_api.ratelimit import RateLimits
 
-    app = create_app(services.settings, limits=RateLimits(login_per_address=2,
+    app = create_app(services.settings, limits=RateLimits(login_failures_per_address=2,
                                                           login_failures_per_user=100))
     app.state.services.db = services.db
     user, _ = make_user(password="right-password")
     client = TestClient(app, client=("203.0.113.9", 5000))
-    creds = {"username": user.username, "password": "right-password"}
-    assert [client.post("/api/v1/auth/token", json=creds).status_code
-            for _ in range(3)] == [201, 201, 429]
+    right = {"username": user.username, "password": "right-password"}
+    assert client.post("/api/v1/auth/token", json=right).status_code == 201
+    for name in ("nobody-1", "nobody-2"):
+        wrong = {"username": name, "password": "guess-guess"}
+        assert client.post("/api/v1/auth/token", json=wrong).status_code == 401
+    assert client.post("/api/v1/auth/token", json=right).status_code == 429
     other = TestClient(app, client=("203.0.113.10", 5000))
-    assert other.post("/api/v1/auth/token", json=creds).status_code == 201
+    assert other.post("/api/v1/auth/token", json=right).status_code == 201

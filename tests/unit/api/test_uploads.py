@@ -162,3 +162,15 @@ def test_other_users_cannot_touch_an_upload(client: TestClient, make_user) -> No
     assert client.get(url, headers=auth(other)).status_code == 404
     assert client.post(url + "/complete", headers=auth(other)).status_code == 404
     assert client.delete(url).status_code == 401
+
+
+def test_open_uploads_are_listed_for_their_owner_only(client: TestClient, make_user) -> None:
+    """GET /api/v1/uploads lists the caller's unfinished uploads, not other people's."""
+    _, token = make_user()
+    _, other = make_user()
+    out = _start(client, token, 12 * MIB)
+    mine = client.get("/api/v1/uploads", headers=auth(token)).json()
+    assert [(u["video_id"], u["mode"], u["size"]) for u in mine] == [
+        (out["video_id"], "multipart", 12 * MIB)]
+    assert client.get("/api/v1/uploads", headers=auth(other)).json() == []
+    assert client.get("/api/v1/uploads").status_code == 401

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from pipelines.resources import MediaResource, StorageResource, overrides_for, resources_for
+from pipelines.definitions import resources_for
+from pipelines.resources import (
+    ABANDONED_AFTER_S,
+    MediaResource,
+    StorageResource,
+    overrides_for,
+)
 from reelhouse.config import load_settings
 from reelhouse.errors import ConfigError
 
@@ -34,3 +41,15 @@ def test_media_scratch_directory_lives_under_state_and_is_removed(tmp_path: Path
     assert workdir.is_dir() and workdir.parent == tmp_path.resolve() / "work"
     media.teardown_after_execution(None)  # type: ignore[arg-type]
     assert not workdir.exists()
+
+
+def test_scratch_left_by_a_killed_run_is_removed_days_later(tmp_path: Path) -> None:
+    """A run killed before its teardown leaves files; a later run removes them once stale."""
+    root = tmp_path / "work"
+    old, recent = root / "old-run", root / "recent-run"
+    old.mkdir(parents=True)
+    recent.mkdir()
+    long_ago = old.stat().st_mtime - ABANDONED_AFTER_S - 60
+    os.utime(old, (long_ago, long_ago))
+    MediaResource(overrides={"state_dir": str(tmp_path)}).workdir  # noqa: B018
+    assert not old.exists() and recent.exists()

@@ -1,0 +1,233 @@
+"""Benchmark: the SDK's `Client.upload` against boto3's `upload_file` for the same file.
+
+Baseline: boto3's S3 client with its defaults (SigV4, path style, its default CRC32 part
+checksums) and `upload_file` (s3transfer's TransferManager) with the same part size and
+concurrency, straight to the embedded S3 with the storage credentials.
+Ours: `reelhouse.client.Client.upload` through a signing API served in-process (one call to
+start, one signing per part with its SHA-256 signed in, one to complete), bytes sent to the
+same embedded S3 with presigned URLs. Runs alternate (ours, boto3, ours, ...) and the best
+time of each counts; every object is deleted after its run.
+Peak memory is the growth of this process's RSS during a run (sampled every 20 ms); the
+in-process API's own memory counts against ours.
+
+Usage: .venv/bin/python bench/upload.py [--size-mib 1024] [--part-mib 64] [--concurrency 4]
+                                       [--rounds 2]
+The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import boto3
+import psutil
+import uvicorn
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+
+from reelhouse import accounts, seaweed
+from reelhouse.client import Client
+from reelhouse.config import Settings, load_settings
+from reelhouse.db import Database
+from reelhouse.stack import Supervisor, port_free, s3_service
+from reelhouse.storage import Storage
+from signing_api.app import create_app
+
+MIB = 1024 * 1024
+
+
+class PeakRss:
+    """Highest resident memory of this process seen while the block runs."""
+
+    def __init__(self) -> None:
+        self.process = psutil.Process()
+        self.baseline = self.peak = self.process.memory_info().rss
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, self.process.memory_info().rss)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def growth_mib(self) -> float:
+        return (self.peak - self.baseline) / MIB
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def free_s3_port(state: Path) -> int:
+    for _ in range(200):
+        port = random.randrange(20_000, 40_000)
+        probe = load_settings(s3_port=port, state_dir=state)
+        if all(port_free("127.0.0.1", p) for p in seaweed.ports(probe).values()):
+            return port
+    raise RuntimeError("no free port range for SeaweedFS")
+
+
+def serve_api(settings: Settings) -> tuple[str, uvicorn.Server, threading.Thread]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
+                                           log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        if not thread.is_alive():
+            raise RuntimeError("the API did not start")
+        time.sleep(0.05)
+    return f"http://127.0.0.1:{port}", server, thread
+
+
+def write_random_file(path: Path, size: int) -> None:
+    rng = random.Random(7)
+    with path.open("wb") as f:
+        left = size
+        while left:
+            chunk = min(left, 8 * MIB)
+            f.write(rng.randbytes(chunk))
+            left -= chunk
+
+
+def cpu_s(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
+
+
+def timed(work: Callable[[], Callable[[], None]],
+          server: psutil.Process) -> tuple[float, float, float, float]:
+    """Run `work` (which returns its own cleanup): seconds, peak RSS growth in MiB, and the
+    CPU seconds spent by this process (the client) and by the S3 server."""
+    process = psutil.Process()
+    with PeakRss() as rss:
+        before = cpu_s(process), cpu_s(server)
+        start = time.perf_counter()
+        cleanup = work()
+        seconds = time.perf_counter() - start
+        after = cpu_s(process), cpu_s(server)
+    cleanup()
+    return seconds, rss.growth_mib, after[0] - before[0], after[1] - before[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--part-mib", type=int, default=64)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--no-checksum", action="store_true",
+                        help="Send SDK parts without a signed SHA-256 (not the default).")
+    args = parser.parse_args()
+    size, part = args.size_mib * MIB, args.part_mib * MIB
+
+    with tempfile.TemporaryDirectory(prefix="bench-upload-") as tmp:
+        root = Path(tmp)
+        state = root / "state"
+        settings = load_settings(state_dir=state, s3_port=free_s3_port(state),
+                                 database_url=f"sqlite:///{root / 'api.db'}",
+                                 part_size_bytes=part, seed_sample=False)
+        supervisor = Supervisor(state / "logs")
+        supervisor.start(s3_service(settings), timeout_s=60)
+        server = None
+        try:
+            storage = Storage(settings)
+            storage.ensure_bucket(settings.allowed_origins)
+            db = Database(settings)
+            db.create_all()
+            with db.session() as session:
+                user = accounts.create_user(session, "bench", "bench-password-1")
+                token, _ = accounts.issue_token(session, user, 3600)
+            api_url, server, thread = serve_api(settings)
+
+            source = root / "source.bin"
+            started = time.monotonic()
+            write_random_file(source, size)
+            print(f"file: {args.size_mib} MiB of random bytes, written in "
+                  f"{time.monotonic() - started:.1f}s; parts of {args.part_mib} MiB, "
+                  f"{args.concurrency} in flight")
+
+            client = Client(api_url, token, resume_dir=root / "resume")
+            access, secret = settings.s3_credentials
+            s3 = boto3.client("s3", endpoint_url=settings.s3_endpoint,
+                              region_name=settings.s3_region, aws_access_key_id=access,
+                              aws_secret_access_key=secret,
+                              config=Config(signature_version="s3v4",
+                                            s3={"addressing_style": "path"},
+                                            max_pool_connections=args.concurrency * 2))
+            transfer = TransferConfig(multipart_threshold=part, multipart_chunksize=part,
+                                      max_concurrency=args.concurrency, use_threads=True)
+
+            def ours() -> Callable[[], None]:
+                video = client.upload(source, concurrency=args.concurrency, progress=False,
+                                      checksum=not args.no_checksum)
+                assert video.source_size == size
+                return lambda: client.delete(video.id)
+
+            def theirs() -> Callable[[], None]:
+                key = "bench/boto3-upload"
+                s3.upload_file(str(source), settings.s3_bucket, key, Config=transfer)
+                assert s3.head_object(Bucket=settings.s3_bucket, Key=key)["ContentLength"] \
+                    == size
+                return lambda: s3.delete_object(Bucket=settings.s3_bucket, Key=key)
+
+            s3_process = psutil.Process(supervisor.services[0].process.pid)
+            results: dict[str, list[tuple[float, float, float, float]]] = {"sdk": [],
+                                                                           "boto3": []}
+            for round_no in range(1, args.rounds + 1):
+                for name, work in (("sdk", ours), ("boto3", theirs)):
+                    seconds, growth, cpu, server_cpu = timed(work, s3_process)
+                    results[name].append((seconds, growth, cpu, server_cpu))
+                    print(f"  round {round_no} {name:5}: {seconds:6.2f}s "
+                          f"{size / MIB / seconds:6.1f} MiB/s, peak RSS +{growth:.0f} MiB, "
+                          f"CPU client {cpu:.1f}s, S3 server {server_cpu:.1f}s")
+            client.close()
+        finally:
+            if server is not None:
+                server.should_exit = True
+                thread.join(15)
+            supervisor.stop()
+
+    sdk_s = min(r[0] for r in results["sdk"])
+    boto_s = min(r[0] for r in results["boto3"])
+    ratio = boto_s / sdk_s
+    print(f"SDK {size / MIB / sdk_s:.1f} MiB/s vs boto3 {size / MIB / boto_s:.1f} MiB/s: "
+          f"throughput ratio {ratio:.2f} (target >= 1.0)")
+    print(json.dumps({
+        "bench": "upload", "size_bytes": size, "part_size_bytes": part,
+        "concurrency": args.concurrency, "rounds": args.rounds,
+        "sdk_s": round(sdk_s, 3), "boto3_s": round(boto_s, 3),
+        "sdk_mib_s": round(size / MIB / sdk_s, 1), "boto3_mib_s": round(size / MIB / boto_s, 1),
+        "throughput_ratio": round(ratio, 3), "target_ratio": 1.0, "meets_target": ratio >= 1.0,
+        "checksum": "sha256 per part" if not args.no_checksum else "none",
+        "sdk_peak_rss_mib": round(max(r[1] for r in results["sdk"]), 1),
+        "boto3_peak_rss_mib": round(max(r[1] for r in results["boto3"]), 1),
+        "sdk_client_cpu_s": round(min(r[2] for r in results["sdk"]), 2),
+        "boto3_client_cpu_s": round(min(r[2] for r in results["boto3"]), 2),
+        "sdk_server_cpu_s": round(min(r[3] for r in results["sdk"]), 2),
+        "boto3_server_cpu_s": round(min(r[3] for r in results["boto3"]), 2),
+        "cpu_count": os.cpu_count(),
+    }))
+
+
+if __name__ == "__main__":
+    main()

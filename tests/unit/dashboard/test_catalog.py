@@ -1,0 +1,57 @@
+"""Catalog facts and insights for the dashboard, over generated catalog tables."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+
+from dashboard import catalog
+from reelhouse.catalog import connect_arrow
+from tests.unit.catalog import fakes
+
+
+@pytest.fixture
+def snapshot(monkeypatch: pytest.MonkeyPatch) -> pa.Table:
+    """500 generated videos (with processing times) and their rungs as the shared snapshot."""
+    videos = fakes.videos(500)
+    processing = pa.array([float(i % 40) + 0.5 for i in range(videos.num_rows)])
+    videos = videos.set_column(videos.schema.get_field_index("processing_s"), "processing_s",
+                               processing)
+    ids = videos.column("video_id").to_pylist()
+    con = connect_arrow({"videos": videos, "renditions": fakes.renditions(ids[:10])})
+    monkeypatch.setattr(catalog, "connection", lambda: con)
+    catalog.insights.clear()
+    yield videos
+    catalog.insights.clear()
+
+
+def test_facts_for_a_page_of_ids(snapshot: pa.Table) -> None:
+    """Facts come back per known id; ids the catalog lacks are simply absent."""
+    ids = snapshot.column("video_id").to_pylist()[:3]
+    found = catalog.facts([*ids, "01ARZ3NDEKTSV4RRFFQ69G5FAV"])
+    assert set(found) == set(ids)
+    assert found[ids[0]]["width"] == 1920 and found[ids[0]]["duration_s"] > 0
+
+
+def test_renditions_tallest_first(snapshot: pa.Table) -> None:
+    """A video's rungs come tallest first, as the details table shows them."""
+    video_id = snapshot.column("video_id")[0].as_py()
+    assert [r["rung"] for r in catalog.renditions(video_id)] == ["1080p", "720p", "480p"]
+
+
+def test_insights_cover_every_chart(snapshot: pa.Table) -> None:
+    """Totals, uploads per day, storage by rung, a duration histogram and processing points."""
+    data = catalog.insights()
+    assert data["videos"] == 500
+    assert set(data["storage_by_rung"]) == {"1080p", "720p", "480p"}
+    assert sum(b["count"] for b in data["duration_histogram"]) == 500
+    assert len(data["duration_histogram"]) <= catalog.HISTOGRAM_BINS + 1
+    assert len(data["processing"]) == 500
+    assert sum(r["uploads"] for r in data["uploads_per_day"]) == 500
+
+
+def test_no_catalog_means_no_facts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When the catalog cannot be read the dashboard gets empty answers, not errors."""
+    monkeypatch.setattr(catalog, "connection", lambda: None)
+    catalog.insights.clear()
+    assert (catalog.facts(["x"]), catalog.renditions("x"), catalog.insights()) == ({}, [], None)

@@ -1,0 +1,66 @@
+"""The session store: signing in and out, restoring a kept token, where anonymous users go."""
+
+from __future__ import annotations
+
+from dashboard.api import Api
+from dashboard.store import Store
+from tests.unit.dashboard.conftest import PASSWORD
+
+
+def test_login_sets_user_token_and_page(store: Store, make_user) -> None:
+    """A good sign-in keeps the token, names the user and returns to the page asked for."""
+    user = make_user()
+    store.go("upload")
+    assert store.page == "login" and store.notice[0] == "info"
+    assert store.login(user.username, PASSWORD)
+    assert (store.username, store.page, store.notice) == (user.username, "upload", ("", ""))
+    assert store.token and store.api.token == store.token
+
+
+def test_bad_login_says_why(store: Store, make_user) -> None:
+    """A wrong password or empty fields leave the visitor anonymous with a reason shown."""
+    user = make_user()
+    assert not store.login(user.username, "wrong")
+    assert store.notice == ("error", "wrong username or password")
+    assert not store.login("", "")
+    assert store.notice == ("error", "Enter your username and password.")
+    assert not store.signed_in and store.token == ""
+
+
+def test_logout_forgets_everything(store: Store, make_user) -> None:
+    """Signing out drops user and token and revokes the token in the API."""
+    user = make_user()
+    store.login(user.username, PASSWORD)
+    token = store.token
+    store.logout()
+    assert (store.user, store.token, store.page) == (None, "", "library")
+    fresh = Store(api=Api(store.api.base_url, client=store.api._client))
+    fresh.restore(token)
+    assert not fresh.signed_in
+
+
+def test_restore_with_a_kept_token(store: Store, make_user) -> None:
+    """A reload signs back in with the cookie's token; a dead token leaves it anonymous."""
+    user = make_user()
+    store.login(user.username, PASSWORD)
+    again = Store(api=Api(store.api.base_url, client=store.api._client))
+    again.restore(store.token)
+    assert again.username == user.username
+    dead = Store(api=Api(store.api.base_url, client=store.api._client))
+    dead.restore("rh_nope_nope")
+    assert (dead.user, dead.token, dead.api.token) == (None, "", None)
+
+
+def test_only_owners_and_admins_edit(store: Store, make_user) -> None:
+    """Edit tools show for the owner and admins, never for other users or anonymous."""
+    owner, other, admin = make_user(), make_user(), make_user("admin")
+    video = {"owner": owner.username}
+    assert not store.can_edit(video)
+    store.login(other.username, PASSWORD)
+    assert not store.can_edit(video)
+    store.logout()
+    store.login(owner.username, PASSWORD)
+    assert store.can_edit(video)
+    store.logout()
+    store.login(admin.username, PASSWORD)
+    assert store.can_edit(video)
