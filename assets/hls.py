@@ -16,6 +16,7 @@ from pipelines.resources import MediaResource, StorageResource
 from reelhouse import keys
 from reelhouse.media.hls import transcode_hls
 from reelhouse.media.ladder import plan_ladder
+from reelhouse.storage import Storage
 
 TRANSCODE_POOL = "transcode"
 
@@ -25,8 +26,9 @@ class HlsConfig(dg.Config):
     """Transcode even when the published ladder already matches this source and version."""
 
 
-def _published_stamp(s3: object, video_id: str) -> dict[str, str]:
-    head = s3.head(keys.master_key(video_id))  # type: ignore[attr-defined]
+def _published_stamp(s3: Storage, video_id: str) -> dict[str, str]:
+    """The stamp the live master carries (S3 lower-cases user metadata names)."""
+    head = s3.head(keys.master_key(video_id))
     return {k.lower(): v for k, v in (head or {}).get("Metadata", {}).items()}
 
 

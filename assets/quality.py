@@ -15,8 +15,9 @@ from pipelines.resources import MediaResource, StorageResource
 from reelhouse import keys
 from reelhouse.media.quality import measure_quality
 
-# Every 10th frame, at most 120 per rung: a quality signal, not a certification.
-SAMPLE_EVERY_N, MAX_FRAMES = 10, 120
+# At most 40 frames per rung, spread over the video: a quality signal, not a certification,
+# kept small because each rung is compared in its own pass, which decodes the whole source.
+SAMPLE_EVERY_N, MAX_FRAMES = 25, 40
 
 
 def _fmt(value: float | None, spec: str) -> str:

@@ -5,13 +5,14 @@ checksums) and `upload_file` (s3transfer's TransferManager) with the same part s
 concurrency, straight to the embedded S3 with the storage credentials.
 Ours: `reelhouse.client.Client.upload` through a signing API served in-process (one call to
 start, one signing per part with its SHA-256 signed in, one to complete), bytes sent to the
-same embedded S3 with presigned URLs. Runs alternate (ours, boto3, ours, ...) and the best
-time of each counts; every object is deleted after its run.
+same embedded S3 with presigned URLs. Each round runs both (who goes first alternates) and
+the best time of each counts, as load from other processes only ever slows a run down;
+every object is deleted after its run.
 Peak memory is the growth of this process's RSS during a run (sampled every 20 ms); the
 in-process API's own memory counts against ours.
 
 Usage: .venv/bin/python bench/upload.py [--size-mib 1024] [--part-mib 64] [--concurrency 4]
-                                       [--rounds 2]
+                                       [--rounds 3] [--no-checksum]
 The last line printed is one JSON object.
 """
 
@@ -134,7 +135,7 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--part-mib", type=int, default=64)
     parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-checksum", action="store_true",
                         help="Send SDK parts without a signed SHA-256 (not the default).")
     args = parser.parse_args()
@@ -193,8 +194,10 @@ def main() -> None:
             s3_process = psutil.Process(supervisor.services[0].process.pid)
             results: dict[str, list[tuple[float, float, float, float]]] = {"sdk": [],
                                                                            "boto3": []}
+            contenders = [("sdk", ours), ("boto3", theirs)]
             for round_no in range(1, args.rounds + 1):
-                for name, work in (("sdk", ours), ("boto3", theirs)):
+                # Alternate who goes first, so neither always meets a warmer server.
+                for name, work in contenders[::1 if round_no % 2 else -1]:
                     seconds, growth, cpu, server_cpu = timed(work, s3_process)
                     results[name].append((seconds, growth, cpu, server_cpu))
                     print(f"  round {round_no} {name:5}: {seconds:6.2f}s "

@@ -7,6 +7,7 @@ browser sends them to S3 with URLs the API signs for it.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import httpx
@@ -48,6 +49,12 @@ def _clean(params: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v not in (None, "")}
 
 
+@cache
+def shared_client() -> httpx.Client:
+    """One connection pool for every session (building an SSL context per session is slow)."""
+    return httpx.Client(timeout=TIMEOUT_S)
+
+
 class Api:
     """The signing API as one caller: anonymous until `login`, then with that caller's token."""
 
@@ -55,7 +62,7 @@ class Api:
                  client: httpx.Client | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
-        self._client = client or httpx.Client(timeout=TIMEOUT_S)
+        self._client = client or shared_client()
 
     def _url(self, path: str) -> str:
         # A test client (starlette's TestClient) brings its own base URL.

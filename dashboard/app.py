@@ -38,11 +38,20 @@ def create() -> pn.template.BaseTemplate:
     library = Library(store=store)
     video = VideoView(store=store)
     insights = InsightsView(store=store)
-    views = {"library": LibraryView(library=library), "video": video,
-             "upload": UploadView(store=store), "insights": insights,
-             "login": LoginView(store=store)}
-    content = pn.Column(views[store.page], sizing_mode="stretch_width", margin=0)
-    store.param.watch(lambda e: setattr(content, "objects", [views[e.new]]), "page")
+    # Pages are built the first time they are shown: a first answer stays small and fast.
+    makers = {"library": lambda: LibraryView(library=library), "video": lambda: video,
+              "upload": lambda: UploadView(store=store), "insights": lambda: insights,
+              "login": lambda: LoginView(store=store)}
+    views: dict[str, object] = {}
+
+    def show(page: str) -> None:
+        if page not in views:
+            views[page] = makers[page]()
+        content.objects = [views[page]]
+
+    content = pn.Column(sizing_mode="stretch_width", margin=0)
+    show(store.page)
+    store.param.watch(lambda e: show(e.new), "page")
 
     def start() -> None:
         store.restore(kept_token)

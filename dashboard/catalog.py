@@ -10,15 +10,18 @@ from __future__ import annotations
 import logging
 import math
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import duckdb
 import panel as pn
 
-from reelhouse import catalog
-from reelhouse.catalog import CatalogError
 from reelhouse.config import Settings, load_settings
 from reelhouse.errors import ReelhouseError
+
+if TYPE_CHECKING:
+    import duckdb
+
+# pyarrow and DuckDB load on first use: a page's first HTTP answer must not wait for them
+# (the stack's readiness probe gives the dashboard two seconds).
 
 log = logging.getLogger("dashboard")
 TTL_S = 60
@@ -37,9 +40,13 @@ def settings() -> Settings:
 @pn.cache(ttl=TTL_S)
 def connection() -> duckdb.DuckDBPyConnection | None:
     """A shared catalog snapshot, or None when the catalog cannot be read right now."""
+    import duckdb
+
+    from reelhouse import catalog
+
     try:
         return catalog.connect(settings())
-    except (CatalogError, ReelhouseError, OSError, duckdb.Error) as e:
+    except (catalog.CatalogError, ReelhouseError, OSError, duckdb.Error) as e:
         log.warning("catalog unavailable: %s", e)
         return None
 
@@ -51,6 +58,8 @@ def _cursor() -> duckdb.DuckDBPyConnection | None:
 
 def facts(video_ids: list[str]) -> dict[str, dict[str, Any]]:
     """Per video id, what probing and processing found (missing ids: not processed yet)."""
+    from reelhouse import catalog
+
     cur = _cursor()
     if cur is None or not video_ids:
         return {}
@@ -64,6 +73,8 @@ def facts(video_ids: list[str]) -> dict[str, dict[str, Any]]:
 
 def renditions(video_id: str) -> list[dict[str, Any]]:
     """The HLS rungs of one video as the catalog lists them, tallest first."""
+    from reelhouse import catalog
+
     cur = _cursor()
     return catalog.renditions_for(cur, video_id) if cur is not None else []
 
@@ -92,6 +103,8 @@ def _processing_points(cur: duckdb.DuckDBPyConnection) -> list[dict[str, float]]
 def insights() -> dict[str, Any] | None:
     """Totals, uploads per day, storage by rung, durations and processing times; None if
     the catalog cannot be read."""
+    from reelhouse import catalog
+
     cur = _cursor()
     if cur is None:
         return None

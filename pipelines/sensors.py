@@ -48,12 +48,16 @@ def uploads_sensor(context: dg.SensorEvaluationContext,
 @dg.run_failure_sensor(default_status=dg.DefaultSensorStatus.RUNNING)
 def processing_failure_sensor(context: dg.RunFailureSensorContext,
                               database: DatabaseResource) -> None:
-    """A run that crashed, was killed or failed a blocking check leaves no video `processing`."""
+    """A run that crashed, was killed or failed a blocking check leaves its video `failed`
+    (never `processing` forever), unless a newer upload or a finished run moved it on."""
     tags = context.dagster_run.tags
     video_id = tags.get(PARTITION_TAG)
     if not video_id:
         return
     version = tags.get(UPLOAD_VERSION_TAG)
-    if database.set_status(video_id, "failed", STOPPED_REASON, only_from=("processing",),
+    # A sensor run that died before its first step leaves its upload `uploaded`; a manual
+    # run (no upload version) must not touch a video waiting for a newer upload's run.
+    waiting = ("processing", "uploaded") if version else ("processing",)
+    if database.set_status(video_id, "failed", STOPPED_REASON, only_from=waiting,
                            upload_version=int(version) if version else None):
         context.log.info(f"marked {video_id} failed after run {context.dagster_run.run_id}")

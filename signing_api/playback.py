@@ -68,7 +68,8 @@ router.add_api_route("/api/videos/{video_id}/playback", _playback, methods=["GET
 
 @router.get(PLAY_PREFIX + "/{video_id}/{expires}/{token}/{path:path}",
             summary="A playlist or storyboard under a signed path (the link is the permission)")
-async def play(video_id: str, expires: int, token: str, path: str, svc: SvcDep) -> Response:
+async def play(video_id: str, expires: int, token: str, path: str, request: Request,
+               svc: SvcDep) -> Response:
     """Serve a signed playlist: segment URIs rewritten to presigned GETs; cached per window."""
     signer = svc.playback
     try:
@@ -78,13 +79,17 @@ async def play(video_id: str, expires: int, token: str, path: str, svc: SvcDep) 
         raise not_found("playlist") from None
     if not signer.path_ok(video_id, expires, token):
         raise ApiError(403, "link_expired", "this playback link is invalid or has expired")
-    body = signer.cached(video_id, path)
-    if body is None:
+    signed = signer.cached(video_id, path)
+    if signed is None:
         try:
-            body = await run_in_threadpool(signer.render, video_id, path)
+            signed = await run_in_threadpool(signer.render, video_id, path)
         except (ObjectNotFound, ValueError):
             raise not_found("playlist") from None
     max_age = max(0, min(signer.window_s, expires - signer.window_start()))
+    headers = {"Cache-Control": f"private, max-age={max_age}", "Vary": "Accept-Encoding",
+               "Access-Control-Allow-Origin": "*"}
+    body = signed.body
+    if signed.gzipped and "gzip" in request.headers.get("accept-encoding", ""):
+        body, headers["Content-Encoding"] = signed.gzipped, "gzip"
     return Response(body, media_type=_MEDIA_TYPES.get(path.rpartition(".")[2], "text/plain"),
-                    headers={"Cache-Control": f"private, max-age={max_age}",
-                             "Access-Control-Allow-Origin": "*"})
+                    headers=headers)

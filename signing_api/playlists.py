@@ -10,6 +10,7 @@ cached and reused for the window instead of being signed again for every viewer.
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import hmac
 import re
@@ -17,6 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -50,23 +52,40 @@ def rewrite_storyboard_vtt(text: str, sign: Callable[[str], str]) -> str:
     return "\n".join(out) + "\n"
 
 
+@dataclass(frozen=True)
+class Signed:
+    """A signed playlist, as UTF-8 and (when worth it) gzip, compressed once per window."""
+
+    body: bytes
+    gzipped: bytes | None
+
+    @classmethod
+    def of(cls, text: str) -> Signed:
+        body = text.encode()
+        # Signed playlists are mostly repeated URL prefixes: gzip makes them ~8x smaller.
+        return cls(body, gzip.compress(body, 5, mtime=0) if len(body) > 2048 else None)
+
+    def __len__(self) -> int:
+        return len(self.body) + len(self.gzipped or b"")
+
+
 class _Cache:
     """A byte-bounded LRU of signed playlists, keyed by what they depend on."""
 
     def __init__(self, max_bytes: int) -> None:
-        self._items: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+        self._items: OrderedDict[tuple[Any, ...], Signed] = OrderedDict()
         self._bytes = 0
         self._max = max_bytes
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[Any, ...]) -> str | None:
+    def get(self, key: tuple[Any, ...]) -> Signed | None:
         with self._lock:
             value = self._items.get(key)
             if value is not None:
                 self._items.move_to_end(key)
             return value
 
-    def put(self, key: tuple[Any, ...], value: str) -> None:
+    def put(self, key: tuple[Any, ...], value: Signed) -> None:
         with self._lock:
             if key in self._items:
                 return
@@ -137,11 +156,11 @@ class PlaybackSigner:
         return hmac.compare_digest(token.encode(), self._path_token(video_id, expires).encode())
 
     # --- playlists ---------------------------------------------------------------------
-    def cached(self, video_id: str, path: str) -> str | None:
+    def cached(self, video_id: str, path: str) -> Signed | None:
         """A playlist already signed in this window, or None (then call `render`)."""
         return self._cache.get((video_id, path, self.window_start()))
 
-    def render(self, video_id: str, path: str) -> str:
+    def render(self, video_id: str, path: str) -> Signed:
         """Fetch and sign `path` ("hls/..." playlist or "thumbs/storyboard.vtt"); blocking."""
         start = self.window_start()
         if path == "thumbs/storyboard.vtt":
@@ -158,8 +177,9 @@ class PlaybackSigner:
             else:
                 folder = keys.hls_prefix(video_id) + relative.rpartition("/")[0]
                 body = rewrite_media_playlist(text, self._signer(folder + "/", start))
-        self._cache.put((video_id, path, start), body)
-        return body
+        signed = Signed.of(body)
+        self._cache.put((video_id, path, start), signed)
+        return signed
 
     def _signer(self, folder: str, start: int) -> Callable[[str], str]:
         if self.cloudfront is not None:

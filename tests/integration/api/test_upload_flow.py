@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from reelhouse import keys
+from reelhouse.db import UploadSession
 from reelhouse.errors import ObjectNotFound
 from signing_api.app import create_app
 from signing_api.deps import Services
@@ -122,8 +123,6 @@ def test_abort_leaves_no_parts_behind(client: TestClient, make_user,
     assert _put(first, data[:5 * MIB]).status_code == 200
     key = keys.source_key(out["video_id"])
     with services.db.session() as session:
-        from reelhouse.db import UploadSession
-
         upload_id = session.get(UploadSession, out["video_id"]).upload_id
     assert client.delete(f"/api/v1/uploads/{out['video_id']}",
                          headers=auth(token)).status_code == 204

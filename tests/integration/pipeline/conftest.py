@@ -70,7 +70,8 @@ def video_row(settings: Settings, video_id: str) -> Video:
 
 def run_job(settings: Settings, instance: dg.DagsterInstance, video_id: str,
             job: str = "process_video_job", run_config: dict | None = None,
-            assets: list[str] | None = None) -> dg.ExecuteInProcessResult:
+            assets: list[str] | None = None, upload_version: int | None = None
+            ) -> dg.ExecuteInProcessResult:
     """Run a job of the real definitions for one video partition, as the sensor would
     (only `assets` and their checks, when given)."""
     if not instance.has_dynamic_partition("videos", video_id):
@@ -78,7 +79,8 @@ def run_job(settings: Settings, instance: dg.DagsterInstance, video_id: str,
     definitions = build_defs(resources_for(settings))
     return definitions.resolve_job_def(job).execute_in_process(
         instance=instance, partition_key=video_id, raise_on_error=False,
-        tags={UPLOAD_VERSION_TAG: str(video_row(settings, video_id).upload_version)},
+        tags={UPLOAD_VERSION_TAG: str(upload_version or video_row(settings, video_id)
+                                      .upload_version)},
         run_config=run_config,
         asset_selection=[dg.AssetKey(a) for a in assets] if assets is not None else None)
 

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from sqlalchemy import update
 
 from pipelines.checks import read_tree
 from reelhouse import catalog, keys
 from reelhouse.config import Settings
+from reelhouse.db import Database, Video
 from reelhouse.media.ffmpeg import ffmpeg_path, run_ffmpeg
 from reelhouse.media.ladder import LADDER_VERSION
 from reelhouse.storage import Storage
@@ -158,3 +160,18 @@ def test_rejected_upload_fails_readably_once_and_the_next_video_processes(
     good = add_video(pipeline_settings, storage, clips["silent"])
     assert run_job(pipeline_settings, instance, good).success
     assert video_row(pipeline_settings, good).status == "ready"
+
+
+def test_a_run_for_a_superseded_upload_makes_nothing(
+        clips: dict[str, Path], pipeline_settings: Settings, storage: Storage,
+        instance: dg.DagsterInstance) -> None:
+    """A run requested for upload 1 of a video since uploaded again skips every asset and
+    leaves the status to the newer upload's run."""
+    video_id = add_video(pipeline_settings, storage, clips["silent"])
+    with Database(pipeline_settings).session() as session:
+        session.execute(update(Video).where(Video.id == video_id).values(upload_version=2))
+    result = run_job(pipeline_settings, instance, video_id, upload_version=1)
+    assert result.success
+    assert _steps(result)["hls_renditions"] == ["STEP_SKIPPED"]
+    assert video_row(pipeline_settings, video_id).status == "uploaded"
+    assert not list(storage.list_keys(keys.media_prefix(video_id)))

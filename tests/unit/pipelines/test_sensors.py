@@ -97,14 +97,20 @@ def _failed_run(instance: dg.DagsterInstance, tags: dict[str, str]
     return doomed.execute_in_process(instance=instance, tags=tags, raise_on_error=False)
 
 
-@pytest.mark.parametrize(("status", "expected"), [
-    ("processing", "failed"), ("ready", "ready"), ("uploaded", "uploaded")])
-def test_failure_sensor_fails_only_videos_left_processing(
-        status: str, expected: str, instance: dg.DagsterInstance,
-        database: DatabaseResource) -> None:
-    """A dead run marks its video failed if it was mid-processing, and leaves others alone."""
-    video_id = _video(database, status)
-    result = _failed_run(instance, {"dagster/partition": video_id, UPLOAD_VERSION_TAG: "1"})
+@pytest.mark.parametrize(("status", "db_version", "tags", "expected"), [
+    ("processing", 1, {UPLOAD_VERSION_TAG: "1"}, "failed"),
+    ("uploaded", 1, {UPLOAD_VERSION_TAG: "1"}, "failed"),  # died before its first step
+    ("uploaded", 2, {UPLOAD_VERSION_TAG: "1"}, "uploaded"),  # a newer upload waits
+    ("uploaded", 1, {}, "uploaded"),  # a manual run must not fail a waiting upload
+    ("processing", 1, {}, "failed"),
+    ("ready", 1, {UPLOAD_VERSION_TAG: "1"}, "ready"),
+])
+def test_failure_sensor_fails_only_the_upload_the_run_was_for(
+        status: str, db_version: int, tags: dict[str, str], expected: str,
+        instance: dg.DagsterInstance, database: DatabaseResource) -> None:
+    """A dead run marks its video failed unless the video finished or moved on."""
+    video_id = _video(database, status, version=db_version)
+    result = _failed_run(instance, {"dagster/partition": video_id, **tags})
     with dg.build_run_status_sensor_context(
             sensor_name="processing_failure_sensor", dagster_instance=instance,
             dagster_run=result.dagster_run, dagster_event=result.get_run_failure_event(),

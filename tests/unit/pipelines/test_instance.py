@@ -1,0 +1,29 @@
+"""The dagster.yaml Reelhouse writes is one Dagster accepts, with the transcode pool sized."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.instance import daemon_service, write_instance
+from reelhouse.config import load_settings
+
+
+def test_instance_config_loads_with_the_transcode_limit(tmp_path: Path) -> None:
+    """Queued runs, a 1 s dequeue, and pools limited to `transcode_concurrency` at op level."""
+    settings = load_settings(state_dir=tmp_path, transcode_concurrency=2)
+    home = write_instance(settings, tmp_path / "dagster", max_concurrent_runs=3)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        pools = instance.get_concurrency_config().pool_config
+        assert (pools.default_pool_limit, pools.pool_granularity.value) == (2, "op")
+        assert instance.run_coordinator.dequeue_interval_seconds == 1  # type: ignore[attr-defined]
+        assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 3
+
+
+def test_daemon_gets_the_settings_and_home_in_its_environment(tmp_path: Path) -> None:
+    settings = load_settings(state_dir=tmp_path, s3_port=23456)
+    service = daemon_service(settings, tmp_path / "dagster")
+    assert service.argv[1:3] == ["run", "-w"] and service.argv[3].endswith("workspace.yaml")
+    assert service.env["DAGSTER_HOME"] == str(tmp_path / "dagster")
+    assert service.env["REELHOUSE_S3_PORT"] == "23456"
