@@ -14,11 +14,12 @@ from pipelines.database import DatabaseResource
 from pipelines.partitions import videos_partitions
 from pipelines.resources import MediaResource, StorageResource
 from reelhouse import keys
+from reelhouse.dagster_instance import POOL
 from reelhouse.media.hls import transcode_hls
 from reelhouse.media.ladder import plan_ladder
 from reelhouse.storage import Storage
 
-TRANSCODE_POOL = "transcode"
+TRANSCODE_POOL = POOL  # sized by reelhouse.dagster_instance
 
 
 class HlsConfig(dg.Config):

@@ -26,12 +26,12 @@ from pathlib import Path
 import dagster as dg
 
 from assets.facts import read_facts
-from pipelines.instance import daemon_service, write_instance
 from reelhouse import keys, seaweed
 from reelhouse.config import Settings, load_settings
+from reelhouse.dagster_instance import write_instance
 from reelhouse.db import Database, User, Video, new_id, utcnow
 from reelhouse.media.samples import make_test_clip
-from reelhouse.stack import Supervisor, port_free, s3_service
+from reelhouse.stack import Supervisor, daemon_service, port_free, s3_service
 from reelhouse.storage import Storage
 
 TARGET_OVERHEAD_S = 10.0

@@ -100,6 +100,5 @@ class Player(_Bundled):
     poster = param.String(default="")
     storyboard = param.String(default="")
     mp4 = param.String(default="")
-    rungs = param.List(default=[], doc="[{'rung', 'height', 'bandwidth'}] for the selector")
     current = param.String(default="", doc="the rung playing now, as the browser reports it")
     _esm = _bundle = bundle("dashboard_player")

@@ -31,11 +31,12 @@ def text_pane(value: object, tag: str = "span", cls: str = "", **params: Any) ->
     return pn.pane.HTML(text(value, tag, cls), **params)
 
 
-def link(url: str, label: str, download: bool = False) -> str:
+def link(url: str, label: str, download: bool = False, cls: str = "") -> str:
     """An anchor to an http(s) URL we were given by the API (anything else becomes inert)."""
     safe = url if url.startswith(("http://", "https://", "?", "/")) else "#"
     extra = " download" if download else ' target="_blank" rel="noopener"'
-    return (f'<a href="{html.escape(safe, quote=True)}"{extra}>'
+    attr = f' class="{html.escape(cls, quote=True)}"' if cls else ""
+    return (f'<a href="{html.escape(safe, quote=True)}"{attr}{extra}>'
             f"{html.escape(label)}</a>")
 
 

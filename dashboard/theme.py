@@ -17,6 +17,10 @@ CSS = f"""
   --rh-bg: #f6f7fb; --panel-primary-color: {ACCENT};
 }}
 body, #main {{ background: var(--rh-bg); }}
+/* The page scrolls as a whole (phones, full-page screenshots), not an inner panel. */
+#container {{ height: auto !important; min-height: 100vh; overflow: visible !important; }}
+#content {{ overflow: visible !important; }}
+#main {{ overflow: visible !important; max-height: none !important; }}
 #header {{ flex-wrap: wrap; row-gap: 4px; }}
 #header-items {{ flex-wrap: wrap; white-space: normal; justify-content: space-between;
   margin-left: 8px; }}
@@ -37,6 +41,10 @@ body, #main {{ background: var(--rh-bg); }}
 .rh-facts th, .rh-facts td {{ text-align: left; padding: 6px 10px;
   border-bottom: 1px solid var(--rh-border); font-variant-numeric: tabular-nums; }}
 .rh-facts th {{ color: var(--rh-muted); font-weight: 600; }}
+.rh-h3 {{ font-size: 1.05rem; font-weight: 650; margin: 6px 0 6px; }}
+.rh-button {{ display: inline-block; margin-top: 12px; padding: 6px 14px; border-radius: 6px;
+  background: var(--rh-accent); color: #fff !important; text-decoration: none; }}
+.rh-player-box {{ max-width: 980px; margin-left: auto !important; margin-right: auto !important; }}
 .rh-card {{ background: var(--rh-surface); border: 1px solid var(--rh-border);
   border-radius: 12px; }}
 @media (max-width: 640px) {{

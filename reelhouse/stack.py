@@ -16,6 +16,7 @@ import httpx
 
 from reelhouse import seaweed
 from reelhouse.config import Settings, settings_env
+from reelhouse.dagster_instance import write_instance
 from reelhouse.errors import StackError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,21 +160,26 @@ def s3_service(settings: Settings) -> Service:
 
 
 def dagster_home(settings: Settings) -> Path:
-    """DAGSTER_HOME under the state dir, with telemetry off and SQLite storage there."""
-    home = (settings.state_dir / "dagster").resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n"
-                          "run_queue:\n  max_concurrent_runs: 2\n")
-    return home
+    """DAGSTER_HOME under the state dir, its dagster.yaml rewritten from settings each start."""
+    return write_instance(settings, (settings.state_dir / "dagster").resolve())
+
+
+def dagster_env(settings: Settings, home: Path) -> dict[str, str]:
+    """Environment for Dagster processes: our settings, DAGSTER_HOME, telemetry off."""
+    return settings_env(settings) | {"DAGSTER_HOME": str(home), "DAGSTER_DISABLE_TELEMETRY": "1"}
+
+
+def daemon_service(settings: Settings, home: Path) -> Service:
+    """`dagster-daemon run` over workspace.yaml (sensors, schedules, the run queue)."""
+    daemon = Path(sys.executable).parent / "dagster-daemon"
+    return Service("dagster-daemon", [str(daemon), "run", "-w", str(ROOT / "workspace.yaml")],
+                   {}, lambda: True, env=dagster_env(settings, home))
 
 
 def app_services(settings: Settings) -> list[Service]:
     """The API, Dagster (webserver and daemon as separate children) and the dashboard."""
-    env = settings_env(settings)
-    env["DAGSTER_HOME"] = str(dagster_home(settings))
-    env["DAGSTER_DISABLE_TELEMETRY"] = "1"
+    home = dagster_home(settings)
+    env = dagster_env(settings, home)
     bin_dir = Path(sys.executable).parent
     workspace = str(ROOT / "workspace.yaml")
     host = settings.host
@@ -186,8 +192,7 @@ def app_services(settings: Settings) -> list[Service]:
                 http_answers(f"http://127.0.0.1:{settings.api_port}/api/health",
                              lambda c: c == 200),
                 env=env, url=f"{settings.api_url}/docs"),
-        Service("dagster-daemon", [str(bin_dir / "dagster-daemon"), "run", "-w", workspace],
-                {}, lambda: True, env=env),
+        daemon_service(settings, home),
         Service("dagster", [str(bin_dir / "dagster-webserver"), "-w", workspace,
                             "-h", host, "-p", str(settings.dagster_port)],
                 {"http": settings.dagster_port},

@@ -22,6 +22,7 @@ def test_definitions_are_loadable() -> None:
 
 
 def test_every_job_sensor_and_schedule_resolves() -> None:
+    """Every job, sensor and schedule resolves by name (STYLE rule 11)."""
     repo = defs.get_repository_def()
     assert {j.name for j in repo.get_all_jobs()} >= JOBS
     for name in JOBS:

@@ -30,7 +30,7 @@ class Header(pn.viewable.Viewer):
         self._sign_out = pn.widgets.Button(label="Sign out", button_type="light",
                                            width=96, margin=(4, 4))
         self._sign_out.on_click(lambda _e: self.store.logout())
-        self._who = pn.pane.HTML("", margin=(4, 8))
+        self._who = pn.pane.HTML("", margin=(4, 8), align="center")
         self._sync()
 
     @param.depends("store.page", "store.user", watch=True)

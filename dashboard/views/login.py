@@ -19,10 +19,12 @@ class LoginView(pn.viewable.Viewer):
     def __init__(self, **params: object) -> None:
         super().__init__(**params)
         self._username = pn.widgets.TextInput(label="Username", placeholder="admin",
-                                              css_classes=["rh-username"])
-        self._password = pn.widgets.PasswordInput(label="Password", css_classes=["rh-password"])
+                                              css_classes=["rh-username"],
+                                              sizing_mode="stretch_width")
+        self._password = pn.widgets.PasswordInput(label="Password", css_classes=["rh-password"],
+                                                  sizing_mode="stretch_width")
         self._submit = pn.widgets.Button(label="Sign in", button_type="primary",
-                                         css_classes=["rh-login"])
+                                         css_classes=["rh-login"], sizing_mode="stretch_width")
         self._submit.on_click(self._login)
         self._last: tuple[str, str] = ("", "")
         self._last_at = 0.0

@@ -93,54 +93,62 @@ class VideoView(pn.viewable.Viewer):
             self._video = video
             self._render(video)
 
-    def _media(self, video: dict[str, Any]) -> list[Any]:
+    def _media(self, video: dict[str, Any]) -> tuple[list[Any], dict[str, Any] | None]:
+        """The player (or why there is none) and the signed URLs it plays."""
         status = video["status"]
         if status == "failed":
             reason = video.get("failure_reason") or "no reason was recorded"
             return [safe.text_pane(f"Processing failed: {reason}. Check that the file is a "
                                    "playable video and upload it again.", "div",
-                                   "rh-notice error", margin=(8, 0))]
+                                   "rh-notice error", margin=(8, 0))], None
         if status != "ready":
             what = {"uploading": "is still uploading", "uploaded": "is queued for processing",
                     "processing": "is being processed"}.get(status, status)
             return [safe.text_pane(f"This video {what}. This page updates by itself when it "
                                    "is ready to play.", "div", "rh-notice info", margin=(8, 0)),
                     pn.indicators.Progress(active=True, sizing_mode="stretch_width",
-                                           bar_color="primary", margin=(4, 0))]
+                                           bar_color="primary", margin=(4, 0))], None
         try:
             urls = self.store.api.playback(video["id"])
         except ApiError as e:
             return [safe.text_pane(f"Playback is not available: {e.message}", "div",
-                                   "rh-notice error")]
-        rungs = catalog.renditions(video["id"])
+                                   "rh-notice error")], None
         player = Player(hls=urls["hls"], poster=urls["poster"],
                         storyboard=urls["storyboard_vtt"], mp4=urls["mp4"],
-                        rungs=[{"rung": r.get("rung"), "height": r.get("height"),
-                                "bandwidth": r.get("bandwidth")} for r in rungs],
-                        sizing_mode="stretch_width", min_height=200, margin=(4, 0))
-        download = pn.pane.HTML(safe.link(urls["download"], "Download MP4", download=True),
-                                css_classes=["rh-download"], margin=(4, 10))
-        details = [pn.pane.HTML("<h3 style='margin:4px 0'>Renditions</h3>" + rungs_table(rungs))
-                   ] if rungs else []
-        return [player, download, *details]
+                        sizing_mode="stretch_width", min_height=200, margin=(4, 0),
+                        css_classes=["rh-player-box"])
+        return [player], urls
+
+    def _details(self, video: dict[str, Any], urls: dict[str, Any] | None) -> pn.Column:
+        fact = catalog.facts([video["id"]]).get(video["id"], {})
+        rungs = catalog.renditions(video["id"]) if urls else []
+        parts = ["<h3 class='rh-h3'>Details</h3>", facts_table(video, fact)]
+        if rungs:
+            parts += ["<h3 class='rh-h3'>Renditions</h3>", rungs_table(rungs)]
+        if urls:
+            parts.append(safe.link(urls["download"], "Download MP4", download=True,
+                                   cls="rh-button"))
+        box = theme.card(pn.pane.HTML("".join(parts), sizing_mode="stretch_width"),
+                         min_width=300, styles={**theme.CARD_STYLES, "flex": "2 1 420px"})
+        if video["visibility"] in ("unlisted", "public"):
+            box.append(share_box(video))
+        return box
 
     def _render(self, video: dict[str, Any]) -> None:
         store = self.store
         meta = " · ".join(x for x in (f"by {video['owner']}", safe.when(video["created_at"]),
                                       video["status"], video["visibility"]) if x)
-        fact = catalog.facts([video["id"]]).get(video["id"], {})
-        head = [safe.text_pane(video["title"], "h1", "rh-title", margin=(8, 10, 0, 10)),
+        media, urls = self._media(video)
+        head = [safe.text_pane(video["title"], "h1", "rh-title", margin=(12, 10, 0, 10)),
                 safe.text_pane(meta, "div", "rh-sub")]
         if video["description"]:
             head.append(safe.text_pane(video["description"], "p", "rh-desc", margin=(8, 10)))
-        side = [theme.card(pn.pane.HTML("<h3 style='margin:4px 0'>Details</h3>"
-                                        + facts_table(video, fact)), min_width=280)]
-        if video["visibility"] in ("unlisted", "public"):
-            side[0].append(share_box(video))
+        side: list[Any] = [self._details(video, urls)]
         if store.can_edit(video):
             side.append(VideoEditor(store=store, video=video, on_change=self._on_edit))
-        self._body.objects = [*self._media(video), *head,
-                              pn.FlexBox(*side, sizing_mode="stretch_width", gap="12px")]
+        self._body.objects = [*media, *head,
+                              pn.FlexBox(*side, sizing_mode="stretch_width", gap="12px",
+                                         margin=(8, 0))]
 
     def __panel__(self) -> pn.viewable.Viewable:
         return self._body

@@ -49,11 +49,14 @@ class VideoEditor(pn.viewable.Viewer):
         self._on_change = on_change
         video = self.video
         self._title = pn.widgets.TextInput(label="Title", value=video["title"], max_length=200,
-                                           css_classes=["rh-edit-title"])
+                                           css_classes=["rh-edit-title"],
+                                           sizing_mode="stretch_width")
         self._description = pn.widgets.TextAreaInput(label="Description", max_length=5000,
-                                                     value=video["description"], height=110)
+                                                     value=video["description"], height=110,
+                                                     sizing_mode="stretch_width")
         self._visibility = pn.widgets.Select(label="Visibility", options=VISIBILITY,
-                                             value=video["visibility"])
+                                             value=video["visibility"],
+                                             sizing_mode="stretch_width")
         self._save = pn.widgets.Button(label="Save changes", button_type="primary",
                                        width=140)
         self._save.on_click(self._save_changes)
@@ -99,6 +102,7 @@ class VideoEditor(pn.viewable.Viewer):
 
     def __panel__(self) -> pn.viewable.Viewable:
         return theme.card(
-            pn.pane.HTML("<h3 style='margin:4px 0'>Edit</h3>"), self._title, self._description,
+            pn.pane.HTML("<h3 class='rh-h3'>Edit</h3>"), self._title, self._description,
             self._visibility, pn.Row(self._save, self._delete), self._confirm,
-            css_classes=["rh-editor"], min_width=280)
+            css_classes=["rh-editor"], min_width=280,
+            styles={**theme.CARD_STYLES, "flex": "1 1 320px"})

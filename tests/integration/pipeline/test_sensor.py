@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import update
 
 from assets.common import UPLOAD_VERSION_TAG
-from pipelines.instance import daemon_service, write_instance
 from reelhouse.config import Settings
+from reelhouse.dagster_instance import write_instance
 from reelhouse.db import Database, Video
-from reelhouse.stack import Supervisor
+from reelhouse.stack import Supervisor, daemon_service
 from reelhouse.storage import Storage
 from tests.integration.pipeline.conftest import add_video
 

@@ -59,6 +59,7 @@ def test_rendition_rows_state_master_bandwidth_and_scores() -> None:
 
 
 def test_thumbnail_rows_list_poster_then_sheets() -> None:
+    """The poster row comes first, then one row per sprite sheet with its thumbnail count."""
     rows = rows_table("thumbnails", VIDEO_ID, thumbnail_rows(THUMBS)).to_pylist()
     assert [(r["kind"], r["count"], r["interval_s"]) for r in rows] == [
         ("poster", 1, None), ("storyboard", 2, 5.0)]

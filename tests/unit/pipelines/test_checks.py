@@ -36,6 +36,7 @@ def test_a_complete_tree_has_no_problems() -> None:
 
 
 def test_no_master_is_one_problem() -> None:
+    """Without a master nothing else is looked at: the one problem says so."""
     assert read_tree(_storage(**{"master.m3u8": None}), VIDEO_ID).problems == [
         "master.m3u8 is missing"]
 
@@ -57,6 +58,7 @@ def test_uris_leaving_the_prefix_or_pointing_elsewhere_are_problems() -> None:
 
 
 def test_an_unfinished_playlist_is_a_problem() -> None:
+    """A media playlist without #EXT-X-ENDLIST is not a finished VOD rendition."""
     tree = read_tree(_storage(**{"audio/index.m3u8": MEDIA.replace("#EXT-X-ENDLIST\n", "")}),
                      VIDEO_ID)
     assert tree.problems == ["audio/index.m3u8: no #EXT-X-ENDLIST"]

@@ -40,6 +40,7 @@ def test_transient_storage_error_retries_without_touching_the_video() -> None:
 
 
 def test_last_storage_retry_fails_once_and_marks_the_video() -> None:
+    """When retries are used up, the step fails for good and the video says why."""
     db = FakeDatabase()
     last = STORAGE_RETRY.max_retries
     with pytest.raises(dg.Failure) as info, guard(_context(last), db, "doing x"):  # type: ignore[arg-type]
@@ -61,6 +62,7 @@ def test_other_errors_never_retry_and_give_a_readable_reason(error: Exception) -
 
 
 def test_our_own_failures_pass_through_untouched() -> None:
+    """A deliberate `dg.Failure` (e.g. a missing upstream) leaves the video row alone."""
     db = FakeDatabase()
     with pytest.raises(dg.Failure, match="materialize source_probe first"), guard(
             _context(), db, "x"):  # type: ignore[arg-type]

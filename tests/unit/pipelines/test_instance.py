@@ -6,8 +6,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.instance import daemon_service, write_instance
 from reelhouse.config import load_settings
+from reelhouse.dagster_instance import write_instance
+from reelhouse.stack import daemon_service
 
 
 def test_instance_config_loads_with_the_transcode_limit(tmp_path: Path) -> None:
@@ -22,6 +23,7 @@ def test_instance_config_loads_with_the_transcode_limit(tmp_path: Path) -> None:
 
 
 def test_daemon_gets_the_settings_and_home_in_its_environment(tmp_path: Path) -> None:
+    """The daemon (and the code server and runs under it) rebuild the same settings."""
     settings = load_settings(state_dir=tmp_path, s3_port=23456)
     service = daemon_service(settings, tmp_path / "dagster")
     assert service.argv[1:3] == ["run", "-w"] and service.argv[3].endswith("workspace.yaml")

@@ -35,6 +35,7 @@ def test_progress_is_reported_every_step_and_once_at_the_end() -> None:
 
 
 def test_rung_table_is_markdown_with_resolution_bitrate_and_size() -> None:
+    """One Markdown row per rung and for the audio group, with human units."""
     rungs = [Rendition("720p", 1280, 720, 2_500_000, 3_000_000, 3_200_000, 3, 10.0, "avc1")]
     audio = Rendition("audio", None, None, 128_000, 130_000, 160_000, 3, 10.0, "mp4a")
     table = rung_table(rungs, audio).splitlines()
@@ -44,5 +45,6 @@ def test_rung_table_is_markdown_with_resolution_bitrate_and_size() -> None:
 
 
 def test_play_url_points_at_the_dashboard_player() -> None:
+    """The play link opens the dashboard's player on this video."""
     settings = load_settings(public_host="media.example", dashboard_port=5006)
     assert play_url(settings, VIDEO_ID) == f"http://media.example:5006/?video={VIDEO_ID}"

@@ -36,6 +36,7 @@ def test_constructing_a_resource_reads_no_settings(monkeypatch: pytest.MonkeyPat
 
 
 def test_media_scratch_directory_lives_under_state_and_is_removed(tmp_path: Path) -> None:
+    """A run's scratch directory sits under the state dir and is removed at teardown."""
     media = MediaResource(overrides={"state_dir": str(tmp_path)})
     workdir = media.workdir
     assert workdir.is_dir() and workdir.parent == tmp_path.resolve() / "work"
