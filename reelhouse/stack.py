@@ -164,6 +164,22 @@ def dagster_home(settings: Settings) -> Path:
     return write_instance(settings, (settings.state_dir / "dagster").resolve())
 
 
+def init_dagster_storage(settings: Settings, home: Path) -> None:
+    """Create Dagster's SQLite storage once, before its processes start.
+
+    The webserver, the daemon and their code servers would otherwise each create the
+    same fresh databases at once, and alembic then finds two heads and refuses to load.
+    """
+    if (home / "schedules" / "schedules.db").exists():
+        return
+    dagster = Path(sys.executable).parent / "dagster"
+    done = subprocess.run([str(dagster), "instance", "migrate"], env=dagster_env(settings, home),
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        raise StackError(f"dagster: could not create its storage in {home}: "
+                         f"{done.stderr.strip().splitlines()[-1:]}")
+
+
 def dagster_env(settings: Settings, home: Path) -> dict[str, str]:
     """Environment for Dagster processes: our settings, DAGSTER_HOME, telemetry off."""
     return settings_env(settings) | {"DAGSTER_HOME": str(home), "DAGSTER_DISABLE_TELEMETRY": "1"}
@@ -238,6 +254,7 @@ def run_stack(settings: Settings, echo: Callable[[str], None] = print) -> None:
             echo("starting embedded S3 (SeaweedFS) ...")
             supervisor.start(service, timeout_s=60)
         admin = prepare(settings, Storage(settings), Database(settings))
+        init_dagster_storage(settings, dagster_home(settings))
         echo("starting API, Dagster and dashboard ...")
         for service in apps:
             supervisor.launch(service)
