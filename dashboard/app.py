@@ -26,12 +26,14 @@ def _arg(name: str) -> str:
 
 
 def create() -> pn.template.BaseTemplate:
-    """Compose one session; API calls wait until the browser is connected, so the page (and
-    the stack's readiness probe) never waits on the API."""
+    """Compose one session. Only a kept sign-in is checked before the first answer (one quick
+    API call, and none for anonymous visitors such as the stack's readiness probe); lists
+    and charts load once the browser is connected."""
     store = Store(api=Api(server_api_url(catalog.settings())))
-    kept_token = pn.state.cookies.get(COOKIE, "")
+    restored = store.restore(pn.state.cookies.get(COOKIE, ""))
     page = _arg("page")
     store.param.update(video_id=_arg("video"), page=page if page in PAGES else "library")
+    store.go(store.page)
     if pn.state.location is not None:
         pn.state.location.sync(store, {"page": "page", "video_id": "video"})
 
@@ -54,8 +56,6 @@ def create() -> pn.template.BaseTemplate:
     store.param.watch(lambda e: show(e.new), "page")
 
     def start() -> None:
-        store.restore(kept_token)
-        store.go(store.page)
         library.load()
         video.load()
         insights.load()
@@ -71,7 +71,8 @@ def create() -> pn.template.BaseTemplate:
     if missing := components.missing_bundles():
         store.say("error", "The dashboard's JavaScript is not built (" + ", ".join(missing)
                   + "): run `make static`, then reload.")
-    keeper = components.SessionKeeper(token=store.token, width=0, height=0, margin=0)
+    keeper = components.SessionKeeper(token=store.token, forget=restored == "expired",
+                                      width=0, height=0, margin=0)
     store.param.watch(lambda e: setattr(keeper, "token", e.new), "token")
     return theme.template(header=[Header(store=store), keeper],
                           main=[Notice(store=store), content])

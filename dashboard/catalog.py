@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import panel as pn
 
+from reelhouse import keys
 from reelhouse.config import Settings, load_settings
 from reelhouse.errors import ReelhouseError
+from reelhouse.storage import Storage
 
 if TYPE_CHECKING:
     import duckdb
@@ -56,8 +58,29 @@ def _cursor() -> duckdb.DuckDBPyConnection | None:
     return con.cursor() if con is not None else None
 
 
-def facts(video_ids: list[str]) -> dict[str, dict[str, Any]]:
-    """Per video id, what probing and processing found (missing ids: not processed yet)."""
+@cache
+def _storage() -> Storage:
+    return Storage(settings())
+
+
+@pn.cache(ttl=TTL_S)
+def _own_rows(video_id: str, table: str) -> list[dict[str, Any]]:
+    """One video's rows read from its own part file: for videos newer than the snapshot."""
+    from reelhouse.catalog.reader import dedupe, read_keys
+    from reelhouse.catalog.schemas import conform
+
+    storage = _storage()
+    key = keys.catalog_key(table, video_id)
+    try:
+        if not storage.exists(key):
+            return []
+        return conform(table, dedupe(read_keys(storage, table, [key]))).to_pylist()
+    except (ReelhouseError, OSError, ValueError) as e:
+        log.warning("catalog part %s unreadable: %s", key, e)
+        return []
+
+
+def _facts(video_ids: list[str]) -> dict[str, dict[str, Any]]:
     from reelhouse import catalog
 
     cur = _cursor()
@@ -71,12 +94,26 @@ def facts(video_ids: list[str]) -> dict[str, dict[str, Any]]:
     return found
 
 
+def facts(video_ids: list[str], ready: bool = True) -> dict[str, dict[str, Any]]:
+    """Per video id, what probing and processing found. A `ready` video the shared snapshot
+    does not hold yet is read from its own catalog part (written before it became ready)."""
+    found = _facts(video_ids)
+    for video_id in video_ids if ready else ():
+        if video_id not in found and (rows := _own_rows(video_id, "videos")):
+            found[video_id] = {k: rows[0].get(k) for k in FACT_COLUMNS}
+    return found
+
+
 def renditions(video_id: str) -> list[dict[str, Any]]:
-    """The HLS rungs of one video as the catalog lists them, tallest first."""
+    """The HLS rungs of a ready video, tallest first."""
     from reelhouse import catalog
 
     cur = _cursor()
-    return catalog.renditions_for(cur, video_id) if cur is not None else []
+    rungs = catalog.renditions_for(cur, video_id) if cur is not None else []
+    if not rungs:
+        rungs = sorted(_own_rows(video_id, "renditions"),
+                       key=lambda r: (-(r.get("height") or 0), -(r.get("bandwidth") or 0)))
+    return rungs
 
 
 def _duration_histogram(cur: duckdb.DuckDBPyConnection) -> list[dict[str, float]]:

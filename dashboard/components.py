@@ -71,6 +71,7 @@ class SessionKeeper(_Bundled):
     """Keeps the API token in a session cookie of this dashboard, so a reload stays signed in."""
 
     token = param.String(default="")
+    forget = param.Boolean(default=False, doc="drop a kept token the API no longer accepts")
     cookie = param.String(default="reelhouse_session", constant=True)
     _esm = _bundle = bundle("dashboard_session")
 

@@ -46,18 +46,22 @@ class Store(param.Parameterized):
         """Owners and admins edit and delete; the API checks again, this only hides buttons."""
         return self.signed_in and (self.is_admin or video.get("owner") == self.username)
 
-    def restore(self, token: str) -> None:
-        """Sign back in with a token kept by the browser (a reload); forget it if it is dead."""
+    def restore(self, token: str) -> str:
+        """Sign back in with a token kept by the browser (a reload): "ok", "none" (no token),
+        "expired" (the browser should forget it) or "unavailable" (the API did not answer)."""
         if not token:
-            return
+            return "none"
         self.api.token = token
         try:
             user = self.api.me()
-        except ApiError:
+        except ApiError as e:
             self.api.token = None
-            self.token = ""
-            return
+            if e.unauthorized:
+                return "expired"
+            self.say("error", e.message)
+            return "unavailable"
         self.param.update(user=user, token=token)
+        return "ok"
 
     def login(self, username: str, password: str) -> bool:
         """Sign in; on failure say why (wrong password, too many attempts, API down)."""

@@ -45,6 +45,8 @@ body, #main {{ background: var(--rh-bg); }}
 .rh-button {{ display: inline-block; margin-top: 12px; padding: 6px 14px; border-radius: 6px;
   background: var(--rh-accent); color: #fff !important; text-decoration: none; }}
 .rh-player-box {{ max-width: 980px; margin-left: auto !important; margin-right: auto !important; }}
+.rh-share {{ display: block; font-size: .9rem; color: inherit; overflow-wrap: anywhere;
+  padding: 4px 0; }}
 .rh-card {{ background: var(--rh-surface); border: 1px solid var(--rh-border);
   border-radius: 12px; }}
 @media (max-width: 640px) {{

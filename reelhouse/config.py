@@ -52,6 +52,8 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("REELHOUSE_DATABASE_URL", "DATABASE_URL")
     )
     cors_origins: list[str] = []
+    # The SDK's, CLI's and widgets' API token when none is passed (REELHOUSE_TOKEN).
+    token: SecretStr | None = None
 
     # --- lifetimes and caps ------------------------------------------------------------
     token_ttl_s: int = Field(30 * 24 * 3600, gt=0)
@@ -184,3 +186,13 @@ def settings_env(settings: Settings) -> dict[str, str]:
         env[ENV_PREFIX + name.upper()] = str(value)
     env[ENV_PREFIX + "STATE_DIR"] = str(settings.state_dir.resolve())
     return {**os.environ, **env}
+
+
+def configured_token() -> str | None:
+    """REELHOUSE_TOKEN from the environment or `.env`, or None (also when settings are bad)."""
+    try:
+        token = load_settings().token
+    except ConfigError:
+        return os.environ.get(ENV_PREFIX + "TOKEN") or None
+    return token.get_secret_value() if token else None
+

@@ -161,7 +161,8 @@ class Storage:
             pass  # already aborted or completed: aborting is idempotent for us
 
     # --- presigned URLs (signed for the public endpoint) -------------------------------
-    def _presign(self, method: str, params: dict[str, Any], ttl_s: int) -> str:
+    def presign(self, method: str, params: dict[str, Any], ttl_s: int) -> str:
+        """A presigned URL for any S3 operation on our bucket, its lifetime clamped."""
         try:
             return self.public_client.generate_presigned_url(
                 method, Params={"Bucket": self.bucket, **params},
@@ -173,18 +174,18 @@ class Storage:
         params: dict[str, Any] = {"Key": key}
         if filename:
             params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
-        return self._presign("get_object", params, ttl_s)
+        return self.presign("get_object", params, ttl_s)
 
     def presign_put(self, key: str, content_type: str, ttl_s: int) -> str:
         """A PUT URL with the content type signed in: S3 refuses any other type."""
-        return self._presign("put_object", {"Key": key, "ContentType": content_type}, ttl_s)
+        return self.presign("put_object", {"Key": key, "ContentType": content_type}, ttl_s)
 
     def presign_part(self, key: str, upload_id: str, number: int, ttl_s: int,
                      checksum_sha256: str | None = None) -> str:
         params: dict[str, Any] = {"Key": key, "UploadId": upload_id, "PartNumber": number}
         if checksum_sha256:
             params["ChecksumSHA256"] = checksum_sha256
-        return self._presign("upload_part", params, ttl_s)
+        return self.presign("upload_part", params, ttl_s)
 
     # --- bucket setup ------------------------------------------------------------------
     def ensure_bucket(self, origins: list[str]) -> None:

@@ -114,8 +114,7 @@ def check_b64_sha256(value: str) -> str:
 def _presign(storage: Storage, method: str, params: dict[str, Any], ttl_s: int,
              headers: dict[str, str], **extra: Any) -> SignedRequest:
     ttl = storage.settings.clamp_ttl(ttl_s)
-    url = storage.public_client.generate_presigned_url(
-        method, Params={"Bucket": storage.bucket, **params}, ExpiresIn=ttl)
+    url = storage.presign(method, params, ttl)
     return SignedRequest(url, utcnow() + timedelta(seconds=ttl), headers, **extra)
 
 

@@ -20,14 +20,14 @@ class Header(pn.viewable.Viewer):
         super().__init__(**params)
         self._buttons = {}
         for page, label in NAV:
-            button = pn.widgets.Button(label=label, button_type="light", width=96, margin=(4, 4),
+            button = pn.widgets.Button(label=label, color="light", width=96, margin=(4, 4),
                                        css_classes=[f"nav-{page}"])
             button.on_click(lambda _e, page=page: self.store.go(page))
             self._buttons[page] = button
-        self._sign_in = pn.widgets.Button(label="Sign in", button_type="primary",
+        self._sign_in = pn.widgets.Button(label="Sign in", color="primary",
                                           width=96, margin=(4, 4))
         self._sign_in.on_click(lambda _e: self.store.go("login"))
-        self._sign_out = pn.widgets.Button(label="Sign out", button_type="light",
+        self._sign_out = pn.widgets.Button(label="Sign out", color="light",
                                            width=96, margin=(4, 4))
         self._sign_out.on_click(lambda _e: self.store.logout())
         self._who = pn.pane.HTML("", margin=(4, 8), align="center")
@@ -37,7 +37,7 @@ class Header(pn.viewable.Viewer):
     def _sync(self) -> None:
         store = self.store
         for page, button in self._buttons.items():
-            button.button_type = "primary" if store.page == page else "light"
+            button.color = "primary" if store.page == page else "light"
         self._who.object = safe.text(store.username, "span", "rh-user") if store.user else ""
         self._sign_in.visible = not store.signed_in
         self._who.visible = self._sign_out.visible = store.signed_in

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import panel as pn
@@ -29,7 +29,9 @@ def _figure(title: str, **kw: Any) -> Any:
 
 
 def uploads_chart(per_day: list[dict[str, Any]]) -> Any:
-    days = [r["day"] if isinstance(r["day"], date) else date.fromisoformat(str(r["day"]))
+    # Bokeh sends a `date` as a string, which a datetime axis cannot place: use datetimes.
+    days = [datetime.combine(r["day"] if isinstance(r["day"], date)
+                             else date.fromisoformat(str(r["day"])), time(), tzinfo=UTC)
             for r in per_day]
     fig = _figure("Uploads per day", x_axis_type="datetime")
     fig.vbar(x=days, top=[r["uploads"] for r in per_day], width=0.8 * 86_400_000,
@@ -75,7 +77,8 @@ def processing_chart(points: list[dict[str, float]]) -> Any:
 
 def _number(name: str, value: str) -> pn.viewable.Viewable:
     return theme.card(safe.text_pane(name, "div", "rh-sub"),
-                      safe.text_pane(value, "div", "rh-title"), min_width=160)
+                      safe.text_pane(value, "div", "rh-title"), min_width=160,
+                      styles={**theme.CARD_STYLES, "flex": "1 1 200px"})
 
 
 class InsightsView(pn.viewable.Viewer):
@@ -97,7 +100,8 @@ class InsightsView(pn.viewable.Viewer):
             return
         hours = data["total_duration_s"] / 3600
         totals = pn.FlexBox(
-            _number("Videos", f"{data['videos']:,}"), _number("Hours of video", f"{hours:,.1f}"),
+            _number("Processed videos", f"{data['videos']:,}"),
+            _number("Hours of video", f"{hours:,.2f}"),
             _number("Source storage", safe.size(data["source_bytes"])),
             _number("Rendition storage", safe.size(data["hls_bytes"])), gap="12px")
         charts = [uploads_chart(data["uploads_per_day"]),

@@ -26,7 +26,8 @@ class LibraryView(pn.viewable.Viewer):
         lib = self.library
         self._search = pn.widgets.TextInput(
             placeholder="Search titles and descriptions, then press Enter", label="Search",
-            css_classes=["rh-search"], min_width=220, sizing_mode="stretch_width")
+            css_classes=["rh-search"], min_width=220, sizing_mode="stretch_width",
+            styles={"flex": "1 1 320px"})
         self._search.param.watch(lambda e: setattr(lib, "q", e.new.strip()), "value")
         self._status = pn.widgets.Select(label="Status", options=_options(STATUSES),
                                          width=140)

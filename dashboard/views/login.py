@@ -23,7 +23,7 @@ class LoginView(pn.viewable.Viewer):
                                               sizing_mode="stretch_width")
         self._password = pn.widgets.PasswordInput(label="Password", css_classes=["rh-password"],
                                                   sizing_mode="stretch_width")
-        self._submit = pn.widgets.Button(label="Sign in", button_type="primary",
+        self._submit = pn.widgets.Button(label="Sign in", color="primary",
                                          css_classes=["rh-login"], sizing_mode="stretch_width")
         self._submit.on_click(self._login)
         self._last: tuple[str, str] = ("", "")

@@ -107,7 +107,8 @@ class VideoView(pn.viewable.Viewer):
             return [safe.text_pane(f"This video {what}. This page updates by itself when it "
                                    "is ready to play.", "div", "rh-notice info", margin=(8, 0)),
                     pn.indicators.Progress(active=True, sizing_mode="stretch_width",
-                                           bar_color="primary", margin=(4, 0))], None
+                                           bar_color="primary", margin=(4, 10),
+                                           styles={"width": "100%"})], None
         try:
             urls = self.store.api.playback(video["id"])
         except ApiError as e:
@@ -120,7 +121,7 @@ class VideoView(pn.viewable.Viewer):
         return [player], urls
 
     def _details(self, video: dict[str, Any], urls: dict[str, Any] | None) -> pn.Column:
-        fact = catalog.facts([video["id"]]).get(video["id"], {})
+        fact = catalog.facts([video["id"]], ready=urls is not None).get(video["id"], {})
         rungs = catalog.renditions(video["id"]) if urls else []
         parts = ["<h3 class='rh-h3'>Details</h3>", facts_table(video, fact)]
         if rungs:

@@ -57,13 +57,13 @@ class VideoEditor(pn.viewable.Viewer):
         self._visibility = pn.widgets.Select(label="Visibility", options=VISIBILITY,
                                              value=video["visibility"],
                                              sizing_mode="stretch_width")
-        self._save = pn.widgets.Button(label="Save changes", button_type="primary",
+        self._save = pn.widgets.Button(label="Save changes", color="primary",
                                        width=140)
         self._save.on_click(self._save_changes)
-        self._delete = pn.widgets.Button(label="Delete video", button_type="danger",
+        self._delete = pn.widgets.Button(label="Delete video", color="danger",
                                          width=140)
         self._delete.on_click(lambda _e: self._confirm.param.update(visible=True))
-        really = pn.widgets.Button(label="Yes, delete it", button_type="danger",
+        really = pn.widgets.Button(label="Yes, delete it", color="danger",
                                    width=140)
         really.on_click(self._delete_video)
         keep = pn.widgets.Button(label="Keep it", width=100)

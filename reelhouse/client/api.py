@@ -21,11 +21,11 @@ from reelhouse.client.resume import ResumeStore
 from reelhouse.client.retry import RetryPolicy
 from reelhouse.client.sources import FileSource, open_source
 from reelhouse.client.upload import send_upload
+from reelhouse.config import configured_token
 
 if TYPE_CHECKING:
     from reelhouse.config import Settings
 
-TOKEN_ENV = "REELHOUSE_TOKEN"
 API_PAGE_MAX = 100
 
 
@@ -84,8 +84,8 @@ class Client:
             self.token = token
         elif username is not None and password is not None:
             self.login(username, password)
-        elif os.environ.get(TOKEN_ENV):
-            self.token = os.environ[TOKEN_ENV]
+        elif configured := configured_token():
+            self.token = configured
 
     def __repr__(self) -> str:
         who = "signed in" if self._token else "anonymous"

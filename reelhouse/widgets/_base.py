@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +9,10 @@ import anywidget
 import httpx
 import traitlets as t
 
-from reelhouse.config import load_settings
+from reelhouse.config import configured_token, load_settings
 from reelhouse.errors import AuthError, ConfigError
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
-TOKEN_ENV = "REELHOUSE_TOKEN"
 
 # Shown instead of a widget when the front end was never bundled (a fresh clone without
 # `make`); multi-line, so anywidget takes it as code rather than as a file path.
@@ -70,7 +68,7 @@ class ApiWidget(anywidget.AnyWidget):
 
     @t.default("token")
     def _default_token(self) -> str:
-        return os.environ.get(TOKEN_ENV, "")
+        return configured_token() or ""
 
     @t.validate("api_url")
     def _check_api_url(self, proposal: dict[str, Any]) -> str:

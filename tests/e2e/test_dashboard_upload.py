@@ -73,6 +73,20 @@ def test_upload_two_files_at_once(page, live_stack: StackProcess,
     clean(page)
 
 
+def _storyboard_preview(page) -> None:
+    """Hovering the seek bar shows a storyboard tile once the storyboard has loaded."""
+    seek, thumb = page.locator(".rh-player-seek"), page.locator(".rh-player-thumb")
+    box = seek.bounding_box()
+    deadline = time.monotonic() + 20
+    for step in range(1000):
+        page.mouse.move(box["x"] + box["width"] * (0.2 + 0.6 * (step % 2)),
+                        box["y"] + box["height"] / 2)
+        if "background-image" in (thumb.get_attribute("style") or ""):
+            return
+        assert time.monotonic() < deadline, "no storyboard preview on the seek bar"
+        page.wait_for_timeout(250)
+
+
 def _current_time(page) -> float:
     return float(page.locator("video").evaluate("v => v.currentTime"))
 
@@ -107,7 +121,8 @@ def test_video_reaches_ready_and_plays(page, live_stack: StackProcess, admin_tok
     before = _current_time(page)
     page.wait_for_timeout(1500)
     assert _current_time(page) != before, "playback stopped after the rung switch"
-    expect(page.get_by_text("Renditions")).to_be_visible()
+    _storyboard_preview(page)
+    expect(page.locator("h3.rh-h3", has_text="Renditions")).to_be_visible()
     download = page.locator("a.rh-button", has_text="Download MP4")
     assert "download.mp4" in (download.get_attribute("href") or "")
     screenshot(page, "dashboard-video")
@@ -148,6 +163,7 @@ def test_upload_resumes_after_a_reload(page, live_stack: StackProcess, admin_tok
         time.sleep(0.5)
     page.unroute(PART_2)
     page.reload()
+    expect(page.get_by_text("Sign out")).to_be_visible(timeout=30_000)  # the cookie kept us in
     expect(page.get_by_text("choose the same file again")).to_be_visible(timeout=30_000)
     screenshot(page, "dashboard-upload-interrupted")
     page.locator("input[type=file]").set_input_files(str(big))
@@ -165,9 +181,14 @@ def test_upload_waits_out_a_dropped_connection(page, live_stack: StackProcess,
     big = _big_file(tmp_path, "field-notes.mp4")
     context = page.context
 
+    cuts: list[str] = []
+
     def cut(route) -> None:
-        context.set_offline(True)
-        page.unroute(PART_2)
+        if cuts:
+            route.continue_()
+            return
+        cuts.append(route.request.url)
+        context.set_offline(True)  # the network goes away while part 2 is in flight
         route.abort("internetdisconnected")
 
     page.route(PART_2, cut)
@@ -177,6 +198,7 @@ def test_upload_waits_out_a_dropped_connection(page, live_stack: StackProcess,
     row = _row(page, "field-notes.mp4")
     expect(row).to_have_attribute("data-state", "offline", timeout=60_000)
     screenshot(page, "dashboard-upload-offline")
+    page.unroute(PART_2)
     context.set_offline(False)
     expect(row).to_have_attribute("data-state", "done", timeout=60_000)
     assert _stored(live_stack, _video_id(row)) == big.read_bytes()

@@ -8,29 +8,39 @@ import pytest
 from dashboard import catalog
 from reelhouse.catalog import connect_arrow
 from tests.unit.catalog import fakes
+from tests.unit.dashboard.conftest import Snapshot
 
 
 @pytest.fixture
-def snapshot(monkeypatch: pytest.MonkeyPatch) -> pa.Table:
+def snapshot(no_catalog: Snapshot) -> pa.Table:
     """500 generated videos (with processing times) and their rungs as the shared snapshot."""
     videos = fakes.videos(500)
     processing = pa.array([float(i % 40) + 0.5 for i in range(videos.num_rows)])
     videos = videos.set_column(videos.schema.get_field_index("processing_s"), "processing_s",
                                processing)
     ids = videos.column("video_id").to_pylist()
-    con = connect_arrow({"videos": videos, "renditions": fakes.renditions(ids[:10])})
-    monkeypatch.setattr(catalog, "connection", lambda: con)
+    no_catalog.con = connect_arrow({"videos": videos, "renditions": fakes.renditions(ids[:10])})
     catalog.insights.clear()
     yield videos
     catalog.insights.clear()
 
 
-def test_facts_for_a_page_of_ids(snapshot: pa.Table) -> None:
+def test_facts_for_a_page_of_ids(snapshot: pa.Table, no_catalog: Snapshot) -> None:
     """Facts come back per known id; ids the catalog lacks are simply absent."""
     ids = snapshot.column("video_id").to_pylist()[:3]
-    found = catalog.facts([*ids, "01ARZ3NDEKTSV4RRFFQ69G5FAV"])
+    found = catalog.facts([*ids, "01ARZ3NDEKTSV4RRFFQ69G5FAV"], ready=False)
     assert set(found) == set(ids)
     assert found[ids[0]]["width"] == 1920 and found[ids[0]]["duration_s"] > 0
+    assert no_catalog.cleared == 0
+
+
+def test_a_ready_video_missing_refreshes_the_snapshot_once(snapshot: pa.Table,
+                                                            no_catalog: Snapshot) -> None:
+    """A ready video the snapshot lacks makes a new snapshot, at most once per interval."""
+    unknown = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+    assert catalog.facts([unknown]) == {}
+    assert catalog.renditions(unknown) == []
+    assert no_catalog.cleared == 1
 
 
 def test_renditions_tallest_first(snapshot: pa.Table) -> None:
@@ -50,8 +60,7 @@ def test_insights_cover_every_chart(snapshot: pa.Table) -> None:
     assert sum(r["uploads"] for r in data["uploads_per_day"]) == 500
 
 
-def test_no_catalog_means_no_facts(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_catalog_means_no_facts() -> None:
     """When the catalog cannot be read the dashboard gets empty answers, not errors."""
-    monkeypatch.setattr(catalog, "connection", lambda: None)
     catalog.insights.clear()
     assert (catalog.facts(["x"]), catalog.renditions("x"), catalog.insights()) == ({}, [], None)

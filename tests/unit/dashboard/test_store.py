@@ -40,15 +40,17 @@ def test_logout_forgets_everything(store: Store, make_user) -> None:
 
 
 def test_restore_with_a_kept_token(store: Store, make_user) -> None:
-    """A reload signs back in with the cookie's token; a dead token leaves it anonymous."""
+    """A reload signs back in with the cookie's token; a dead token leaves it anonymous and
+    tells the browser to forget it; no token asks nothing of the API."""
     user = make_user()
     store.login(user.username, PASSWORD)
     again = Store(api=Api(store.api.base_url, client=store.api._client))
-    again.restore(store.token)
+    assert again.restore(store.token) == "ok"
     assert again.username == user.username
     dead = Store(api=Api(store.api.base_url, client=store.api._client))
-    dead.restore("rh_nope_nope")
+    assert dead.restore("rh_nope_nope") == "expired"
     assert (dead.user, dead.token, dead.api.token) == (None, "", None)
+    assert dead.restore("") == "none"
 
 
 def test_only_owners_and_admins_edit(store: Store, make_user) -> None:
