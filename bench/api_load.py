@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import os
-import random
 import ssl
 import statistics
 import subprocess
@@ -25,31 +24,14 @@ from pathlib import Path
 
 import httpx
 
-from reelhouse import accounts, keys, seaweed
+from reelhouse import accounts, keys
 from reelhouse.config import Settings, load_settings, settings_env
 from reelhouse.db import Database, Video, new_id, utcnow
-from reelhouse.stack import Supervisor, port_free, s3_service
+from reelhouse.ports import free_port, free_s3_port
+from reelhouse.stack import Supervisor, s3_service
 from reelhouse.storage import Storage
 
 MASTER = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=2500000,RESOLUTION=1280x720\n720p/index.m3u8\n"
-
-
-def free_port() -> int:
-    for _ in range(200):
-        port = random.randrange(20_000, 40_000)
-        if port_free("127.0.0.1", port):
-            return port
-    raise RuntimeError("no free port")
-
-
-def free_s3_port() -> int:
-    """An S3 port whose derived SeaweedFS ports are all free (as the tests pick them)."""
-    for _ in range(200):
-        port = random.randrange(20_000, 40_000)
-        probe = load_settings(s3_port=port, state_dir=Path("/nonexistent"))
-        if all(port_free("127.0.0.1", p) for p in seaweed.ports(probe).values()):
-            return port
-    raise RuntimeError("no free port range for SeaweedFS")
 
 
 def media_playlist(segments: int) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import tempfile
 import time
@@ -26,25 +25,21 @@ from pathlib import Path
 import dagster as dg
 
 from assets.facts import read_facts
-from reelhouse import keys, seaweed
+from reelhouse import keys
 from reelhouse.config import Settings, load_settings
 from reelhouse.dagster_instance import write_instance
 from reelhouse.db import Database, User, Video, new_id, utcnow
 from reelhouse.media.samples import make_test_clip
-from reelhouse.stack import Supervisor, daemon_service, port_free, s3_service
+from reelhouse.ports import free_s3_port
+from reelhouse.stack import Supervisor, daemon_service, s3_service
 from reelhouse.storage import Storage
 
 TARGET_OVERHEAD_S = 10.0
 
 
 def _settings(state: Path) -> Settings:
-    for _ in range(200):
-        port = random.randrange(20_000, 40_000)
-        settings = load_settings(state_dir=state, s3_port=port, seed_sample=False,
-                                 database_url=f"sqlite:///{state / 'api.db'}")
-        if all(port_free("127.0.0.1", p) for p in seaweed.ports(settings).values()):
-            return settings
-    raise RuntimeError("no free port range for SeaweedFS")
+    return load_settings(state_dir=state, s3_port=free_s3_port(), seed_sample=False,
+                         database_url=f"sqlite:///{state / 'api.db'}")
 
 
 def _wait(condition, timeout_s: float, what: str, step_s: float = 0.05) -> float:  # noqa: ANN001

@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import random
-import socket
 import statistics
 import sys
 import tempfile
@@ -37,11 +36,12 @@ import psutil
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 
-from reelhouse import accounts, seaweed
+from reelhouse import accounts
 from reelhouse.client import Client
 from reelhouse.config import Settings, load_settings, settings_env
 from reelhouse.db import Database
-from reelhouse.stack import Service, Supervisor, http_answers, port_free, s3_service
+from reelhouse.ports import free_port, free_s3_port
+from reelhouse.stack import Service, Supervisor, http_answers, s3_service
 from reelhouse.storage import Storage
 
 MIB = 1024 * 1024
@@ -71,21 +71,6 @@ class PeakRss:
     @property
     def growth_mib(self) -> float:
         return (self.peak - self.baseline) / MIB
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def free_s3_port(state: Path) -> int:
-    for _ in range(200):
-        port = random.randrange(20_000, 40_000)
-        probe = load_settings(s3_port=port, state_dir=state)
-        if all(port_free("127.0.0.1", p) for p in seaweed.ports(probe).values()):
-            return port
-    raise RuntimeError("no free port range for SeaweedFS")
 
 
 def api_service(settings: Settings) -> Service:
@@ -143,7 +128,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-upload-") as tmp:
         root = Path(tmp)
         state = root / "state"
-        settings = load_settings(state_dir=state, s3_port=free_s3_port(state),
+        settings = load_settings(state_dir=state, s3_port=free_s3_port(),
                                  database_url=f"sqlite:///{root / 'api.db'}",
                                  part_size_bytes=part, seed_sample=False)
         supervisor = Supervisor(state / "logs")

@@ -17,10 +17,11 @@ import panel as pn
 from reelhouse import keys
 from reelhouse.config import Settings, load_settings
 from reelhouse.errors import ReelhouseError
-from reelhouse.storage import Storage
 
 if TYPE_CHECKING:
     import duckdb
+
+    from reelhouse.storage import Storage
 
 # pyarrow and DuckDB load on first use: a page's first HTTP answer must not wait for them
 # (the stack's readiness probe gives the dashboard two seconds).
@@ -60,6 +61,8 @@ def _cursor() -> duckdb.DuckDBPyConnection | None:
 
 @cache
 def _storage() -> Storage:
+    from reelhouse.storage import Storage
+
     return Storage(settings())
 
 

@@ -27,11 +27,15 @@ def weed_binary() -> str:
     return found
 
 
-def ports(settings: Settings) -> dict[str, int]:
-    """Every TCP port the embedded S3 listens on, by name."""
-    named = {"s3": settings.s3_port}
-    named |= {name: settings.s3_port + offset for name, offset in _PORT_OFFSETS.items()}
+def ports_for(s3_port: int) -> dict[str, int]:
+    """Every TCP port the embedded S3 listens on, by name, for a given S3 port."""
+    named = {"s3": s3_port} | {name: s3_port + offset for name, offset in _PORT_OFFSETS.items()}
     return named | {f"{name}.grpc": port + GRPC_OFFSET for name, port in named.items()}
+
+
+def ports(settings: Settings) -> dict[str, int]:
+    """Every TCP port the configured embedded S3 listens on, by name."""
+    return ports_for(settings.s3_port)
 
 
 def ensure_credentials(settings: Settings) -> tuple[str, str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,18 +17,9 @@ from reelhouse import seaweed
 from reelhouse.config import Settings, settings_env
 from reelhouse.dagster_instance import write_instance
 from reelhouse.errors import StackError
+from reelhouse.ports import port_free
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def port_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
 
 
 def http_answers(

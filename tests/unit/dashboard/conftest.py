@@ -38,17 +38,13 @@ def cheap_password_hashing() -> Iterator[None]:
 
 
 class Snapshot:
-    """Stands in for the cached `catalog.connection`: returns `con`, counts refreshes."""
+    """Stands in for the cached `catalog.connection`: returns `con` (None: no catalog)."""
 
     def __init__(self, con: object = None) -> None:
         self.con = con
-        self.cleared = 0
 
     def __call__(self) -> object:
         return self.con
-
-    def clear(self) -> None:
-        self.cleared += 1
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +52,7 @@ def no_catalog(monkeypatch: pytest.MonkeyPatch) -> Snapshot:
     """No catalog unless a test provides one: the dashboard must work on the API alone."""
     snapshot = Snapshot()
     monkeypatch.setattr(catalog, "connection", snapshot)
-    monkeypatch.setattr(catalog, "_refreshed_at", 0.0)
+    monkeypatch.setattr(catalog, "_own_rows", lambda video_id, table: [])
     return snapshot
 
 
