@@ -33,9 +33,10 @@ def create() -> pn.template.BaseTemplate:
     restored = store.restore(pn.state.cookies.get(COOKIE, ""))
     page = _arg("page")
     store.param.update(video_id=_arg("video"), page=page if page in PAGES else "library")
-    store.go(store.page)
     if pn.state.location is not None:
-        pn.state.location.sync(store, {"page": "page", "video_id": "video"})
+        # A bad value in the URL (say ?page=nope) leaves the page as it is.
+        pn.state.location.sync(store, {"page": "page", "video_id": "video"},
+                               on_error=lambda _values: None)
 
     library = Library(store=store)
     video = VideoView(store=store)
@@ -53,7 +54,7 @@ def create() -> pn.template.BaseTemplate:
 
     content = pn.Column(sizing_mode="stretch_width", margin=0)
     show(store.page)
-    store.param.watch(lambda e: show(e.new), "page")
+    store.param.watch(lambda _e: show(store.page), "page")  # the guard may have moved it
 
     def start() -> None:
         library.load()

@@ -73,7 +73,8 @@ class Library(param.Parameterized):
 
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
-        self._cursors: list[str | None] = [None]
+        self._cursors: list[str | None] = [None]  # the cursor that starts each page so far
+        self._next: str | None = None
 
     @param.depends("q", "status", "visibility", "mine", "store.changed", "store.user",
                    watch=True)

@@ -92,7 +92,16 @@ class Store(param.Parameterized):
             "error", "Your session has expired. Sign in again to see your own videos."))
 
     # --- where we are -----------------------------------------------------------------
+    @param.depends("page", "user", watch=True)
+    def _guard(self) -> None:
+        """However the page was set (a click, the URL, a reload), the sign-in rules hold."""
+        if (self.page in PRIVATE_PAGES and not self.signed_in) or (
+                self.page == "login" and self.signed_in):
+            self.go(self.page)
+
     def go(self, page: str) -> None:
+        if page == "login" and self.signed_in:
+            page = "library"
         if page in PRIVATE_PAGES and not self.signed_in:
             self.param.update(after_login=page, page="login", notice=(
                 "info", "Sign in to upload videos."))

@@ -21,7 +21,7 @@ from tests.e2e.test_dashboard_support import (
     upload_via_api,
     wait_library,
 )
-from tests.stack_process import StackProcess
+from tests.stack_process import ADMIN_PASSWORD, StackProcess
 
 pytestmark = pytest.mark.e2e
 # The shared fixtures (admin_token, clips, public_video, word, ...) live beside the helpers.
@@ -29,26 +29,32 @@ pytest_plugins = ["tests.e2e.test_dashboard_support"]
 
 
 def test_sign_in_and_out(page, live_stack: StackProcess, public_video: str) -> None:
-    """Anonymous visitors see public videos; a wrong password is explained; sign-in names the
-    user and a reload keeps it; signing out returns to the public view."""
+    """Anonymous visitors see public videos and are asked to sign in to upload; a wrong
+    password is explained; signing in leads on to Upload, and a reload keeps the session;
+    signing out returns to the public view."""
     open_library(page, live_stack)
     expect(page.locator("a.rh-card").first).to_be_visible()
     expect(page.get_by_text("Only my videos")).to_be_hidden()
     screenshot(page, "dashboard-library-anonymous")
-    page.goto(f"{live_stack.settings.dashboard_url}/app?page=login")
+    page.locator(".nav-upload button").click()
+    expect(page.get_by_text("Sign in to upload videos.")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("Drop videos here")).to_have_count(0)
     page.locator(".rh-username input").fill("admin")
     page.locator(".rh-password input").fill("not-the-password")
     page.locator(".rh-login button").click()
     expect(page.get_by_text("wrong username or password")).to_be_visible(timeout=20_000)
     screenshot(page, "dashboard-login-error")
-    login(page, live_stack)
-    expect(page.get_by_text("Only my videos")).to_be_visible()
+    page.locator(".rh-password input").fill(ADMIN_PASSWORD)
+    page.locator(".rh-login button").click()
+    expect(page.get_by_text("Drop videos here")).to_be_visible(timeout=20_000)
     page.reload()
     expect(page.get_by_text("Sign out")).to_be_visible(timeout=30_000)
+    page.locator(".nav-library button").click()
+    expect(page.get_by_text("Only my videos")).to_be_visible(timeout=20_000)
     screenshot(page, "dashboard-library-admin")
     page.get_by_text("Sign out").click()
     expect(page.get_by_text("You are signed out")).to_be_visible(timeout=20_000)
-    expect(page.locator(".nav-upload button")).to_be_visible()
+    expect(page.get_by_text("Only my videos")).to_be_hidden()
     clean(page)
 
 

@@ -161,11 +161,11 @@ def test_upload_resumes_after_a_reload(page, live_stack: StackProcess, admin_tok
     while _held_parts(live_stack, admin_token, video_id) != [1]:
         assert time.monotonic() < deadline, "part 1 never reached S3"
         time.sleep(0.5)
-    page.unroute(PART_2)
-    page.reload()
+    page.reload()  # part 2 still cannot get through: this upload is left unfinished
     expect(page.get_by_text("Sign out")).to_be_visible(timeout=30_000)  # the cookie kept us in
     expect(page.get_by_text("choose the same file again")).to_be_visible(timeout=30_000)
     screenshot(page, "dashboard-upload-interrupted")
+    page.unroute(PART_2)
     page.locator("input[type=file]").set_input_files(str(big))
     expect(row).to_have_attribute("data-state", "done", timeout=60_000)
     assert _video_id(row) == video_id
@@ -177,7 +177,8 @@ def test_upload_resumes_after_a_reload(page, live_stack: StackProcess, admin_tok
 
 def test_upload_waits_out_a_dropped_connection(page, live_stack: StackProcess,
                                                tmp_path: Path) -> None:
-    """The browser goes offline mid-upload: the row says so, then finishes once back online."""
+    """The browser goes offline mid-upload: the row says so, then finishes once back online.
+    The bytes are random, not a video: the library then shows it failed, and why."""
     big = _big_file(tmp_path, "field-notes.mp4")
     context = page.context
 
@@ -201,5 +202,12 @@ def test_upload_waits_out_a_dropped_connection(page, live_stack: StackProcess,
     page.unroute(PART_2)
     context.set_offline(False)
     expect(row).to_have_attribute("data-state", "done", timeout=60_000)
-    assert _stored(live_stack, _video_id(row)) == big.read_bytes()
+    video_id = _video_id(row)
+    assert _stored(live_stack, video_id) == big.read_bytes()
+    page.goto(f"{live_stack.settings.dashboard_url}/app")  # a new session, still signed in
+    card = page.locator(f'a.rh-card[data-video-id="{video_id}"]')
+    expect(card.locator(".rh-badge").first).to_have_text("Failed",
+                                                         timeout=READY_TIMEOUT_S * 1000)
+    expect(card.locator(".rh-reason")).not_to_be_empty()
+    screenshot(page, "dashboard-library-failed")
     clean(page)

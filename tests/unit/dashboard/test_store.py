@@ -66,3 +66,18 @@ def test_only_owners_and_admins_edit(store: Store, make_user) -> None:
     store.logout()
     store.login(admin.username, PASSWORD)
     assert store.can_edit(video)
+
+
+def test_private_pages_hold_whatever_sets_the_page(store: Store, make_user) -> None:
+    """Setting the page directly (the URL, a reload) still sends anonymous visitors to sign
+    in first, and a signed-in user away from the sign-in form."""
+    store.page = "upload"
+    assert (store.page, store.after_login) == ("login", "upload")
+    user = make_user()
+    store.login(user.username, PASSWORD)
+    assert store.page == "upload"
+    store.page = "login"
+    assert store.page == "library"
+    store.expired()
+    store.page = "upload"
+    assert store.page == "login"
