@@ -6,7 +6,6 @@ import itertools
 from collections.abc import Callable, Iterator
 
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -15,6 +14,7 @@ from reelhouse.config import Settings
 from reelhouse.db import User, Video, new_id, utcnow
 from signing_api.app import create_app
 from signing_api.deps import Services
+from tests import helpers
 
 _names = itertools.count()
 
@@ -22,11 +22,8 @@ _names = itertools.count()
 @pytest.fixture(scope="module", autouse=True)
 def cheap_password_hashing() -> Iterator[None]:
     """argon2 at its smallest cost: these tests are about access, not the hash strength."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    saved = accounts._hasher, accounts._DUMMY_HASH
-    accounts._hasher, accounts._DUMMY_HASH = cheap, cheap.hash("not-a-real-password")
-    yield
-    accounts._hasher, accounts._DUMMY_HASH = saved
+    with helpers.cheap_password_hashing():
+        yield
 
 
 @pytest.fixture(scope="module")

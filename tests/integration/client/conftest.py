@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from argon2 import PasswordHasher
 
 from reelhouse import accounts
 from reelhouse.config import Settings
 from reelhouse.db import Database
 from signing_api.app import create_app
+from tests import helpers
 from tests.helpers import free_port
 
 MIB = 1024 * 1024
@@ -63,11 +63,8 @@ def serve_api(settings: Settings) -> ApiServer:
 @pytest.fixture(scope="package", autouse=True)
 def cheap_password_hashing() -> Iterator[None]:
     """argon2 at its smallest cost: these tests are about transfers, not the hash strength."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    saved = accounts._hasher, accounts._DUMMY_HASH
-    accounts._hasher, accounts._DUMMY_HASH = cheap, cheap.hash("not-a-real-password")
-    yield
-    accounts._hasher, accounts._DUMMY_HASH = saved
+    with helpers.cheap_password_hashing():
+        yield
 
 
 @pytest.fixture(scope="package")

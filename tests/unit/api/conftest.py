@@ -8,7 +8,6 @@ from pathlib import Path
 
 import boto3
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from moto import mock_aws
@@ -19,6 +18,7 @@ from reelhouse.db import User, Video, new_id, utcnow
 from signing_api.app import create_app
 from signing_api.deps import Services
 from signing_api.ratelimit import RateLimits
+from tests import helpers
 
 _names = itertools.count()
 
@@ -37,11 +37,8 @@ def unit_settings(state: Path, **overrides: object) -> Settings:
 @pytest.fixture(scope="package", autouse=True)
 def cheap_password_hashing() -> Iterator[None]:
     """argon2 with the smallest cost: these tests are about the API, not the hash strength."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    saved = accounts._hasher, accounts._DUMMY_HASH
-    accounts._hasher, accounts._DUMMY_HASH = cheap, cheap.hash("not-a-real-password")
-    yield
-    accounts._hasher, accounts._DUMMY_HASH = saved
+    with helpers.cheap_password_hashing():
+        yield
 
 
 @pytest.fixture(scope="package")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import boto3
 import pytest
-from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from moto import mock_aws
 
@@ -21,6 +20,7 @@ from reelhouse.db import User, Video, new_id, utcnow
 from signing_api.app import create_app
 from signing_api.deps import Services
 from signing_api.ratelimit import RateLimits
+from tests import helpers
 from tests.unit.api.conftest import unit_settings
 
 PASSWORD = "correct horse"
@@ -30,11 +30,8 @@ _names = itertools.count()
 @pytest.fixture(scope="module", autouse=True)
 def cheap_password_hashing() -> Iterator[None]:
     """argon2 at its cheapest: these tests are about the dashboard, not the hash."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
-    saved = accounts._hasher, accounts._DUMMY_HASH
-    accounts._hasher, accounts._DUMMY_HASH = cheap, cheap.hash("not-a-real-password")
-    yield
-    accounts._hasher, accounts._DUMMY_HASH = saved
+    with helpers.cheap_password_hashing():
+        yield
 
 
 class Snapshot:
