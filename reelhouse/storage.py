@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -194,6 +195,17 @@ class Storage:
             self.client.head_bucket(Bucket=self.bucket)
         except ClientError:
             self._call("create_bucket", self.bucket)
+        # A freshly started SeaweedFS answers S3 before the bucket it was told to create is
+        # visible to every call; wait for it rather than fail the first start.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.client.get_bucket_location(Bucket=self.bucket)
+                break
+            except ClientError as e:
+                if time.monotonic() > deadline:
+                    raise _wrap(e, self.bucket) from e
+                time.sleep(0.25)
         self._call("put_bucket_cors", self.bucket, CORSConfiguration={"CORSRules": [{
             "AllowedOrigins": origins,
             "AllowedMethods": ["GET", "PUT", "HEAD"],
