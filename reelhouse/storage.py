@@ -16,6 +16,7 @@ from reelhouse.config import Settings
 from reelhouse.errors import ObjectNotFound, StorageError
 
 _MISSING = {"404", "NoSuchKey", "NotFound", "NoSuchUpload"}
+_ALREADY_EXISTS = {"BucketAlreadyOwnedByYou"}
 
 
 def s3_client(settings: Settings, *, public: bool = False) -> Any:
@@ -194,7 +195,12 @@ class Storage:
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except ClientError:
-            self._call("create_bucket", self.bucket)
+            try:
+                self.client.create_bucket(Bucket=self.bucket)
+            except ClientError as e:
+                # Someone (often `weed mini -bucket` itself, a moment ago) made it already.
+                if e.response.get("Error", {}).get("Code") not in _ALREADY_EXISTS:
+                    raise _wrap(e, self.bucket) from e
         # A freshly started SeaweedFS answers S3 before the bucket it was told to create is
         # visible to every call; wait for it rather than fail the first start.
         deadline = time.monotonic() + 30
