@@ -21,7 +21,7 @@ def run_key(video_id: str, upload_version: int) -> str:
 
 # A tick is one indexed query on the API database, so ticking often is cheap; the wait
 # for the next tick is part of the time from upload to playable.
-UPLOADS_INTERVAL_S = 2
+UPLOADS_INTERVAL_S = 1
 
 
 @dg.sensor(job=process_video_job, minimum_interval_seconds=UPLOADS_INTERVAL_S,

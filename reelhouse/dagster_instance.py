@@ -26,7 +26,7 @@ def instance_config(settings: Settings, max_concurrent_runs: int = 2,
             # for a slot (op granularity) while the rest of their run proceeds.
             "pools": {"default_limit": settings.transcode_concurrency, "granularity": "op"},
         },
-        # The uploads sensor ticks every 2 s; keep a day of its skipped ticks, not a week.
+        # The uploads sensor ticks every second; keep a day of its skipped ticks, not a week.
         "retention": {"sensor": {"purge_after_days": {"skipped": 1, "failure": 7,
                                                       "success": -1}}},
     }

@@ -176,9 +176,12 @@ def dagster_env(settings: Settings, home: Path) -> dict[str, str]:
 
 
 def daemon_service(settings: Settings, home: Path) -> Service:
-    """`dagster-daemon run` over workspace.yaml (sensors, schedules, the run queue)."""
-    daemon = Path(sys.executable).parent / "dagster-daemon"
-    return Service("dagster-daemon", [str(daemon), "run", "-w", str(ROOT / "workspace.yaml")],
+    """`dagster-daemon run` over workspace.yaml (sensors, schedules, the run queue).
+
+    Started through `reelhouse.dagster_daemon`, whose sensor loop turns every second.
+    """
+    return Service("dagster-daemon", [sys.executable, "-m", "reelhouse.dagster_daemon", "run",
+                                      "-w", str(ROOT / "workspace.yaml")],
                    {}, lambda: True, env=dagster_env(settings, home))
 
 

@@ -26,6 +26,19 @@ def test_daemon_gets_the_settings_and_home_in_its_environment(tmp_path: Path) ->
     """The daemon (and the code server and runs under it) rebuild the same settings."""
     settings = load_settings(state_dir=tmp_path, s3_port=23456)
     service = daemon_service(settings, tmp_path / "dagster")
-    assert service.argv[1:3] == ["run", "-w"] and service.argv[3].endswith("workspace.yaml")
+    assert service.argv[1:5] == ["-m", "reelhouse.dagster_daemon", "run", "-w"]
+    assert service.argv[5].endswith("workspace.yaml")
     assert service.env["DAGSTER_HOME"] == str(tmp_path / "dagster")
     assert service.env["REELHOUSE_S3_PORT"] == "23456"
+
+
+def test_the_daemon_wrapper_still_finds_dagsters_sensor_loop(monkeypatch) -> None:
+    """A Dagster upgrade that renames the loop constant must fail here, not slow uploads."""
+    from dagster._daemon import cli, sensor
+
+    from reelhouse import dagster_daemon
+
+    monkeypatch.setattr(sensor, "MIN_INTERVAL_LOOP_TIME", sensor.MIN_INTERVAL_LOOP_TIME)
+    monkeypatch.setattr(cli, "main", lambda: None)
+    dagster_daemon.main()
+    assert sensor.MIN_INTERVAL_LOOP_TIME == dagster_daemon.SENSOR_LOOP_S
