@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     public_host: str = "127.0.0.1"
     api_port: int = Field(8000, ge=1, le=65535)
+    # API processes: signing is CPU-bound Python, so one per core serves the most players.
+    api_workers: int = Field(2, ge=1, le=64)
     dagster_port: int = Field(3000, ge=1, le=65535)
     dashboard_port: int = Field(5006, ge=1, le=65535)
     s3_port: int = Field(8333, ge=1024, le=55535)
@@ -63,6 +65,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(50 * 1024**3, gt=0)
     part_size_bytes: int = Field(16 * 1024 * 1024, ge=MIN_PART_SIZE, le=5 * 1024**3)
     part_url_batch: int = Field(20, ge=1, le=1000)
+    # How long an API process reuses a verified token or a ready video it just read (see
+    # signing_api.recent); a revocation elsewhere takes effect within this. 0: always read.
+    api_read_cache_s: float = Field(1.0, ge=0, le=60)
 
     # --- CloudFront (optional) ---------------------------------------------------------
     cloudfront_domain: str | None = None

@@ -185,6 +185,13 @@ def daemon_service(settings: Settings, home: Path) -> Service:
                    {}, lambda: True, env=dagster_env(settings, home))
 
 
+def api_argv(settings: Settings, host: str, port: int) -> list[str]:
+    """uvicorn serving the signing API with `api_workers` processes."""
+    return [sys.executable, "-m", "uvicorn", "signing_api.app:create_app", "--factory",
+            "--host", host, "--port", str(port), "--workers", str(settings.api_workers),
+            "--no-access-log"]
+
+
 def app_services(settings: Settings) -> list[Service]:
     """The API, Dagster (webserver and daemon as separate children) and the dashboard."""
     home = dagster_home(settings)
@@ -194,9 +201,7 @@ def app_services(settings: Settings) -> list[Service]:
     host = settings.host
     origins = [o.split("://", 1)[1] for o in settings.allowed_origins]
     return [
-        Service("api", [sys.executable, "-m", "uvicorn", "signing_api.app:create_app",
-                        "--factory", "--host", host, "--port", str(settings.api_port),
-                        "--no-access-log"],
+        Service("api", api_argv(settings, host, settings.api_port),
                 {"http": settings.api_port},
                 http_answers(f"http://127.0.0.1:{settings.api_port}/api/health",
                              lambda c: c == 200),

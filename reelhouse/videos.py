@@ -6,7 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from sqlalchemy import Select, delete, or_, select
+from sqlalchemy import Connection, Select, bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
 from reelhouse import keys
@@ -26,6 +26,15 @@ def can_view(user: User | None, video: Video) -> bool:
     if video.visibility in ("public", "unlisted"):
         return True
     return can_edit(user, video)
+
+
+_VIDEO_LOOKUP = select(*Video.__table__.columns).where(Video.id == bindparam("video_id"))
+
+
+def lookup_video(db: Connection, video_id: str) -> Video | None:
+    """The video with this id, detached (built from one prebuilt query), or None."""
+    row = db.execute(_VIDEO_LOOKUP, {"video_id": video_id}).first()
+    return Video(**row._asdict()) if row is not None else None
 
 
 def can_edit(user: User | None, video: Video) -> bool:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
@@ -15,6 +19,7 @@ from signing_api.deps import Services
 from signing_api.middleware import BodyLimit, SafeHeaders
 from signing_api.playlists import PlaybackSigner
 from signing_api.ratelimit import RateLimits
+from signing_api.recent import Recent
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -32,13 +37,24 @@ def build_services(settings: Settings, limits: RateLimits | None = None) -> Serv
     signer = PlaybackSigner(settings, storage, QueryPresigner.from_settings(settings),
                             CloudFrontSigner.from_settings(settings))
     return Services(settings=settings, db=db, storage=storage, limits=limits or RateLimits(),
-                    playback=signer)
+                    playback=signer, recent_users=Recent(settings.api_read_cache_s),
+                    recent_videos=Recent(settings.api_read_cache_s))
+
+
+@asynccontextmanager
+async def _freeze_startup_objects(_app: FastAPI) -> AsyncIterator[None]:
+    """Everything built before serving lives as long as the process: keep the collector
+    from scanning it again on every full collection, which would stall requests."""
+    gc.collect()
+    gc.freeze()
+    yield
 
 
 def create_app(settings: Settings | None = None, *, limits: RateLimits | None = None) -> FastAPI:
     """The signing API for `settings` (default: from the environment and `.env`)."""
     settings = settings or load_settings()
-    app = FastAPI(title="Reelhouse signing API", version="1", description=DESCRIPTION)
+    app = FastAPI(title="Reelhouse signing API", version="1", description=DESCRIPTION,
+                  lifespan=_freeze_startup_objects)
     app.state.services = build_services(settings, limits)
     logs.install()
     errors.install(app)

@@ -18,7 +18,7 @@ from reelhouse.db import Video
 from reelhouse.errors import ObjectNotFound, StorageError
 from reelhouse.storage import Part
 from signing_api.auth import client_address, sign_in
-from signing_api.deps import SvcDep, UserDep, ViewerDep, visible_video
+from signing_api.deps import SvcDep, UserDep, ViewerDep, viewable_video
 from signing_api.errors import ApiError
 
 router = APIRouter(prefix="/api", tags=["starter contract"])
@@ -148,10 +148,9 @@ def presign_upload(body: FileInfo, svc: SvcDep, user: UserDep) -> PresignedUploa
 
 
 @router.get("/videos/{video_id}/presign-download/", response_model=Url)
-def presign_download(video_id: str, svc: SvcDep, viewer: ViewerDep) -> Url:
+async def presign_download(video_id: str, svc: SvcDep, viewer: ViewerDep) -> Url:
     """A GET URL a plain `<video src>` plays: the progressive MP4 once ready, else the upload."""
-    with svc.db.session() as session:
-        video = visible_video(session, video_id, viewer)
+    video = await viewable_video(svc, video_id, viewer)
     if video.status == "uploading":
         raise ApiError(409, "not_uploaded", "the video has not been uploaded yet")
     key = keys.progressive_key(video.id) if video.status == "ready" else keys.source_key(video.id)

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from reelhouse import keys
 from reelhouse.db import Video
 from reelhouse.errors import ObjectNotFound
 from reelhouse.signing.playlist import resolve_relative
-from signing_api.deps import SvcDep, ViewerDep, visible_video
+from signing_api.deps import SvcDep, ViewerDep, viewable_video
 from signing_api.errors import ApiError, not_found
 from signing_api.playlists import PLAY_PREFIX, PlaybackSigner, download_disposition
 
@@ -51,9 +50,9 @@ def playback_urls(signer: PlaybackSigner, video: Video, base_url: str) -> Playba
         cdn_hls=signer.cdn_master(video.id) if cookies else None, cookies=cookies)
 
 
-def _playback(video_id: str, request: Request, svc: SvcDep, viewer: ViewerDep) -> PlaybackOut:
-    with svc.db.session() as session:
-        video = visible_video(session, video_id, viewer)
+async def _playback(video_id: str, request: Request, svc: SvcDep,
+                    viewer: ViewerDep) -> PlaybackOut:
+    video = await viewable_video(svc, video_id, viewer)
     if video.status != "ready":
         reason = f": {video.failure_reason}" if video.status == "failed" else ""
         raise ApiError(409, "not_ready", f"the video is {video.status}{reason}")
@@ -79,12 +78,10 @@ async def play(video_id: str, expires: int, token: str, path: str, request: Requ
         raise not_found("playlist") from None
     if not signer.path_ok(video_id, expires, token):
         raise ApiError(403, "link_expired", "this playback link is invalid or has expired")
-    signed = signer.cached(video_id, path)
-    if signed is None:
-        try:
-            signed = await run_in_threadpool(signer.render, video_id, path)
-        except (ObjectNotFound, ValueError):
-            raise not_found("playlist") from None
+    try:
+        signed = await signer.signed(video_id, path)
+    except (ObjectNotFound, ValueError):
+        raise not_found("playlist") from None
     max_age = max(0, min(signer.window_s, expires - signer.window_start()))
     headers = {"Cache-Control": f"private, max-age={max_age}", "Vary": "Accept-Encoding",
                "Access-Control-Allow-Origin": "*"}

@@ -9,6 +9,7 @@ cached and reused for the window instead of being signed again for every viewer.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gzip
 import hashlib
@@ -22,6 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+
+from starlette.concurrency import run_in_threadpool
 
 from reelhouse import keys
 from reelhouse.config import Settings
@@ -115,6 +118,7 @@ class PlaybackSigner:
         self._path_key = hmac.new(secret, b"reelhouse signed playback paths v1",
                                   hashlib.sha256).digest()
         self._cache = _Cache(cache_bytes)
+        self._rendering: dict[tuple[str, str, int], asyncio.Future[Signed]] = {}
         self._cdn_queries: dict[tuple[str, int], str] = {}
 
     @property
@@ -159,6 +163,21 @@ class PlaybackSigner:
     def cached(self, video_id: str, path: str) -> Signed | None:
         """A playlist already signed in this window, or None (then call `render`)."""
         return self._cache.get((video_id, path, self.window_start()))
+
+    async def signed(self, video_id: str, path: str) -> Signed:
+        """The playlist signed for this window: from the cache, else rendered once in a
+        thread however many players ask at the same moment (every viewer misses the cache
+        together when a window turns; one render serves them all)."""
+        found = self.cached(video_id, path)
+        if found is not None:
+            return found
+        key = (video_id, path, self.window_start())
+        pending = self._rendering.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(run_in_threadpool(self.render, video_id, path))
+            self._rendering[key] = pending
+            pending.add_done_callback(lambda _: self._rendering.pop(key, None))
+        return await asyncio.shield(pending)
 
     def render(self, video_id: str, path: str) -> Signed:
         """Fetch and sign `path` ("hls/..." playlist or "thumbs/storyboard.vtt"); blocking."""

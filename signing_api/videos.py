@@ -114,7 +114,9 @@ def update_video(video_id: str, body: VideoPatch, svc: SvcDep, user: UserDep) ->
                 raise ApiError(400, "invalid_request", f"{name}: may not be null")
             setattr(video, name, value)
         session.flush()
-        return video_out(session, video)
+        out = video_out(session, video)
+    svc.recent_videos.forget(video_id)
+    return out
 
 
 @router.delete("/{video_id}", status_code=204)
@@ -123,4 +125,5 @@ def delete_video(video_id: str, svc: SvcDep, user: UserDep) -> Response:
     with svc.db.session() as session:
         video = editable_video(session, video_id, user)
         videos.delete_video(session, svc.storage, video)
+    svc.recent_videos.forget(video_id)
     return Response(status_code=204)

@@ -214,3 +214,38 @@ def test_cloudfront_mode_signs_one_wildcard_policy_per_video(services: Services,
                             "CloudFront-Key-Pair-Id"}
     assert signer.presign(keys.source_key(video.id)).startswith(
         f"https://d1.cloudfront.net/raw/{video.id}/source?Expires=")
+
+
+def test_players_asking_together_share_one_render(services: Services, ready,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """When a window turns every viewer misses the cache at once; the playlist is fetched
+    and signed once for all of them, and the next window signs afresh."""
+    import asyncio
+    import threading
+
+    _, _, video = ready
+    now = [NOW]
+    signer = PlaybackSigner(services.settings, services.storage, services.playback.presigner,
+                            clock=lambda: now[0])
+    renders, release = [], threading.Event()
+    real_render = signer.render
+
+    def slow_render(video_id: str, path: str):  # noqa: ANN202
+        renders.append(path)
+        release.wait(5)
+        return real_render(video_id, path)
+
+    monkeypatch.setattr(signer, "render", slow_render)
+
+    async def many_players() -> list[bytes]:
+        asking = [asyncio.ensure_future(signer.signed(video.id, "hls/360p/index.m3u8"))
+                  for _ in range(20)]
+        await asyncio.sleep(0.05)
+        release.set()
+        return [signed.body for signed in await asyncio.gather(*asking)]
+
+    bodies = asyncio.run(many_players())
+    assert renders == ["hls/360p/index.m3u8"] and len(set(bodies)) == 1
+    now[0] += signer.window_s
+    asyncio.run(signer.signed(video.id, "hls/360p/index.m3u8"))
+    assert len(renders) == 2
