@@ -39,7 +39,7 @@ lint: $(VENV)/.installed-dev-$(HASH)
 	$(BIN)/ruff check .
 
 bench: $(VENV)/.installed-dev-$(HASH)
-	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache artifacts reelhouse/static frontend/node_modules

@@ -13,10 +13,11 @@ from pipelines.database import DatabaseResource
 from pipelines.partitions import videos_partitions
 from pipelines.resources import MediaResource, StorageResource
 from reelhouse import keys
-from reelhouse.media.quality import measure_quality
+from reelhouse.media.quality import RungRef, measure_ladder
 
-# At most 40 frames per rung, spread over the video: a quality signal, not a certification,
-# kept small because each rung is compared in its own pass, which decodes the whole source.
+# At most 40 frames per rung, spread over the video: a quality signal, not a certification.
+# Every rung is compared in one pass that decodes the source once, and a long video only on
+# a few segments (reelhouse.media.quality.MAX_WINDOWS), so this stays well under the transcode.
 SAMPLE_EVERY_N, MAX_FRAMES = 25, 40
 
 
@@ -49,15 +50,16 @@ def rendition_quality(context: dg.AssetExecutionContext, storage: StorageResourc
         if facts is None or facts.get("stamp") != hls["stamp"]:
             work = Workspace(s3, media.workdir, video_id)
             src = work.source(probed["source_etag"])
-            started, scores, metric = time.monotonic(), {}, ""
-            for rung in renditions(hls):
-                playlist = work.rendition_dir(rung.name) / keys.RUNG_PLAYLIST
-                q = measure_quality(src, playlist, rung.width or 0, rung.height or 0,
-                                    sample_every_n=SAMPLE_EVERY_N, max_frames=MAX_FRAMES,
-                                    ffmpeg=media.ffmpeg)
-                metric = q.metric
-                scores[rung.name] = {"vmaf": q.vmaf_mean, "vmaf_min": q.vmaf_min,
-                                     "ssim": q.ssim, "psnr": q.psnr, "frames": q.frames_compared}
+            started = time.monotonic()
+            rungs = renditions(hls)
+            measured = measure_ladder(
+                src, [RungRef(work.rendition_dir(r.name) / keys.RUNG_PLAYLIST, r.width or 0,
+                              r.height or 0) for r in rungs],
+                sample_every_n=SAMPLE_EVERY_N, max_frames=MAX_FRAMES, ffmpeg=media.ffmpeg)
+            metric = measured[0].metric if measured else ""
+            scores = {r.name: {"vmaf": q.vmaf_mean, "vmaf_min": q.vmaf_min, "ssim": q.ssim,
+                               "psnr": q.psnr, "frames": q.frames_compared}
+                      for r, q in zip(rungs, measured, strict=True)}
             elapsed = round(time.monotonic() - started, 3)
             facts = {"stamp": hls["stamp"], "metric": metric, "rungs": scores,
                      "elapsed_s": elapsed, "transcode_s": hls["elapsed_s"]}

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import httpx
 import psutil
 import uvloop
-from http_load import Connection, HttpError  # bench/http_load.py, beside this script
+from _http_load import Connection, HttpError  # bench/_http_load.py, beside this script
 
 from reelhouse import accounts, keys
 from reelhouse.config import Settings, load_settings, settings_env
@@ -109,7 +109,7 @@ async def run_load(base: str, token: str, video_id: str, clients: int, seconds: 
     results: dict[str, list[float] | int | float] = {name: [] for name in targets}
     results["errors"] = 0
     results["cold_rung_ms"] = cold_ms
-    # Connections are open before the clock starts; see bench/http_load.py for why the load
+    # Connections are open before the clock starts; see bench/_http_load.py for why the load
     # comes from a lean client rather than httpx.
     split = urlsplit(base)
     pool = [Connection(split.hostname or "127.0.0.1", split.port or 80) for _ in range(clients)]

@@ -21,9 +21,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from assets.quality import MAX_FRAMES, SAMPLE_EVERY_N
+from reelhouse.keys import RUNG_PLAYLIST
 from reelhouse.media.hls import transcode_hls
 from reelhouse.media.ladder import plan_ladder
 from reelhouse.media.probe import probe
+from reelhouse.media.quality import RungRef, measure_ladder
 from reelhouse.media.samples import make_test_clip
 
 
@@ -61,6 +64,14 @@ def main() -> None:
         result = transcode_hls(src, p, plan, root / "ours")
         ours_s, ours_cpu = time.monotonic() - started, _child_cpu_s() - cpu
 
+        # rendition_quality's pass over the same ladder, with the asset's sampling.
+        started = time.monotonic()
+        scores = measure_ladder(src, [RungRef(result.out_dir / r.name / RUNG_PLAYLIST,
+                                              r.width or 0, r.height or 0)
+                                      for r in result.renditions],
+                                sample_every_n=SAMPLE_EVERY_N, max_frames=MAX_FRAMES)
+        quality_s = time.monotonic() - started
+
     ratio = baseline_s / ours_s
     realtime = p.duration_s / ours_s
     print(f"baseline (one process per rung): {baseline_s:.1f}s wall, {baseline_cpu:.1f}s CPU")
@@ -71,9 +82,13 @@ def main() -> None:
               f"(peak {r.peak_bitrate / 1e3:.0f}), {r.segment_count} segments")
     print(f"speed ratio: {ratio:.2f}x wall (target >= 1.8x), "
           f"{baseline_cpu / ours_cpu:.2f}x CPU")
+    print(f"rendition_quality pass ({scores[0].metric}, {scores[0].frames_compared} frames per "
+          f"rung): {quality_s:.1f}s = {quality_s / ours_s:.2f}x the transcode")
     print(json.dumps({"ratio": round(ratio, 2), "baseline_s": round(baseline_s, 1),
                       "ours_s": round(ours_s, 1), "realtime_x": round(realtime, 2),
-                      "cpu_ratio": round(baseline_cpu / ours_cpu, 2)}))
+                      "cpu_ratio": round(baseline_cpu / ours_cpu, 2),
+                      "quality_s": round(quality_s, 1),
+                      "quality_to_transcode": round(quality_s / ours_s, 2)}))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,12 @@ import av
 
 from reelhouse.errors import ReelhouseError
 from reelhouse.media.ffmpeg import ffmpeg_path, run_ffmpeg
-from reelhouse.media.playlists import parse_media_playlist, write_concat_list
+from reelhouse.media.playlists import (
+    Segment,
+    parse_media_playlist,
+    playlist_files,
+    write_concat_list,
+)
 from reelhouse.media.thumbnails import (
     escape_filter_value,
     main_video,
@@ -99,43 +104,54 @@ def sample_step(estimated_frames: int, sample_every_n: int, max_frames: int, run
 
 def quality_filtergraph(metric: str, rungs: Sequence[tuple[int, int, str | None]], step: int,
                         run: int, max_frames: int, log_dir: Path, scaler: str = "bicubic",
-                        threads: int = 2) -> str:
-    """filter_complex comparing inputs 1..N (rungs: width, height, source rate to resample to
-    or None) with input 0 (the source, decoded once) on `run` consecutive frames every `step`,
-    both sides scaled to the rung's size with the same scaler; logs go to `log_dir`."""
+                        threads: int = 2, *, source: int = 0, tag: str = "") -> str:
+    """filter_complex comparing inputs source+1..source+N (rungs: width, height, source rate
+    to resample to or None) with input `source` (decoded once) on `run` consecutive frames
+    every `step`, both sides scaled to the rung's size with the same scaler; logs go to
+    `log_dir`. `tag` ends every label and log name, so several graphs can share one pass."""
     # The cap lives in select: an output -frames limit puts the streams in a sync queue
     # that ends them all with the shortest, cutting the longer rungs short.
     limit = step * max(1, max_frames // run)
     pick = (f"select='lt(mod(n,{step}),{run})*lt(n,{limit})',scale={{w}}:{{h}}:flags={scaler},"
             f"format=yuv420p,settb=1/{_PAIR_RATE},setpts=N")
-    labels = "".join(f"[s{i}]" for i in range(len(rungs)))
-    # 0:V is the source's first video stream that is not cover art.
-    chains = [f"[0:V:0]split={len(rungs)}{labels}" if len(rungs) > 1 else "[0:V:0]null[s0]"]
+    labels = "".join(f"[s{i}{tag}]" for i in range(len(rungs)))
+    # V is the source's first video stream that is not cover art.
+    chains = [f"[{source}:V:0]split={len(rungs)}{labels}" if len(rungs) > 1
+              else f"[{source}:V:0]null[s0{tag}]"]
     for i, (w, h, rate) in enumerate(rungs):
         # A rung transcoded at another frame rate is compared with the source resampled to it.
         resample = f"fps={rate}," if rate else ""
-        chains += [f"[{i + 1}:v]{pick.format(w=w, h=h)}[d{i}]",
-                   f"[s{i}]{resample}{pick.format(w=w, h=h)}[r{i}]"]
+        d, r = f"d{i}{tag}", f"r{i}{tag}"
+        chains += [f"[{source + i + 1}:v]{pick.format(w=w, h=h)}[{d}]",
+                   f"[s{i}{tag}]{resample}{pick.format(w=w, h=h)}[{r}]"]
         if metric == "vmaf":
-            log = escape_filter_value(str(log_dir / f"vmaf_{i}.json"))
-            chains.append(f"[d{i}][r{i}]libvmaf=log_fmt=json:log_path={log}:n_threads={threads}"
-                          f":feature='name=psnr|name=float_ssim'[vmaf{i}]")
+            log = escape_filter_value(str(log_dir / f"vmaf_{i}{tag}.json"))
+            chains.append(f"[{d}][{r}]libvmaf=log_fmt=json:log_path={log}:n_threads={threads}"
+                          f":feature='name=psnr|name=float_ssim'[vmaf{i}{tag}]")
         else:
-            ssim = escape_filter_value(str(log_dir / f"ssim_{i}.log"))
-            psnr = escape_filter_value(str(log_dir / f"psnr_{i}.log"))
-            chains += [f"[d{i}]split[d{i}a][d{i}b]", f"[r{i}]split[r{i}a][r{i}b]",
-                       f"[d{i}a][r{i}a]ssim=stats_file={ssim}[ssim{i}]",
-                       f"[d{i}b][r{i}b]psnr=stats_file={psnr}[psnr{i}]"]
+            ssim = escape_filter_value(str(log_dir / f"ssim_{i}{tag}.log"))
+            psnr = escape_filter_value(str(log_dir / f"psnr_{i}{tag}.log"))
+            chains += [f"[{d}]split[{d}a][{d}b]", f"[{r}]split[{r}a][{r}b]",
+                       f"[{d}a][{r}a]ssim=stats_file={ssim}[ssim{i}{tag}]",
+                       f"[{d}b][{r}b]psnr=stats_file={psnr}[psnr{i}{tag}]"]
     return ";".join(chains)
 
 
 def quality_argv(ffmpeg: str, source: Path, rung_inputs: Sequence[str], graph: str,
-                 outputs: Sequence[str]) -> list[str]:
-    """argv running the comparison graph into the null muxer, source first, then the rungs."""
-    argv = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-            *source_input(source)]
-    for url in rung_inputs:
-        argv += ["-i", url]
+                 outputs: Sequence[str],
+                 windows: Sequence[tuple[float, float]] | None = None) -> list[str]:
+    """argv running the comparison graph into the null muxer: the source, then its rungs.
+
+    With `windows` ((start, duration) each), the source and its rungs are read once per
+    window, the source seeking to it: rung_inputs then holds len(windows) groups of rungs.
+    """
+    argv = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y"]
+    per_window = len(rung_inputs) // len(windows) if windows else len(rung_inputs)
+    for w, window in enumerate(windows or [None]):
+        seek = ["-ss", f"{window[0]:.3f}", "-t", f"{window[1]:.3f}"] if window else []
+        argv += [*seek, *source_input(source)]
+        for url in rung_inputs[w * per_window:(w + 1) * per_window]:
+            argv += ["-i", url]
     argv += ["-filter_complex", graph]
     for label in outputs:
         argv += ["-map", f"[{label}]"]
@@ -166,10 +182,74 @@ def _rung_input(rung: Path, work: Path, i: int) -> tuple[str, float, Fraction | 
         return url, duration or (container.duration or 0) / av.time_base, _rate(container)
 
 
+# Past this many segments, only this many (spread over the video) are decoded and compared.
+MAX_WINDOWS = 4
+
+
+@dataclass(frozen=True)
+class _Window:
+    """One segment every rung shares, to compare on its own: where it starts and lasts."""
+
+    index: int
+    start_s: float
+    duration_s: float
+
+
+def pick_windows(rungs: Sequence[Path], count: int = MAX_WINDOWS) -> list[_Window] | None:
+    """`count` segments spread over the video, or None to compare the whole video: when it
+    has no more segments than that, or a rung is not a playlist segmented like the others."""
+    if any(r.suffix != ".m3u8" for r in rungs):
+        return None
+    segmented = [parse_media_playlist(r.read_text()).segments for r in rungs]
+    first = segmented[0]
+
+    def alike(other: list[Segment]) -> bool:
+        return len(other) == len(first) and all(
+            abs(a.duration_s - b.duration_s) <= 0.01 for a, b in zip(first, other, strict=True))
+
+    if len(first) <= count or not all(alike(other) for other in segmented[1:]):
+        return None
+    starts = [0.0]
+    for segment in first[:-1]:
+        starts.append(starts[-1] + segment.duration_s)
+    picks = sorted({round(k * (len(first) - 1) / (count - 1)) for k in range(count)})
+    return [_Window(i, starts[i], first[i].duration_s) for i in picks]
+
+
+def _window_input(rung: Path, window: _Window, work: Path, name: str) -> str:
+    """A `concatf` input of the rung's init section and the one segment of `window`."""
+    files = playlist_files(rung)
+    init, segments = (files[0], files[1:]) if len(files) > len(
+        parse_media_playlist(rung.read_text()).segments) else (None, files)
+    listed = [f for f in (init, segments[window.index]) if f is not None]
+    path = work / f"{name}.txt"
+    path.write_text("".join(f"file:{f.resolve()}\n" for f in listed))
+    return f"concatf:file:{path.resolve()}"
+
+
+def combine(parts: Sequence[QualityResult]) -> QualityResult:
+    """Results of several windows of one rung as one: frame-weighted means, the lowest min."""
+    counted = [p for p in parts if p.frames_compared]
+
+    def mean(name: str) -> float | None:
+        found = [(getattr(p, name), p.frames_compared) for p in counted
+                 if getattr(p, name) is not None]
+        return sum(v * n for v, n in found) / sum(n for _, n in found) if found else None
+
+    lows = [p.vmaf_min for p in counted if p.vmaf_min is not None]
+    return QualityResult(parts[0].metric, mean("vmaf_mean"), min(lows) if lows else None,
+                         mean("ssim"), mean("psnr"), sum(p.frames_compared for p in parts))
+
+
 def measure_ladder(source: Path, rungs: Sequence[RungRef], sample_every_n: int = 10,
                    max_frames: int = 300, ffmpeg: str | None = None, metric: Metric = "auto",
                    scaler: str = "bicubic", timeout_s: float = 3600) -> list[QualityResult]:
-    """Measure every rung in one ffmpeg pass, so the source is decoded once for all of them."""
+    """Measure every rung in one ffmpeg pass, so the source is decoded once for all of them.
+
+    A long video is compared on `MAX_WINDOWS` segments spread over it: only those are
+    decoded, from the rungs and (seeking) from the source, so the cost stops growing with
+    the length of the video while the frames compared still span all of it.
+    """
     if not rungs:
         return []
     exe = ffmpeg_path(ffmpeg)
@@ -184,29 +264,49 @@ def measure_ladder(source: Path, rungs: Sequence[RungRef], sample_every_n: int =
             with open_source(Path(source)) as container:
                 source_rate = _rate(container)
             inputs = [_rung_input(Path(r.path), work, i) for i, r in enumerate(rungs)]
-        except (av.FFmpegError, IndexError) as e:
+            windows = pick_windows([Path(r.path) for r in rungs], MAX_WINDOWS)
+        except (av.FFmpegError, IndexError, ValueError) as e:
             raise QualityError(f"cannot open the video to compare: {e}") from e
         specs = []
         for r, (_, _, rate) in zip(rungs, inputs, strict=True):
             differs = rate and source_rate and abs(rate - source_rate) / source_rate > 0.01
             specs.append((r.width, r.height,
                           f"{rate.numerator}/{rate.denominator}" if rate and differs else None))
-        estimated = max(math.ceil(d * float(rate or 30)) for _, d, rate in inputs)
-        step = sample_step(estimated, sample_every_n, max_frames, run)
+        fps = max(float(rate or 30) for _, _, rate in inputs)
         # One libvmaf per rung runs side by side; share the cores between them.
         threads = max(1, min(4, os.cpu_count() or 1) // len(rungs))
-        graph = quality_filtergraph(metric, specs, step, run, max_frames, work, scaler, threads)
         kinds = ["vmaf"] if metric == "vmaf" else ["ssim", "psnr"]
-        outputs = [f"{kind}{i}" for i in range(len(rungs)) for kind in kinds]
-        run_ffmpeg(quality_argv(exe, Path(source), [url for url, _, _ in inputs], graph,
-                                outputs), timeout_s)
-        if metric == "vmaf":
-            results = [parse_vmaf_log((work / f"vmaf_{i}.json").read_text())
-                       for i in range(len(rungs))]
+        if windows is None:
+            estimated = max(math.ceil(d * float(rate or 30)) for _, d, rate in inputs)
+            step = sample_step(estimated, sample_every_n, max_frames, run)
+            graph = quality_filtergraph(metric, specs, step, run, max_frames, work, scaler,
+                                        threads)
+            urls, tags, spans = [url for url, _, _ in inputs], [""], None
         else:
-            results = [parse_ssim_psnr_logs((work / f"ssim_{i}.log").read_text(),
-                                            (work / f"psnr_{i}.log").read_text())
-                       for i in range(len(rungs))]
+            budget = max(run, max_frames // len(windows))
+            step = max(sample_step(math.ceil(w.duration_s * fps), sample_every_n, budget, run)
+                       for w in windows)
+            tags = [f"w{n}" for n in range(len(windows))]
+            graph = ";".join(
+                quality_filtergraph(metric, specs, step, run, budget, work, scaler, threads,
+                                    source=n * (len(rungs) + 1), tag=tag)
+                for n, tag in enumerate(tags))
+            urls = [_window_input(Path(r.path), w, work, f"w{n}_{i}")
+                    for n, w in enumerate(windows) for i, r in enumerate(rungs)]
+            spans = [(w.start_s, w.duration_s) for w in windows]
+        outputs = [f"{kind}{i}{tag}" for tag in tags for i in range(len(rungs))
+                   for kind in kinds]
+        run_ffmpeg(quality_argv(exe, Path(source), urls, graph, outputs, spans), timeout_s)
+        results = []
+        for i in range(len(rungs)):
+            if metric == "vmaf":
+                parts = [parse_vmaf_log((work / f"vmaf_{i}{tag}.json").read_text())
+                         for tag in tags]
+            else:
+                parts = [parse_ssim_psnr_logs((work / f"ssim_{i}{tag}.log").read_text(),
+                                              (work / f"psnr_{i}{tag}.log").read_text())
+                         for tag in tags]
+            results.append(combine(parts))
     elapsed = round(time.monotonic() - started, 3)
     return [replace(r, sample_every_n=step, elapsed_s=elapsed) for r in results]
 

@@ -128,3 +128,35 @@ def test_a_playlist_posing_as_the_source_is_not_followed(media: dict[str, Path],
                                                       str(media["good"].parent / "init.mp4")))
     with pytest.raises(QualityError):
         measure_quality(fake, media["good"], 320, 180, metric="ssim_psnr")
+
+
+@pytest.fixture(scope="module")
+def long_media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A 12 s source (six 2 s segments per rung: more than MAX_WINDOWS) and two rungs."""
+    root = tmp_path_factory.mktemp("quality-long")
+    src = make_test_clip(root / "src.mp4", seconds=12, width=320, height=180, fps=25,
+                         audio=False, extra=["-crf", "12"])
+    gop = ["-g", "50", "-keyint_min", "50", "-sc_threshold", "0"]  # 2 s segments, aligned
+    return {"source": src,
+            "good": _rung(src, root / "good" / "180p", "-preset", "veryfast", "-crf", "23",
+                          *gop),
+            "bad": _rung(src, root / "bad" / "180p", "-preset", "ultrafast", "-crf", "51",
+                         *gop)}
+
+
+def test_long_videos_are_compared_on_windows_with_the_same_verdict(
+        long_media: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Comparing four spread segments agrees with comparing every frame of the video."""
+    from reelhouse.media import quality
+
+    refs = [RungRef(long_media["good"], 320, 180), RungRef(long_media["bad"], 320, 180)]
+    assert quality.pick_windows([r.path for r in refs], quality.MAX_WINDOWS) is not None
+    good, bad = measure_ladder(long_media["source"], refs, sample_every_n=1, max_frames=80,
+                               metric="ssim_psnr")
+    monkeypatch.setattr(quality, "MAX_WINDOWS", 100)  # more windows than segments: all of it
+    whole_good, whole_bad = measure_ladder(long_media["source"], refs, sample_every_n=1,
+                                           max_frames=300, metric="ssim_psnr")
+    assert 40 < good.frames_compared <= 80 and whole_good.frames_compared == 300
+    assert abs(good.ssim - whole_good.ssim) < 0.01 and abs(good.psnr - whole_good.psnr) < 1.5
+    assert abs(bad.ssim - whole_bad.ssim) < 0.02
+    assert bad.ssim < good.ssim - 0.05

@@ -8,8 +8,11 @@ import pytest
 
 from reelhouse.media.quality import (
     PSNR_CAP_DB,
+    QualityResult,
+    combine,
     parse_ssim_psnr_logs,
     parse_vmaf_log,
+    pick_windows,
     quality_argv,
     quality_filtergraph,
     sample_step,
@@ -118,3 +121,42 @@ def test_quality_argv_reads_the_source_safely_then_the_rungs() -> None:
         "-protocol_whitelist", "file", "-format_whitelist", SOURCE_FORMATS, "-i", "src.mov",
         "-i", "concatf:file:/t/r.txt", "-filter_complex", "G",
         "-map", "[ssim0]", "-map", "[psnr0]", "-fps_mode", "passthrough", "-f", "null", "-"]
+
+
+def _playlist(path: Path, durations: list[float]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = ["#EXTM3U", "#EXT-X-VERSION:7", '#EXT-X-MAP:URI="init.mp4"']
+    for n, d in enumerate(durations, 1):
+        lines += [f"#EXTINF:{d:.3f},", f"seg_{n:05d}.m4s"]
+    path.write_text("\n".join([*lines, "#EXT-X-ENDLIST", ""]))
+    return path
+
+
+def test_windows_spread_over_a_long_video_and_skip_short_or_unlike_ones(tmp_path: Path) -> None:
+    """Ten 4 s segments give four windows from first to last; few or unlike segments none."""
+    long = [_playlist(tmp_path / r / "index.m3u8", [4.0] * 9 + [2.5]) for r in ("a", "b")]
+    windows = pick_windows(long, 4)
+    assert [(w.index, w.start_s, w.duration_s) for w in windows] == [
+        (0, 0.0, 4.0), (3, 12.0, 4.0), (6, 24.0, 4.0), (9, 36.0, 2.5)]
+    assert pick_windows([_playlist(tmp_path / "s" / "index.m3u8", [4.0] * 4)], 4) is None
+    unlike = _playlist(tmp_path / "c" / "index.m3u8", [2.0] * 20)
+    assert pick_windows([long[0], unlike], 4) is None
+    assert pick_windows([tmp_path / "rung.mp4"], 4) is None
+
+
+def test_windows_combine_into_frame_weighted_means_and_the_lowest_minimum() -> None:
+    parts = [QualityResult("vmaf", 90.0, 80.0, 0.98, 40.0, 10),
+             QualityResult("vmaf", 96.0, 70.0, 0.99, 44.0, 30)]
+    whole = combine(parts)
+    assert whole.frames_compared == 40 and whole.vmaf_min == 70.0
+    assert whole.vmaf_mean == pytest.approx(94.5) and whole.psnr == pytest.approx(43.0)
+
+
+def test_windowed_argv_seeks_the_source_once_per_window() -> None:
+    argv = quality_argv("ffmpeg", Path("src.mov"), ["r0w0", "r1w0", "r0w1", "r1w1"], "G",
+                        ["vmaf0w0"], [(0.0, 4.0), (12.0, 4.0)])
+    inputs = " ".join(argv[argv.index("-y") + 1:argv.index("-filter_complex")])
+    assert inputs == (f"-ss 0.000 -t 4.000 -protocol_whitelist file -format_whitelist "
+                      f"{SOURCE_FORMATS} -i src.mov -i r0w0 -i r1w0 "
+                      f"-ss 12.000 -t 4.000 -protocol_whitelist file -format_whitelist "
+                      f"{SOURCE_FORMATS} -i src.mov -i r0w1 -i r1w1")
