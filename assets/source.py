@@ -4,6 +4,7 @@
 from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 
@@ -11,11 +12,20 @@ from assets.common import STORAGE_RETRY, guard, mark_failed, upload_version
 from assets.facts import write_facts
 from assets.metadata import play_url
 from assets.workspace import Workspace
-from pipelines.database import DatabaseResource
+from pipelines.database import DatabaseResource, VideoRecord
 from pipelines.partitions import videos_partitions
 from pipelines.resources import MediaResource, StorageResource
 from reelhouse import keys
 from reelhouse.media.probe import InvalidMediaError, Probe, probe, validate
+from reelhouse.uploads import file_sha256
+
+
+def check_declared_sha256(src: Path, video: VideoRecord | None) -> None:
+    """A whole-file SHA-256 declared at upload is checked here, where the bytes are read
+    anyway: S3 verified each part's own checksum, but not the file they make together."""
+    if video is not None and video.source_sha256 and file_sha256(src) != video.source_sha256:
+        raise InvalidMediaError("the uploaded file does not match the SHA-256 declared for "
+                                "it: upload the file again", "checksum_mismatch")
 
 
 def _probe_metadata(p: Probe) -> dict[str, dg.MetadataValue]:
@@ -67,6 +77,7 @@ def source_probe(
                 raise InvalidMediaError("the upload is missing: upload the file again",
                                         "missing")
             src = Workspace(s3, media.workdir, video_id).source(etag)
+            check_declared_sha256(src, database.video(video_id))
             found = probe(src)
             validate(found, media.caps)
         except InvalidMediaError as e:

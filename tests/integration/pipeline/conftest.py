@@ -43,8 +43,9 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def add_video(settings: Settings, storage: Storage, source: Path | None,
-              title: str = "A test video") -> str:
-    """Upload `source` (if any) as a new video owned by `tester`, marked `uploaded` (v1)."""
+              title: str = "A test video", sha256: str = "") -> str:
+    """Upload `source` (if any) as a new video owned by `tester`, marked `uploaded` (v1),
+    with `sha256` as the whole-file checksum its uploader declared (if any)."""
     video_id = new_id()
     if source is not None:
         storage.put_file(keys.source_key(video_id), source, "video/mp4")
@@ -57,7 +58,7 @@ def add_video(settings: Settings, storage: Storage, source: Path | None,
         session.add(Video(id=video_id, owner_id=owner.id, title=title, status="uploaded",
                           filename=source.name if source else "", upload_version=1,
                           source_size=source.stat().st_size if source else 0,
-                          uploaded_at=utcnow()))
+                          source_sha256=sha256, uploaded_at=utcnow()))
     return video_id
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import dagster as dg
@@ -175,3 +176,21 @@ def test_a_run_for_a_superseded_upload_makes_nothing(
     assert _steps(result)["hls_renditions"] == ["STEP_SKIPPED"]
     assert video_row(pipeline_settings, video_id).status == "uploaded"
     assert not list(storage.list_keys(keys.media_prefix(video_id)))
+
+
+def test_an_upload_that_does_not_match_its_declared_sha256_fails_before_transcoding(
+        clips: dict[str, Path], pipeline_settings: Settings, storage: Storage,
+        instance: dg.DagsterInstance) -> None:
+    """The whole-file checksum given at upload is verified on the bytes the pipeline reads:
+    a mismatch fails the video with a reason; the declared digest of the same bytes passes."""
+    source = clips["silent"]
+    wrong = add_video(pipeline_settings, storage, source, sha256="0" * 64)
+    assert run_job(pipeline_settings, instance, wrong).success
+    row = video_row(pipeline_settings, wrong)
+    assert row.status == "failed" and "SHA-256" in row.failure_reason
+    assert not storage.exists(keys.master_key(wrong))
+
+    right = add_video(pipeline_settings, storage, source,
+                      sha256=hashlib.sha256(source.read_bytes()).hexdigest())
+    assert run_job(pipeline_settings, instance, right).success
+    assert video_row(pipeline_settings, right).status == "ready"
