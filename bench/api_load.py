@@ -17,7 +17,6 @@ import gc
 import json
 import os
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -29,10 +28,10 @@ import uvloop
 from _http_load import Connection, HttpError  # bench/_http_load.py, beside this script
 
 from reelhouse import accounts, keys
-from reelhouse.config import Settings, load_settings, settings_env
+from reelhouse.config import Settings, load_settings
 from reelhouse.db import Database, Video, new_id, utcnow
 from reelhouse.ports import free_port, free_s3_port
-from reelhouse.stack import Supervisor, api_argv, s3_service
+from reelhouse.stack import Supervisor, api_service, s3_service
 from reelhouse.storage import Storage
 
 MASTER = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=2500000,RESOLUTION=1280x720\n720p/index.m3u8\n"
@@ -64,25 +63,6 @@ def seed(settings: Settings, segments: int) -> tuple[str, str]:
                       media_playlist(segments).encode())
     storage.put_bytes(keys.progressive_key(video.id), b"mp4")
     return token, video.id
-
-
-def start_api(settings: Settings, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = settings_env(settings)
-    argv = [*api_argv(settings, "127.0.0.1", port), "--log-level", "warning"]
-    process = subprocess.Popen(argv, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
-                               cwd=Path(__file__).resolve().parents[1])
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return process
-        except httpx.HTTPError:
-            pass
-        if process.poll() is not None:
-            raise RuntimeError(f"the API exited; see {log}")
-        time.sleep(0.2)
-    process.terminate()
-    raise RuntimeError("the API did not answer /api/health within 60 s")
 
 
 async def run_load(base: str, token: str, video_id: str, clients: int, seconds: float,
@@ -200,15 +180,12 @@ def main() -> None:
         api = None
         try:
             token, video_id = seed(settings, args.segments)
-            port = free_port()
-            api = start_api(settings, port, state / "api.log")
-            base = f"http://127.0.0.1:{port}"
-            results = uvloop.run(run_load(base, token, video_id, args.clients, args.seconds,
-                                           args.only, api.pid))
+            api = api_service(settings, port=free_port())
+            supervisor.start(api, timeout_s=60)
+            assert api.process is not None
+            results = uvloop.run(run_load(api.url, token, video_id, args.clients, args.seconds,
+                                           args.only, api.process.pid))
         finally:
-            if api is not None:
-                api.terminate()
-                api.wait(timeout=15)
             supervisor.stop()
     report(results, args)
 

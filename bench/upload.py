@@ -24,7 +24,6 @@ import json
 import os
 import random
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -38,10 +37,10 @@ from botocore.config import Config
 
 from reelhouse import accounts
 from reelhouse.client import Client
-from reelhouse.config import Settings, load_settings, settings_env
+from reelhouse.config import load_settings
 from reelhouse.db import Database
 from reelhouse.ports import free_port, free_s3_port
-from reelhouse.stack import Service, Supervisor, http_answers, s3_service
+from reelhouse.stack import Supervisor, api_service, s3_service
 from reelhouse.storage import Storage
 
 MIB = 1024 * 1024
@@ -71,17 +70,6 @@ class PeakRss:
     @property
     def growth_mib(self) -> float:
         return (self.peak - self.baseline) / MIB
-
-
-def api_service(settings: Settings) -> Service:
-    """The signing API as its own uvicorn process, as `reelhouse up` runs it."""
-    port = free_port()
-    return Service("api", [sys.executable, "-m", "uvicorn", "signing_api.app:create_app",
-                           "--factory", "--host", "127.0.0.1", "--port", str(port),
-                           "--no-access-log"],
-                   {"http": port},
-                   http_answers(f"http://127.0.0.1:{port}/api/health", lambda c: c == 200),
-                   env=settings_env(settings), url=f"http://127.0.0.1:{port}")
 
 
 def write_random_file(path: Path, size: int) -> None:
@@ -141,7 +129,7 @@ def main() -> None:
             with db.session() as session:
                 user = accounts.create_user(session, "bench", "bench-password-1")
                 token, _ = accounts.issue_token(session, user, 3600)
-            api = api_service(settings)
+            api = api_service(settings, port=free_port())
             supervisor.start(api, timeout_s=60)
             api_url = api.url
 

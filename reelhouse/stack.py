@@ -185,11 +185,21 @@ def daemon_service(settings: Settings, home: Path) -> Service:
                    {}, lambda: True, env=dagster_env(settings, home))
 
 
-def api_argv(settings: Settings, host: str, port: int) -> list[str]:
-    """uvicorn serving the signing API with `api_workers` processes."""
-    return [sys.executable, "-m", "uvicorn", "signing_api.app:create_app", "--factory",
-            "--host", host, "--port", str(port), "--workers", str(settings.api_workers),
-            "--no-access-log"]
+def api_service(settings: Settings, port: int | None = None,
+                env: dict[str, str] | None = None) -> Service:
+    """The signing API: uvicorn with `api_workers` processes, ready when /api/health answers.
+
+    `port` defaults to the api_port setting; benchmarks pass a free one.
+    """
+    port = port or settings.api_port
+    argv = [sys.executable, "-m", "uvicorn", "signing_api.app:create_app", "--factory",
+            "--host", settings.host, "--port", str(port),
+            "--workers", str(settings.api_workers), "--no-access-log"]
+    local = f"http://127.0.0.1:{port}"
+    return Service("api", argv, {"http": port},
+                   http_answers(f"{local}/api/health", lambda c: c == 200),
+                   env=env or settings_env(settings),
+                   url=f"{settings.api_url}/docs" if port == settings.api_port else local)
 
 
 def app_services(settings: Settings) -> list[Service]:
@@ -201,11 +211,7 @@ def app_services(settings: Settings) -> list[Service]:
     host = settings.host
     origins = [o.split("://", 1)[1] for o in settings.allowed_origins]
     return [
-        Service("api", api_argv(settings, host, settings.api_port),
-                {"http": settings.api_port},
-                http_answers(f"http://127.0.0.1:{settings.api_port}/api/health",
-                             lambda c: c == 200),
-                env=env, url=f"{settings.api_url}/docs"),
+        api_service(settings, env=env),
         daemon_service(settings, home),
         Service("dagster", [str(bin_dir / "dagster-webserver"), "-w", workspace,
                             "-h", host, "-p", str(settings.dagster_port)],

@@ -8,9 +8,11 @@ from contextlib import contextmanager
 from argon2 import PasswordHasher
 
 from reelhouse import accounts
+from reelhouse.db import Database, User, Video, new_id, utcnow
 from reelhouse.ports import free_port, free_s3_port
 
-__all__ = ["CHROMIUM_ARGS", "cheap_password_hashing", "free_port", "free_s3_port"]
+__all__ = ["CHROMIUM_ARGS", "add_user", "add_video", "cheap_password_hashing", "free_port",
+           "free_s3_port"]
 
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -29,3 +31,27 @@ def cheap_password_hashing() -> Iterator[None]:
         yield
     finally:
         accounts._hasher, accounts._DUMMY_HASH = saved
+
+
+def add_user(db: Database, username: str, password: str = "correct horse",
+             role: str = "user") -> tuple[User, str]:
+    """A new enabled user and an hour-long API token for it."""
+    with db.session() as session:
+        user = accounts.create_user(session, username, password, role)
+        token, _ = accounts.issue_token(session, user, 3600)
+    return user, token
+
+
+def add_video(db: Database, owner: User, **fields: object) -> Video:
+    """A video row owned by `owner`: public, ready and uploaded once unless `fields` say."""
+    values: dict[str, object] = dict(
+        title="A video", description="", visibility="public", status="ready",
+        filename="clip.mp4", content_type="video/mp4", source_size=10)
+    values.update(fields)
+    uploading = values["status"] == "uploading"
+    values.setdefault("uploaded_at", None if uploading else utcnow())
+    values.setdefault("upload_version", 0 if uploading else 1)
+    video = Video(id=new_id(), owner_id=owner.id, **values)
+    with db.session() as session:
+        session.add(video)
+    return video

@@ -9,9 +9,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from reelhouse import accounts
 from reelhouse.config import Settings
-from reelhouse.db import User, Video, new_id, utcnow
+from reelhouse.db import User, Video, utcnow
 from signing_api.app import create_app
 from signing_api.deps import Services
 from tests import helpers
@@ -55,10 +54,7 @@ def make_user(services: Services) -> Callable[..., tuple[User, str]]:
     """A new user (unique name) and a token for it."""
 
     def make(role: str = "user") -> tuple[User, str]:
-        with services.db.session() as session:
-            user = accounts.create_user(session, f"it{next(_names)}", "correct horse", role)
-            token, _ = accounts.issue_token(session, user, 3600)
-        return user, token
+        return helpers.add_user(services.db, f"it{next(_names)}", role=role)
 
     return make
 
@@ -68,13 +64,9 @@ def make_video(services: Services) -> Callable[..., Video]:
     """A video row owned by `owner`, with the given visibility and status."""
 
     def make(owner: User, visibility: str = "public", status: str = "ready") -> Video:
-        video = Video(id=new_id(), owner_id=owner.id, title="Matrix video",
-                      visibility=visibility, status=status, filename="clip.mp4",
-                      content_type="video/mp4", source_size=10, uploaded_at=utcnow(),
-                      upload_version=1)
-        with services.db.session() as session:
-            session.add(video)
-        return video
+        return helpers.add_video(services.db, owner, title="Matrix video",
+                                 visibility=visibility, status=status, upload_version=1,
+                                 uploaded_at=utcnow())
 
     return make
 

@@ -12,9 +12,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from moto import mock_aws
 
-from reelhouse import accounts
 from reelhouse.config import Settings, load_settings
-from reelhouse.db import User, Video, new_id, utcnow
+from reelhouse.db import User, Video
 from signing_api.app import create_app
 from signing_api.deps import Services
 from signing_api.ratelimit import RateLimits
@@ -70,10 +69,7 @@ def make_user(services: Services) -> Callable[..., tuple[User, str]]:
     """A new user (unique name) and a token for it."""
 
     def make(role: str = "user", password: str = "correct horse") -> tuple[User, str]:
-        with services.db.session() as session:
-            user = accounts.create_user(session, f"user{next(_names)}", password, role)
-            token, _ = accounts.issue_token(session, user, 3600)
-        return user, token
+        return helpers.add_user(services.db, f"user{next(_names)}", password, role)
 
     return make
 
@@ -84,14 +80,8 @@ def make_video(services: Services) -> Callable[..., Video]:
 
     def make(owner: User, visibility: str = "public", status: str = "ready",
              title: str = "A video", description: str = "") -> Video:
-        video = Video(id=new_id(), owner_id=owner.id, title=title, description=description,
-                      visibility=visibility, status=status, filename="clip.mp4",
-                      content_type="video/mp4", source_size=10,
-                      uploaded_at=None if status == "uploading" else utcnow(),
-                      upload_version=0 if status == "uploading" else 1)
-        with services.db.session() as session:
-            session.add(video)
-        return video
+        return helpers.add_video(services.db, owner, visibility=visibility, status=status,
+                                 title=title, description=description)
 
     return make
 

@@ -16,7 +16,7 @@ from dashboard.api import Api
 from dashboard.store import Store
 from reelhouse import accounts
 from reelhouse.config import Settings
-from reelhouse.db import User, Video, new_id, utcnow
+from reelhouse.db import User, Video, utcnow
 from signing_api.app import create_app
 from signing_api.deps import Services
 from signing_api.ratelimit import RateLimits
@@ -88,13 +88,9 @@ def make_video(services: Services) -> Callable[..., Video]:
 
     def make(owner: User, title: str = "A video", visibility: str = "public",
              status: str = "ready", description: str = "") -> Video:
-        video = Video(id=new_id(), owner_id=owner.id, title=title, description=description,
-                      visibility=visibility, status=status, filename="clip.mp4",
-                      content_type="video/mp4", source_size=1234, uploaded_at=utcnow(),
-                      upload_version=1)
-        with services.db.session() as session:
-            session.add(video)
-        return video
+        return helpers.add_video(services.db, owner, title=title, description=description,
+                                 visibility=visibility, status=status, source_size=1234,
+                                 upload_version=1, uploaded_at=utcnow())
 
     return make
 
