@@ -221,6 +221,7 @@ def test_players_asking_together_share_one_render(services: Services, ready,
     """When a window turns every viewer misses the cache at once; the playlist is fetched
     and signed once for all of them, and the next window signs afresh."""
     import asyncio
+    import concurrent.futures
     import threading
 
     _, _, video = ready
@@ -244,8 +245,12 @@ def test_players_asking_together_share_one_render(services: Services, ready,
         release.set()
         return [signed.body for signed in await asyncio.gather(*asking)]
 
-    bodies = asyncio.run(many_players())
+    def on_own_loop(make):  # noqa: ANN001, ANN202 - browser tests may own this thread's loop
+        with concurrent.futures.ThreadPoolExecutor(1) as thread:
+            return thread.submit(lambda: asyncio.run(make())).result(timeout=30)
+
+    bodies = on_own_loop(many_players)
     assert renders == ["hls/360p/index.m3u8"] and len(set(bodies)) == 1
     now[0] += signer.window_s
-    asyncio.run(signer.signed(video.id, "hls/360p/index.m3u8"))
+    on_own_loop(lambda: signer.signed(video.id, "hls/360p/index.m3u8"))
     assert len(renders) == 2
