@@ -57,7 +57,8 @@ def hls_renditions(context: dg.AssetExecutionContext, config: HlsConfig,
         else:
             work = Workspace(s3, media.workdir, video_id)
             src = work.source(probed["source_etag"])
-            progress = ProgressReporter(context)
+            progress = ProgressReporter(
+                context, step=5, also=lambda percent: database.set_progress(video_id, percent))
             result = transcode_hls(src, probe, plan, work.fresh_hls_dir(), ffmpeg=media.ffmpeg,
                                    on_progress=progress, max_duration_s=media.caps.max_duration_s)
             facts = hls_to_dict(result, stamp)

@@ -1,8 +1,9 @@
-"""ffmpeg's progress, as a run shows it: log lines and run tags (percent, speed)."""
+"""ffmpeg's progress, where people look: log lines and run tags in Dagster, the video's row."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import dagster as dg
 
@@ -14,8 +15,9 @@ class ProgressReporter:
     """A `transcode_hls` progress callback that reports every `step` percent or `every_s`."""
 
     def __init__(self, context: dg.AssetExecutionContext, step: float = 10,
-                 every_s: float = 10) -> None:
+                 every_s: float = 10, also: Callable[[float], None] | None = None) -> None:
         self.context = context
+        self.also = also  # e.g. the API database's record, which the dashboard shows
         self.step, self.every_s = step, every_s
         self._percent, self._at = -step, 0.0
         self.speed: float | None = None
@@ -32,3 +34,5 @@ class ProgressReporter:
         self.context.log.info(f"transcode {percent:.0f}% at {speed_text} realtime")
         self.context.instance.add_run_tags(
             self.context.run.run_id, {PERCENT_TAG: f"{percent:.0f}", SPEED_TAG: speed_text})
+        if self.also is not None:
+            self.also(round(percent, 1))

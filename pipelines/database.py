@@ -10,7 +10,7 @@ from pydantic import PrivateAttr
 from sqlalchemy import select, update
 
 from pipelines.resources import SettingsResource
-from reelhouse.db import Database, User, Video, utcnow
+from reelhouse.db import Database, User, Video, VideoProgress, utcnow
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,15 @@ class DatabaseResource(SettingsResource):
                                v.status, v.failure_reason, v.filename, v.content_type,
                                v.source_size, v.source_sha256, v.upload_version, v.created_at,
                                v.uploaded_at)
+
+    def set_progress(self, video_id: str, percent: float) -> None:
+        """Record how far the transcode has got, for the API and dashboard to show."""
+        with self.database().session() as session:
+            row = session.get(VideoProgress, video_id)
+            if row is None:
+                session.add(VideoProgress(video_id=video_id, percent=percent))
+            else:
+                row.percent = percent
 
     def set_status(self, video_id: str, status: str, reason: str = "", *,
                    upload_version: int | None = None, only_from: tuple[str, ...] = ()) -> bool:

@@ -114,6 +114,20 @@ class UploadPartChecksum(Base):
     sha256_b64: Mapped[str] = mapped_column(String(44))
 
 
+class VideoProgress(Base):
+    """How far the pipeline has got with a video it is processing (the transcode's percent).
+
+    A table of its own rather than a column on `videos`, so databases made by earlier
+    versions gain it from `create_all` without a migration.
+    """
+
+    __tablename__ = "video_progress"
+    video_id: Mapped[str] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    percent: Mapped[float] = mapped_column(default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class RateEvent(Base):
     """One counted event (a sign-in attempt) in a named rate-limit bucket."""
 

@@ -10,7 +10,15 @@ from sqlalchemy import Connection, Select, bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
 from reelhouse import keys
-from reelhouse.db import STATUSES, VISIBILITIES, UploadPartChecksum, UploadSession, User, Video
+from reelhouse.db import (
+    STATUSES,
+    VISIBILITIES,
+    UploadPartChecksum,
+    UploadSession,
+    User,
+    Video,
+    VideoProgress,
+)
 from reelhouse.storage import Storage
 
 MAX_TITLE = 200
@@ -29,6 +37,15 @@ def can_view(user: User | None, video: Video) -> bool:
 
 
 _VIDEO_LOOKUP = select(*Video.__table__.columns).where(Video.id == bindparam("video_id"))
+
+
+def processing_progress(session: Session, video_ids: list[str]) -> dict[str, float]:
+    """The transcode percent of those videos the pipeline has reported on, by id."""
+    if not video_ids:
+        return {}
+    rows = session.execute(select(VideoProgress.video_id, VideoProgress.percent)
+                           .where(VideoProgress.video_id.in_(video_ids)))
+    return {video_id: percent for video_id, percent in rows}
 
 
 def lookup_video(db: Connection, video_id: str) -> Video | None:
@@ -145,6 +162,7 @@ def delete_video(session: Session, storage: Storage, video: Video) -> int:
 
     removed += delete_catalog_rows(storage, video.id)
     session.execute(delete(UploadPartChecksum).where(UploadPartChecksum.video_id == video.id))
+    session.execute(delete(VideoProgress).where(VideoProgress.video_id == video.id))
     if upload is not None:
         session.delete(upload)
     session.delete(video)

@@ -38,21 +38,26 @@ class VideoOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     uploaded_at: datetime | None
+    progress: float | None = Field(
+        None, description="while `processing`: percent of the transcode done, once it started")
 
     @classmethod
-    def of(cls, video: Video, owner: str) -> VideoOut:
+    def of(cls, video: Video, owner: str, progress: float | None = None) -> VideoOut:
         return cls(id=video.id, owner=owner, title=video.title, description=video.description,
                    visibility=video.visibility, status=video.status,
                    failure_reason=video.failure_reason, filename=video.filename,
                    content_type=video.content_type, source_size=video.source_size,
                    source_sha256=video.source_sha256, upload_version=video.upload_version,
                    created_at=video.created_at, updated_at=video.updated_at,
-                   uploaded_at=video.uploaded_at)
+                   uploaded_at=video.uploaded_at,
+                   progress=progress if video.status == "processing" else None)
 
 
 def video_out(session: Session, video: Video) -> VideoOut:
     owner = session.get(User, video.owner_id)
-    return VideoOut.of(video, owner.username if owner else "")
+    progress = videos.processing_progress(session, [video.id]).get(video.id) \
+        if video.status == "processing" else None
+    return VideoOut.of(video, owner.username if owner else "", progress)
 
 
 class VideoPage(BaseModel):
@@ -93,7 +98,10 @@ def list_videos(
                               after=cursor, limit=limit + 1)
     with svc.db.session() as session:
         rows = session.execute(videos.list_statement(viewer, query)).all()
-    items = [VideoOut.of(video, username) for video, username in rows[:limit]]
+        progress = videos.processing_progress(
+            session, [video.id for video, _ in rows[:limit] if video.status == "processing"])
+    items = [VideoOut.of(video, username, progress.get(video.id))
+             for video, username in rows[:limit]]
     return VideoPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
 
 

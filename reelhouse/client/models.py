@@ -42,6 +42,7 @@ class Video:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     uploaded_at: datetime | None = None
+    progress: float | None = None  # while processing: percent of the transcode done
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Video:

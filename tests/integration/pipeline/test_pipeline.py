@@ -12,7 +12,7 @@ from sqlalchemy import update
 from pipelines.checks import read_tree
 from reelhouse import catalog, keys
 from reelhouse.config import Settings
-from reelhouse.db import Database, Video
+from reelhouse.db import Database, Video, VideoProgress
 from reelhouse.media.ffmpeg import ffmpeg_path, run_ffmpeg
 from reelhouse.media.ladder import LADDER_VERSION
 from reelhouse.storage import Storage
@@ -43,6 +43,8 @@ def test_upload_becomes_ready_with_every_playlist_uri_in_storage(
     assert result.success, _steps(result)
     row = video_row(pipeline_settings, video_id)
     assert (row.status, row.failure_reason) == ("ready", "")
+    with Database(pipeline_settings).session() as session:  # what the dashboard showed
+        assert session.get(VideoProgress, video_id).percent == 100
     assert all(e.passed for e in result.get_asset_check_evaluations())
     assert len(result.get_asset_check_evaluations()) == 3
     tree = read_tree(storage, video_id)

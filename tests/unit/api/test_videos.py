@@ -135,3 +135,23 @@ def test_ids_that_are_not_ulids_are_404(client: TestClient) -> None:
     """Any id that is not a ULID (traversal, SQL, junk) is simply not found."""
     for bad in ("..%2F..%2Fetc", "1%20OR%201=1", "x" * 300, "01ARZ3NDEKTSV4RRFFQ69G5FA!"):
         assert client.get(f"/api/v1/videos/{bad}").status_code == 404, bad
+
+
+def test_processing_videos_show_how_far_the_transcode_got(client: TestClient, make_user,
+                                                         make_video, services) -> None:
+    """The pipeline's percent shows on a processing video, alone and in lists; not after."""
+    from reelhouse.db import VideoProgress
+
+    owner, token = make_user()
+    busy = make_video(owner, status="processing", title="Busy one")
+    done = make_video(owner, status="ready", title="Done one")
+    with services.db.session() as session:
+        session.add_all([VideoProgress(video_id=busy.id, percent=42.5),
+                         VideoProgress(video_id=done.id, percent=100.0)])
+    fresh = make_video(owner, status="processing", title="Fresh one")  # still probing
+    headers = auth(token)
+    assert client.get(f"/api/v1/videos/{busy.id}", headers=headers).json()["progress"] == 42.5
+    listed = {v["id"]: v["progress"] for v in
+              client.get("/api/v1/videos", params={"owner": owner.username},
+                         headers=headers).json()["items"]}
+    assert listed == {busy.id: 42.5, done.id: None, fresh.id: None}

@@ -26,10 +26,12 @@ def test_progress_is_reported_every_step_and_once_at_the_end() -> None:
     tags = Tags()
     context: Any = SimpleNamespace(log=logging.getLogger("t"), instance=tags,
                                    run=SimpleNamespace(run_id="r"))
-    report = ProgressReporter(context, step=10, every_s=3600)
-    for percent in (0, 3, 9, 10, 15, 21, 100, 100):
+    recorded: list[float] = []
+    report = ProgressReporter(context, step=10, every_s=3600, also=recorded.append)
+    for percent in (0, 3, 9, 10, 15, 21.04, 100, 100):
         report(percent, 2.5)
     assert [c[PERCENT_TAG] for c in tags.calls] == ["0", "10", "21", "100"]
+    assert recorded == [0, 10, 21.0, 100]  # the same moments reach the video's row
     assert tags.calls[-1][SPEED_TAG] == "2.50x"
     assert report.speed == 2.5
 
