@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     # How long an API process reuses a verified token or a ready video it just read (see
     # signing_api.recent); a revocation elsewhere takes effect within this. 0: always read.
     api_read_cache_s: float = Field(1.0, ge=0, le=60)
+    # Signs playback paths (the API's playlist links). Unset: derived from the S3 secret, so
+    # rotating S3 keys would end every live link; set it to rotate them independently.
+    secret_key: SecretStr | None = Field(None, min_length=32)
 
     # --- CloudFront (optional) ---------------------------------------------------------
     cloudfront_domain: str | None = None
@@ -153,6 +156,13 @@ class Settings(BaseSettings):
             + (" and the embedded S3 has not been started yet (run `reelhouse up`)"
                if self.embedded_s3 else "")
         )
+
+    @property
+    def playback_secret(self) -> bytes:
+        """What playback path tokens are keyed with: `secret_key`, else the S3 secret."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        return self.s3_credentials[1].encode()
 
     def clamp_ttl(self, seconds: int) -> int:
         """A URL lifetime no caller can push past the configured maximum."""

@@ -114,8 +114,7 @@ class PlaybackSigner:
         self.ttl_s = settings.clamp_ttl(settings.playback_url_ttl_s)
         # Everything signed inside one window shares its date: URLs live ttl - window at least.
         self.window_s = max(1, min(60, self.ttl_s // 10))
-        secret = settings.s3_credentials[1].encode()
-        self._path_key = hmac.new(secret, b"reelhouse signed playback paths v1",
+        self._path_key = hmac.new(settings.playback_secret, b"reelhouse signed playback paths v1",
                                   hashlib.sha256).digest()
         self._cache = _Cache(cache_bytes)
         self._rendering: dict[tuple[str, str, int], asyncio.Future[Signed]] = {}

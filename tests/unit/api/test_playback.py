@@ -254,3 +254,25 @@ def test_players_asking_together_share_one_render(services: Services, ready,
     now[0] += signer.window_s
     on_own_loop(lambda: signer.signed(video.id, "hls/360p/index.m3u8"))
     assert len(renders) == 2
+
+
+def test_a_secret_key_keeps_links_alive_across_s3_key_rotation(tmp_path, services) -> None:
+    """Paths signed before an S3 key rotation still verify when REELHOUSE_SECRET_KEY is set,
+    and no longer do when the key is derived from the S3 secret."""
+    from tests.unit.api.conftest import unit_settings
+
+    def signer(s3_secret: str, secret_key: str | None) -> PlaybackSigner:
+        extra = {"secret_key": secret_key} if secret_key else {}
+        settings = unit_settings(tmp_path, s3_secret_access_key=s3_secret, **extra)
+        return PlaybackSigner(settings, services.storage, services.playback.presigner,
+                              clock=lambda: NOW)
+
+    video_id = "01JD0000000000000000000000"
+    key = "k" * 40
+    before, after = signer("old-s3-secret", key), signer("new-s3-secret", key)
+    path, expires = before.play_path(video_id)
+    token = path.rsplit("/", 1)[1]
+    assert after.path_ok(video_id, expires, token)
+    derived_before, derived_after = signer("old-s3-secret", None), signer("new-s3-secret", None)
+    path, expires = derived_before.play_path(video_id)
+    assert not derived_after.path_ok(video_id, expires, path.rsplit("/", 1)[1])
