@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     # How long an API process reuses a verified token or a ready video it just read (see
     # signing_api.recent); a revocation elsewhere takes effect within this. 0: always read.
     api_read_cache_s: float = Field(1.0, ge=0, le=60)
+    # Failed sign-ins allowed per client address and per username in each window.
+    signin_failures_per_address: int = Field(50, ge=1)
+    signin_failures_per_user: int = Field(10, ge=1)
+    signin_window_s: int = Field(300, ge=1)
     # Signs playback paths (the API's playlist links). Unset: derived from the S3 secret, so
     # rotating S3 keys would end every live link; set it to rotate them independently.
     secret_key: SecretStr | None = Field(None, min_length=32)

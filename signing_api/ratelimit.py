@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from reelhouse.config import Settings
 from reelhouse.db import RateEvent, utcnow
 from signing_api.errors import ApiError
 
@@ -24,6 +25,11 @@ class RateLimits:
     login_failures_per_address: int = 50
     login_failures_per_user: int = 10
     window_s: int = 300
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RateLimits:
+        return cls(settings.signin_failures_per_address, settings.signin_failures_per_user,
+                   settings.signin_window_s)
 
 
 def check(session: Session, bucket: str, limit: int, window_s: int) -> None:

@@ -107,3 +107,13 @@ def test_failures_per_address_are_rate_limited(services: Services, make_user) ->
     assert client.post("/api/v1/auth/token", json=right).status_code == 429
     other = TestClient(app, client=("203.0.113.10", 5000))
     assert other.post("/api/v1/auth/token", json=right).status_code == 201
+
+
+def test_sign_in_limits_come_from_settings(tmp_path) -> None:
+    """REELHOUSE_SIGNIN_* set the limits an app enforces when none are passed in."""
+    from signing_api.ratelimit import RateLimits
+    from tests.unit.api.conftest import unit_settings
+
+    settings = unit_settings(tmp_path, signin_failures_per_address=7,
+                             signin_failures_per_user=2, signin_window_s=60)
+    assert RateLimits.from_settings(settings) == RateLimits(7, 2, 60)
