@@ -37,7 +37,8 @@ def build_services(settings: Settings, limits: RateLimits | None = None) -> Serv
     signer = PlaybackSigner(settings, storage, QueryPresigner.from_settings(settings),
                             CloudFrontSigner.from_settings(settings))
     return Services(settings=settings, db=db, storage=storage,
-                    limits=limits or RateLimits.from_settings(settings), playback=signer, recent_users=Recent(settings.api_read_cache_s),
+                    limits=limits or RateLimits.from_settings(settings), playback=signer,
+                    recent_users=Recent(settings.api_read_cache_s),
                     recent_videos=Recent(settings.api_read_cache_s))
 
 
