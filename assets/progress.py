@@ -35,4 +35,7 @@ class ProgressReporter:
         self.context.instance.add_run_tags(
             self.context.run.run_id, {PERCENT_TAG: f"{percent:.0f}", SPEED_TAG: speed_text})
         if self.also is not None:
-            self.also(round(percent, 1))
+            try:
+                self.also(round(percent, 1))
+            except Exception as e:  # noqa: BLE001 - a progress note never stops a transcode
+                self.context.log.warning(f"could not record progress: {e}")

@@ -50,3 +50,17 @@ def test_play_url_points_at_the_dashboard_player() -> None:
     """The play link opens the dashboard's player on this video."""
     settings = load_settings(public_host="media.example", dashboard_port=5006)
     assert play_url(settings, VIDEO_ID) == f"http://media.example:5006/?video={VIDEO_ID}"
+
+
+def test_a_failing_progress_record_does_not_stop_the_transcode() -> None:
+    """The video's row may be gone (deleted mid-run): the report logs and carries on."""
+    context: Any = SimpleNamespace(log=logging.getLogger("t"), instance=Tags(),
+                                   run=SimpleNamespace(run_id="r"))
+
+    def gone(percent: float) -> None:
+        raise RuntimeError("FOREIGN KEY constraint failed")
+
+    report = ProgressReporter(context, also=gone)
+    report(50, 1.0)
+    report(100, 1.0)
+    assert [c[PERCENT_TAG] for c in context.instance.calls] == ["50", "100"]
