@@ -18,6 +18,8 @@ def instance_config(settings: Settings, max_concurrent_runs: int = 2,
     """dagster.yaml as a dict: telemetry off, queued runs, a transcode pool from settings."""
     return {
         "telemetry": {"enabled": False},
+        # No "join the community" pop-up over the UI on a user's first visit.
+        "nux": {"enabled": False},
         # Dequeue every second instead of five: it is part of the time to playable.
         "run_queue": {"dequeue_interval_seconds": dequeue_interval_s},
         "concurrency": {

@@ -20,6 +20,7 @@ def test_instance_config_loads_with_the_transcode_limit(tmp_path: Path) -> None:
         assert (pools.default_pool_limit, pools.pool_granularity.value) == (2, "op")
         assert instance.run_coordinator.dequeue_interval_seconds == 1  # type: ignore[attr-defined]
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 3
+        assert not instance.nux_enabled  # no community pop-up over the UI
 
 
 def test_daemon_gets_the_settings_and_home_in_its_environment(tmp_path: Path) -> None:
