@@ -18,15 +18,17 @@ from pipelines.database import DatabaseResource
 from pipelines.partitions import videos_partitions
 from pipelines.resources import MediaResource, StorageResource
 from reelhouse import keys
+from reelhouse.media.probe import Probe
 from reelhouse.media.thumbnails import choose_poster, make_storyboard
 
 
-def _make(work: Workspace, etag: str, duration_s: float, media: MediaResource) -> dict[str, Any]:
+def _make(work: Workspace, etag: str, probe: Probe, media: MediaResource) -> dict[str, Any]:
     """Render poster and storyboard locally; the facts describing them, keys included."""
-    src, out = work.source(etag), work.dir / "thumbs"
-    poster = choose_poster(src, duration_s, out / "poster.jpg", ffmpeg=media.ffmpeg)
+    src, out, duration_s = work.source(etag), work.dir / "thumbs", probe.duration_s
+    poster = choose_poster(src, duration_s, out / "poster.jpg", ffmpeg=media.ffmpeg,
+                           video=probe.video)
     board = make_storyboard(src, duration_s, out, media.storyboard_interval_s,
-                            ffmpeg=media.ffmpeg)
+                            ffmpeg=media.ffmpeg, video=probe.video)
     per_sheet = Counter(c.sprite for c in board.cues)
     prefix = keys.thumbs_prefix(work.video_id)
     sheets = []
@@ -61,7 +63,7 @@ def thumbnails(context: dg.AssetExecutionContext, storage: StorageResource,
         status = "cached"
         if facts is None or facts.get("stamp") != stamp or not s3.exists(keys.poster_key(video_id)):
             work = Workspace(s3, media.workdir, video_id)
-            facts = {"stamp": stamp, **_make(work, probed["source_etag"], probe.duration_s, media)}
+            facts = {"stamp": stamp, **_make(work, probed["source_etag"], probe, media)}
             prefix = keys.thumbs_prefix(video_id)
             upload_tree(s3, prefix, work.dir / "thumbs", facts["files"])
             remove_stale(s3, prefix, {prefix + f for f in facts["files"]})

@@ -14,6 +14,7 @@ from reelhouse.media.ladder import LadderPlan
 from reelhouse.media.playlists import parse_master_playlist, parse_media_playlist
 from reelhouse.media.probe import Probe
 from reelhouse.media.progress import ProgressCallback, run_with_progress
+from reelhouse.media.sdr import deinterlace, tonemap
 
 SEGMENT_S = 4
 AUDIO_NAME = "audio"
@@ -64,16 +65,18 @@ class HlsResult:
 
 
 def filter_graph(probe: Probe, plan: LadderPlan) -> str:
-    """`-filter_complex`: constant frame rate, 8-bit 4:2:0, each rung scaled from the last."""
+    """`-filter_complex`: progressive frames at a constant rate, SDR 8-bit 4:2:0, each rung
+    scaled from the last."""
     assert probe.video is not None
     # ffmpeg has already applied the display rotation (autorotate) before this graph.
+    first = [*deinterlace(probe.video), f"fps={plan.frame_rate}", *tonemap(probe.video)]
     chains, n = [], len(plan.rungs)
     for i, rung in enumerate(plan.rungs):
         # setsar=1: scale keeps the display aspect by bending the pixel aspect, which
         # players would then stretch; our sizes already carry the aspect ratio.
         chain = f"scale={rung.width}:{rung.height},setsar=1"
         if i == 0:
-            chain = f"[0:{probe.video.index}]fps={plan.frame_rate},{chain},format=yuv420p"
+            chain = f"[0:{probe.video.index}]{','.join(first)},{chain},format=yuv420p"
         else:
             chain = f"[c{i - 1}]{chain}"
         chains.append(f"{chain},split=2[v{i}][c{i}]" if i < n - 1 else f"{chain}[v{i}]")

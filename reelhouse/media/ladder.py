@@ -10,7 +10,7 @@ from reelhouse.media.probe import Probe
 
 # Bump whenever the table, the encoder settings or the filter graph change: output keys and
 # catalog rows carry it, so a re-run with a new ladder is a new product, not a silent edit.
-LADDER_VERSION = "2026.11-1"
+LADDER_VERSION = "2026.11-2"  # -2: HDR sources tone-mapped, interlaced ones deinterlaced
 X264_PRESET = "veryfast"
 
 

@@ -53,6 +53,8 @@ class VideoInfo:
     rotation: int  # degrees counter-clockwise the player must turn the stored picture
     frame_count: int  # packets seen while scanning (at most 240); 1 means a still image
     profile: str | None = None
+    hdr: str = ""  # "pq" (HDR10, Dolby Vision base) or "hlg" (phones, broadcast); "" for SDR
+    interlaced: bool = False  # fields, not frames: the ladder deinterlaces first
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,10 @@ def _read(container: av.container.InputContainer, path: Path, size: int, head: b
     return Probe(str(path), fmt, container_name, round(duration, 3), size, video, audio)
 
 
+# AVColorTransferCharacteristic values of the HDR transfer functions we tone-map.
+_HDR_TRANSFERS = {16: "pq", 18: "hlg"}
+
+
 def _video(container: av.container.InputContainer, stream: av.video.VideoStream) -> VideoInfo:
     pts: list[int] = []
     count, frame = 0, None
@@ -209,7 +215,10 @@ def _video(container: av.container.InputContainer, stream: av.video.VideoStream)
     depth = max((c.bits for c in fmt.components), default=8) if fmt else 8
     return VideoInfo(stream.index, stream.codec_context.name, w, h, stream.codec_context.width,
                      stream.codec_context.height, fmt.name if fmt else "unknown", depth,
-                     round(fps, 3), variable, rotation, count, stream.profile)
+                     round(fps, 3), variable, rotation, count, stream.profile,
+                     hdr=_HDR_TRANSFERS.get(frame.color_trc or stream.codec_context.color_trc,
+                                            ""),
+                     interlaced=bool(frame.interlaced_frame))
 
 
 def _check_complete(container: av.container.InputContainer, duration: float) -> None:

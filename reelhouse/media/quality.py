@@ -26,6 +26,8 @@ from reelhouse.media.playlists import (
     playlist_files,
     write_concat_list,
 )
+from reelhouse.media.probe import VideoInfo
+from reelhouse.media.sdr import to_sdr
 from reelhouse.media.thumbnails import (
     escape_filter_value,
     main_video,
@@ -104,11 +106,13 @@ def sample_step(estimated_frames: int, sample_every_n: int, max_frames: int, run
 
 def quality_filtergraph(metric: str, rungs: Sequence[tuple[int, int, str | None]], step: int,
                         run: int, max_frames: int, log_dir: Path, scaler: str = "bicubic",
-                        threads: int = 2, *, source: int = 0, tag: str = "") -> str:
+                        threads: int = 2, *, source: int = 0, tag: str = "",
+                        prepare: Sequence[str] = ()) -> str:
     """filter_complex comparing inputs source+1..source+N (rungs: width, height, source rate
     to resample to or None) with input `source` (decoded once) on `run` consecutive frames
     every `step`, both sides scaled to the rung's size with the same scaler; logs go to
-    `log_dir`. `tag` ends every label and log name, so several graphs can share one pass."""
+    `log_dir`. `tag` ends every label and log name, so several graphs can share one pass.
+    `prepare` filters the source first as the ladder did (deinterlace, HDR to SDR)."""
     # The cap lives in select: an output -frames limit puts the streams in a sync queue
     # that ends them all with the shortest, cutting the longer rungs short.
     limit = step * max(1, max_frames // run)
@@ -116,8 +120,9 @@ def quality_filtergraph(metric: str, rungs: Sequence[tuple[int, int, str | None]
             f"format=yuv420p,settb=1/{_PAIR_RATE},setpts=N")
     labels = "".join(f"[s{i}{tag}]" for i in range(len(rungs)))
     # V is the source's first video stream that is not cover art.
-    chains = [f"[{source}:V:0]split={len(rungs)}{labels}" if len(rungs) > 1
-              else f"[{source}:V:0]null[s0{tag}]"]
+    head = f"[{source}:V:0]" + "".join(f"{f}," for f in prepare)
+    chains = [f"{head}split={len(rungs)}{labels}" if len(rungs) > 1
+              else f"{head}null[s0{tag}]"]
     for i, (w, h, rate) in enumerate(rungs):
         # A rung transcoded at another frame rate is compared with the source resampled to it.
         resample = f"fps={rate}," if rate else ""
@@ -243,8 +248,12 @@ def combine(parts: Sequence[QualityResult]) -> QualityResult:
 
 def measure_ladder(source: Path, rungs: Sequence[RungRef], sample_every_n: int = 10,
                    max_frames: int = 300, ffmpeg: str | None = None, metric: Metric = "auto",
-                   scaler: str = "bicubic", timeout_s: float = 3600) -> list[QualityResult]:
+                   scaler: str = "bicubic", timeout_s: float = 3600,
+                   video: VideoInfo | None = None) -> list[QualityResult]:
     """Measure every rung in one ffmpeg pass, so the source is decoded once for all of them.
+
+    `video` (the source's probe) makes the source deinterlaced and tone-mapped as the
+    ladder made it, so an HDR upload is compared with what its rungs were meant to show.
 
     A long video is compared on `MAX_WINDOWS` segments spread over it: only those are
     decoded, from the rungs and (seeking) from the source, so the cost stops growing with
@@ -280,7 +289,7 @@ def measure_ladder(source: Path, rungs: Sequence[RungRef], sample_every_n: int =
             estimated = max(math.ceil(d * float(rate or 30)) for _, d, rate in inputs)
             step = sample_step(estimated, sample_every_n, max_frames, run)
             graph = quality_filtergraph(metric, specs, step, run, max_frames, work, scaler,
-                                        threads)
+                                        threads, prepare=to_sdr(video))
             urls, tags, spans = [url for url, _, _ in inputs], [""], None
         else:
             budget = max(run, max_frames // len(windows))
@@ -289,7 +298,8 @@ def measure_ladder(source: Path, rungs: Sequence[RungRef], sample_every_n: int =
             tags = [f"w{n}" for n in range(len(windows))]
             graph = ";".join(
                 quality_filtergraph(metric, specs, step, run, budget, work, scaler, threads,
-                                    source=n * (len(rungs) + 1), tag=tag)
+                                    source=n * (len(rungs) + 1), tag=tag,
+                                    prepare=to_sdr(video))
                 for n, tag in enumerate(tags))
             urls = [_window_input(Path(r.path), w, work, f"w{n}_{i}")
                     for n, w in enumerate(windows) for i, r in enumerate(rungs)]

@@ -16,7 +16,8 @@ from PIL import Image
 
 from reelhouse.errors import ReelhouseError
 from reelhouse.media.ffmpeg import ffmpeg_path, run_ffmpeg
-from reelhouse.media.probe import DEMUXERS
+from reelhouse.media.probe import DEMUXERS, VideoInfo
+from reelhouse.media.sdr import deinterlace, to_sdr, tonemap
 
 POSTER_MAX_SIDE = 1280
 # Candidates sit in 10-60% of the runtime: past intros and fades, before end credits.
@@ -149,18 +150,20 @@ def _box_filter(max_side: int) -> str:
 
 
 def poster_argv(ffmpeg: str, src: Path, time_s: float, out_path: Path,
-                max_side: int = POSTER_MAX_SIDE) -> list[str]:
+                max_side: int = POSTER_MAX_SIDE, video: VideoInfo | None = None) -> list[str]:
     """argv writing the frame at `time_s` as a JPEG that fits a max_side box with even sides."""
     # -ss before -i seeks to the keyframe, then decodes up to the exact frame; 0:V skips
     # cover art, which is a video stream too.
     return [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
             "-ss", f"{time_s:.3f}", *source_input(src), "-map", "0:V:0", "-frames:v", "1",
-            "-vf", _box_filter(max_side), "-q:v", "3", "-update", "1", str(out_path)]
+            "-vf", ",".join([*to_sdr(video), _box_filter(max_side)]), "-q:v", "3",
+            "-update", "1", str(out_path)]
 
 
 def choose_poster(src: Path, duration_s: float, out_path: Path,
-                  ffmpeg: str | None = None) -> PosterResult:
-    """Write the most detailed non-black frame among candidates in 10-60% of the video."""
+                  ffmpeg: str | None = None, video: VideoInfo | None = None) -> PosterResult:
+    """Write the most detailed non-black frame among candidates in 10-60% of the video
+    (tone-mapped and deinterlaced as the probe's `video` asks)."""
     src, out_path = Path(src), Path(out_path)
     scored = [(frame_score(luma), t) for t, luma in _sample_luma(src, candidate_times(duration_s))]
     if not scored or max(scored)[0] < 0:
@@ -168,7 +171,8 @@ def choose_poster(src: Path, duration_s: float, out_path: Path,
         scored += [(frame_score(luma), t) for t, luma in fallback]
     score, time_s = max(scored) if scored else (-6.0, 0.0)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    run_ffmpeg(poster_argv(ffmpeg_path(ffmpeg), src, time_s, out_path), timeout_s=300)
+    run_ffmpeg(poster_argv(ffmpeg_path(ffmpeg), src, time_s, out_path, video=video),
+               timeout_s=300)
     with Image.open(out_path) as im:
         width, height = im.size
     return PosterResult(out_path, time_s, width, height, score, score < 0)
@@ -223,11 +227,13 @@ def escape_filter_value(text: str) -> str:
 
 
 def storyboard_argv(ffmpeg: str, src: Path, out_dir: Path, interval_s: float, tile_w: int,
-                    grid: tuple[int, int], max_thumbs: int, count_file: Path) -> list[str]:
+                    grid: tuple[int, int], max_thumbs: int, count_file: Path,
+                    video: VideoInfo | None = None) -> list[str]:
     """argv for one pass: a frame every interval, scaled, tiled into sheets, each thumb logged."""
     cols, rows = grid
     landscape = "gte(iw*sar,ih)"
     vf = ",".join([
+        *deinterlace(video),
         # Zero-based timestamps so thumbnail k lands on k*interval whatever the start time.
         "setpts=PTS-STARTPTS",
         # round=up makes thumbnail k the frame at k*interval (the default, near, keeps the
@@ -235,6 +241,7 @@ def storyboard_argv(ffmpeg: str, src: Path, out_dir: Path, interval_s: float, ti
         # near emits none at all for a clip shorter than half an interval.
         f"fps=fps=1/{interval_s:g}:round=up:eof_action=pass",
         f"select='lt(n,{max_thumbs})'",
+        *tonemap(video),  # on the few frames kept, not on every frame
         "scale=iw*sar:ih,setsar=1",
         # tile_w bounds the longer side so portrait tiles stay as small as landscape ones.
         f"scale=w='if({landscape},{tile_w},-2)':h='if({landscape},-2,{tile_w})'",
@@ -249,7 +256,8 @@ def storyboard_argv(ffmpeg: str, src: Path, out_dir: Path, interval_s: float, ti
 
 def make_storyboard(src: Path, duration_s: float, out_dir: Path, interval_s: float,
                     tile_w: int = 160, columns: int = 10, rows: int = 10,
-                    ffmpeg: str | None = None, timeout_s: float = 3600) -> Storyboard:
+                    ffmpeg: str | None = None, timeout_s: float = 3600,
+                    video: VideoInfo | None = None) -> Storyboard:
     """Write storyboard_NNN.jpg sheets, storyboard.vtt and storyboard.json into `out_dir`."""
     if interval_s <= 0 or duration_s <= 0:
         raise ValueError("make_storyboard: duration and interval must be positive")
@@ -261,7 +269,7 @@ def make_storyboard(src: Path, duration_s: float, out_dir: Path, interval_s: flo
     with tempfile.TemporaryDirectory(prefix=".storyboard-", dir=out_dir) as tmp:
         work = Path(tmp)
         run_ffmpeg(storyboard_argv(ffmpeg_path(ffmpeg), src, work, interval_s, tile_w, grid,
-                                   expected, work / "thumbs.txt"), timeout_s)
+                                   expected, work / "thumbs.txt", video), timeout_s)
         # The real count, in case the stream ends before the duration the caller probed.
         counted = work / "thumbs.txt"
         thumbs = counted.read_text().count("reelhouse.thumb=") if counted.exists() else 0

@@ -91,6 +91,34 @@ def hevc10_clip(clip_dir: Path) -> Path:
                                  "-tag:v", "hvc1"])
 
 
+def _hdr_clip(path: Path, transfer: str) -> Path:
+    """2 s of 10-bit BT.2020 HEVC flagged with an HDR transfer (as phones record HLG)."""
+    color = ["-color_primaries", "bt2020", "-color_trc", transfer, "-colorspace", "bt2020nc"]
+    return make_test_clip(path, seconds=2, width=320, height=180, vcodec="libx265",
+                          pix_fmt="yuv420p10le",
+                          extra=["-preset", "ultrafast", "-tag:v", "hvc1", *color,
+                                 "-x265-params", f"log-level=error:colorprim=bt2020:"
+                                 f"transfer={transfer}:colormatrix=bt2020nc"])
+
+
+@pytest.fixture(scope="session")
+def hlg_clip(clip_dir: Path) -> Path:
+    return _hdr_clip(clip_dir / "hlg.mp4", "arib-std-b67")
+
+
+@pytest.fixture(scope="session")
+def pq_clip(clip_dir: Path) -> Path:
+    return _hdr_clip(clip_dir / "pq.mp4", "smpte2084")
+
+
+@pytest.fixture(scope="session")
+def interlaced_clip(clip_dir: Path) -> Path:
+    """2 s of 576i25 H.264 coded as top-field-first interlaced (a camcorder's DV tape)."""
+    return make_test_clip(clip_dir / "interlaced.mp4", seconds=2, width=720, height=576,
+                          fps=25, extra=["-vf", "setfield=tff", "-flags", "+ilme+ildct",
+                                         "-x264-params", "tff=1"])
+
+
 @pytest.fixture(scope="session")
 def vp9_clip(clip_dir: Path) -> Path:
     """2 s of VP9 + Opus in WebM."""

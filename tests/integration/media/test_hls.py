@@ -144,6 +144,28 @@ def test_ten_bit_hevc(hevc10_clip, tmp_path, ffmpeg):
     assert frame.format.name == "yuv420p"
 
 
+@pytest.mark.parametrize(("clip", "kind"), [("hlg_clip", "hlg"), ("pq_clip", "pq")])
+def test_hdr_is_tone_mapped_to_sdr(clip, kind, request, tmp_path, ffmpeg):
+    """HLG and PQ sources are seen as HDR and come out as 8-bit BT.709, not washed-out HDR
+    values relabelled as SDR."""
+    result, p = transcode(request.getfixturevalue(clip), tmp_path / "hls")
+    assert p.video.hdr == kind
+    assert_playable(result, p, ffmpeg)
+    frame = first_frame(tmp_path / "hls" / result.renditions[0].name, tmp_path)
+    assert frame.format.name == "yuv420p"
+    assert frame.color_trc == 1 and frame.color_primaries == 1  # BT.709 both
+
+
+def test_interlaced_is_deinterlaced(interlaced_clip, tmp_path, ffmpeg):
+    """Fields become progressive frames at the source's frame rate."""
+    result, p = transcode(interlaced_clip, tmp_path / "hls")
+    assert p.video.interlaced and not p.video.hdr
+    assert_playable(result, p, ffmpeg)
+    frame = first_frame(tmp_path / "hls" / result.renditions[0].name, tmp_path)
+    assert not frame.interlaced_frame
+    assert abs(result.duration_s - 2.0) < 0.1
+
+
 def test_vp9_webm(vp9_clip, tmp_path, ffmpeg):
     """VP9 + Opus in WebM becomes H.264 + AAC."""
     result, p = transcode(vp9_clip, tmp_path / "hls")

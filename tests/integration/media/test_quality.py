@@ -160,3 +160,21 @@ def test_long_videos_are_compared_on_windows_with_the_same_verdict(
     assert abs(good.ssim - whole_good.ssim) < 0.01 and abs(good.psnr - whole_good.psnr) < 1.5
     assert abs(bad.ssim - whole_bad.ssim) < 0.02
     assert bad.ssim < good.ssim - 0.05
+
+
+def test_an_hdr_source_is_compared_as_its_rungs_were_made(hlg_clip: Path,
+                                                          tmp_path: Path) -> None:
+    """The source is tone-mapped before comparing, as the ladder did: the rung scores as a
+    faithful copy, where comparing it with raw HLG values would call it poor."""
+    from reelhouse.media.hls import transcode_hls
+    from reelhouse.media.ladder import plan_ladder
+    from reelhouse.media.probe import probe
+
+    p = probe(hlg_clip)
+    result = transcode_hls(hlg_clip, p, plan_ladder(p), tmp_path / "hls")
+    rung = result.renditions[0]
+    refs = [RungRef(tmp_path / "hls" / rung.name / "index.m3u8", rung.width, rung.height)]
+    [mapped] = measure_ladder(hlg_clip, refs, sample_every_n=5, metric="ssim_psnr",
+                              video=p.video)
+    [raw] = measure_ladder(hlg_clip, refs, sample_every_n=5, metric="ssim_psnr")
+    assert mapped.psnr > raw.psnr + 3 and mapped.ssim > 0.9

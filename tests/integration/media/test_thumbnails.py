@@ -155,3 +155,23 @@ def test_a_concat_script_posing_as_the_source_is_not_followed(clips: dict[str, P
         choose_poster(fake, 4.0, tmp_path / "poster.jpg")
     with pytest.raises(FfmpegError):
         make_storyboard(fake, 4.0, tmp_path / "board", 1.0)
+
+
+def test_hdr_and_interlaced_sources_get_sdr_progressive_pictures(
+        hlg_clip: Path, interlaced_clip: Path, tmp_path: Path) -> None:
+    """Poster and storyboard go through the same tone mapping and deinterlacing as the
+    ladder, so they look like the video plays. An HLG poster tone-mapped is not the raw
+    HLG values read as SDR (which look flat and grey)."""
+    from reelhouse.media.probe import probe
+
+    for clip in (hlg_clip, interlaced_clip):
+        video = probe(clip).video
+        poster = choose_poster(clip, 2.0, tmp_path / clip.stem / "poster.jpg", video=video)
+        board = make_storyboard(clip, 2.0, tmp_path / clip.stem, 1.0, video=video)
+        assert poster.width > 0 and board.cues
+    video = probe(hlg_clip).video
+    mapped = choose_poster(hlg_clip, 2.0, tmp_path / "mapped.jpg", video=video)
+    raw = choose_poster(hlg_clip, 2.0, tmp_path / "raw.jpg")
+    with Image.open(mapped.path) as a, Image.open(raw.path) as b:
+        difference = np.abs(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)).mean()
+    assert difference > 2

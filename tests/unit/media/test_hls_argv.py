@@ -51,6 +51,18 @@ def test_filter_graph_decodes_once_and_scales_in_cascade(make_probe):
         "[c3]scale=426:240,setsar=1[v4]")
 
 
+def test_interlaced_hdr_is_deinterlaced_then_tone_mapped_once_at_the_top(make_probe):
+    """Fields are joined before the frame rate is set; HDR is mapped to SDR once, before the
+    first scaler, so every rung inherits BT.709 from the top one."""
+    from reelhouse.media.sdr import DEINTERLACE, TONEMAP
+
+    probe = make_probe(1920, 1080, fps=25, hdr="hlg", interlaced=True)
+    chains = filter_graph(probe, plan_ladder(probe)).split(";")
+    assert chains[0] == (f"[0:0]{DEINTERLACE},fps=25,{TONEMAP},scale=1920:1080,setsar=1,"
+                         "format=yuv420p,split=2[v0][c0]")
+    assert all("zscale" not in c and "bwdif" not in c for c in chains[1:])
+
+
 def test_single_rung_graph_has_no_split(make_probe):
     """A tiny source's graph is a single chain."""
     probe = make_probe(320, 180, fps=25)
