@@ -100,33 +100,34 @@ ViewerDep = Annotated[User | None, Depends(optional_user)]
 UserDep = Annotated[User, Depends(require_user)]
 
 
-def visible_video(session: Session, video_id: str, viewer: User | None) -> Video:
-    """The video if `viewer` may see it; 404 otherwise, so private ids stay secret."""
+def _valid_id(video_id: str) -> str:
     try:
-        keys.check_video_id(video_id)
+        return keys.check_video_id(video_id)
     except ValueError:
         raise not_found() from None
-    video = session.get(Video, video_id)
+
+
+def _shown(video: Video | None, viewer: User | None) -> Video:
+    """The video if `viewer` may see it; 404 otherwise, so private ids stay secret."""
     if video is None or not videos.can_view(viewer, video):
         raise not_found()
     return video
 
 
+def visible_video(session: Session, video_id: str, viewer: User | None) -> Video:
+    """The video (in `session`) if `viewer` may see it; 404 otherwise."""
+    return _shown(session.get(Video, _valid_id(video_id)), viewer)
+
+
 async def viewable_video(svc: Services, video_id: str, viewer: User | None) -> Video:
     """`visible_video` for read-only routes: the video detached, from one prebuilt query."""
-    try:
-        keys.check_video_id(video_id)
-    except ValueError:
-        raise not_found() from None
-    video = svc.recent_videos.get(video_id)
+    video = svc.recent_videos.get(_valid_id(video_id))
     if video is None:
         video = await read(svc, videos.lookup_video, video_id)
         # Only finished videos are reused: one still processing changes status any moment.
         if video is not None and video.status == "ready":
             svc.recent_videos.put(video_id, video)
-    if video is None or not videos.can_view(viewer, video):
-        raise not_found()
-    return video
+    return _shown(video, viewer)
 
 
 def editable_video(session: Session, video_id: str, user: User) -> Video:

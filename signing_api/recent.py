@@ -54,9 +54,3 @@ class Recent(Generic[K, V]):
     def forget(self, key: K) -> None:
         with self._lock:
             self._items.pop(key, None)
-
-    def forget_where(self, matches: Callable[[V], bool]) -> None:
-        """Drop every value `matches` accepts (e.g. all tokens of a user just disabled)."""
-        with self._lock:
-            for key in [k for k, (_, v) in self._items.items() if matches(v)]:
-                del self._items[key]

@@ -198,6 +198,7 @@ class _Window:
     index: int
     start_s: float
     duration_s: float
+    segments: int  # in every rung's playlist
 
 
 def pick_windows(rungs: Sequence[Path], count: int = MAX_WINDOWS) -> list[_Window] | None:
@@ -218,15 +219,14 @@ def pick_windows(rungs: Sequence[Path], count: int = MAX_WINDOWS) -> list[_Windo
     for segment in first[:-1]:
         starts.append(starts[-1] + segment.duration_s)
     picks = sorted({round(k * (len(first) - 1) / (count - 1)) for k in range(count)})
-    return [_Window(i, starts[i], first[i].duration_s) for i in picks]
+    return [_Window(i, starts[i], first[i].duration_s, len(first)) for i in picks]
 
 
-def _window_input(rung: Path, window: _Window, work: Path, name: str) -> str:
-    """A `concatf` input of the rung's init section and the one segment of `window`."""
-    files = playlist_files(rung)
-    init, segments = (files[0], files[1:]) if len(files) > len(
-        parse_media_playlist(rung.read_text()).segments) else (None, files)
-    listed = [f for f in (init, segments[window.index]) if f is not None]
+def _window_input(files: list[Path], window: _Window, work: Path, name: str) -> str:
+    """A `concatf` input of a rung's init section (if any) and the one segment of `window`;
+    `files` is the rung's `playlist_files` and `window.segments` how many are segments."""
+    init = files[:len(files) - window.segments]
+    listed = [*init, files[len(init) + window.index]]
     path = work / f"{name}.txt"
     path.write_text("".join(f"file:{f.resolve()}\n" for f in listed))
     return f"concatf:file:{path.resolve()}"
@@ -301,8 +301,9 @@ def measure_ladder(source: Path, rungs: Sequence[RungRef], sample_every_n: int =
                                     source=n * (len(rungs) + 1), tag=tag,
                                     prepare=to_sdr(video))
                 for n, tag in enumerate(tags))
-            urls = [_window_input(Path(r.path), w, work, f"w{n}_{i}")
-                    for n, w in enumerate(windows) for i, r in enumerate(rungs)]
+            files = [playlist_files(Path(r.path)) for r in rungs]
+            urls = [_window_input(files[i], w, work, f"w{n}_{i}")
+                    for n, w in enumerate(windows) for i in range(len(rungs))]
             spans = [(w.start_s, w.duration_s) for w in windows]
         outputs = [f"{kind}{i}{tag}" for tag in tags for i in range(len(rungs))
                    for kind in kinds]
