@@ -33,11 +33,6 @@ def ports_for(s3_port: int) -> dict[str, int]:
     return named | {f"{name}.grpc": port + GRPC_OFFSET for name, port in named.items()}
 
 
-def ports(settings: Settings) -> dict[str, int]:
-    """Every TCP port the configured embedded S3 listens on, by name."""
-    return ports_for(settings.s3_port)
-
-
 def ensure_credentials(settings: Settings) -> tuple[str, str]:
     """The embedded S3's key pair, generated on first start and kept in a 0600 file."""
     path = settings.credentials_file
@@ -58,7 +53,7 @@ def command(settings: Settings) -> tuple[list[str], dict[str, str]]:
     access_key, secret_key = ensure_credentials(settings)
     data_dir = (settings.state_dir / "s3").resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
-    p = ports(settings)
+    p = ports_for(settings.s3_port)
     argv = [
         weed_binary(), "mini",
         f"-dir={data_dir}",

@@ -144,7 +144,7 @@ def _group_alive(pgid: int) -> bool:
 def s3_service(settings: Settings) -> Service:
     """The embedded SeaweedFS, ready once its S3 port answers HTTP."""
     argv, env = seaweed.command(settings)
-    return Service("s3", argv, seaweed.ports(settings),
+    return Service("s3", argv, seaweed.ports_for(settings.s3_port),
                    http_answers(f"{settings.s3_endpoint}/", lambda code: code in (200, 403)),
                    env=env, url=settings.s3_public_endpoint)
 
@@ -202,9 +202,10 @@ def api_service(settings: Settings, port: int | None = None,
                    url=f"{settings.api_url}/docs" if port == settings.api_port else local)
 
 
-def app_services(settings: Settings) -> list[Service]:
-    """The API, Dagster (webserver and daemon as separate children) and the dashboard."""
-    home = dagster_home(settings)
+def app_services(settings: Settings, home: Path | None = None) -> list[Service]:
+    """The API, Dagster (webserver and daemon as separate children) and the dashboard;
+    `home` is DAGSTER_HOME when the caller has written it already."""
+    home = home or dagster_home(settings)
     env = dagster_env(settings, home)
     bin_dir = Path(sys.executable).parent
     workspace = str(ROOT / "workspace.yaml")
@@ -246,7 +247,8 @@ def run_stack(settings: Settings, echo: Callable[[str], None] = print) -> None:
     started = time.monotonic()
     supervisor = Supervisor(settings.state_dir / "logs", settings.host)
     s3 = [s3_service(settings)] if settings.embedded_s3 else []
-    apps = app_services(settings)
+    home = dagster_home(settings)
+    apps = app_services(settings, home)
     supervisor.check_ports([*s3, *apps])
 
     def on_sigterm(signum: int, frame: object) -> None:
@@ -258,7 +260,7 @@ def run_stack(settings: Settings, echo: Callable[[str], None] = print) -> None:
             echo("starting embedded S3 (SeaweedFS) ...")
             supervisor.start(service, timeout_s=60)
         admin = prepare(settings, Storage(settings), Database(settings))
-        init_dagster_storage(settings, dagster_home(settings))
+        init_dagster_storage(settings, home)
         echo("starting API, Dagster and dashboard ...")
         for service in apps:
             supervisor.launch(service)
