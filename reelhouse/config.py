@@ -65,8 +65,8 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(50 * 1024**3, gt=0)
     part_size_bytes: int = Field(16 * 1024 * 1024, ge=MIN_PART_SIZE, le=5 * 1024**3)
     part_url_batch: int = Field(20, ge=1, le=1000)
-    # How long an API process reuses a verified token or a ready video it just read (see
-    # signing_api.recent); a revocation elsewhere takes effect within this. 0: always read.
+    # How long an API process reuses a ready video it just read (see signing_api.recent);
+    # a video made private elsewhere is hidden within this. 0: always read.
     api_read_cache_s: float = Field(1.0, ge=0, le=60)
     # Failed sign-ins allowed per client address and per username in each window.
     signin_failures_per_address: int = Field(50, ge=1)

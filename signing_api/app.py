@@ -38,7 +38,6 @@ def build_services(settings: Settings, limits: RateLimits | None = None) -> Serv
                             CloudFrontSigner.from_settings(settings))
     return Services(settings=settings, db=db, storage=storage,
                     limits=limits or RateLimits.from_settings(settings), playback=signer,
-                    recent_users=Recent(settings.api_read_cache_s),
                     recent_videos=Recent(settings.api_read_cache_s))
 
 

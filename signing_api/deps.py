@@ -36,8 +36,7 @@ class Services:
     storage: Storage
     limits: RateLimits
     playback: PlaybackSigner
-    # Verified tokens (by the token itself) and ready videos (by id), for api_read_cache_s.
-    recent_users: Recent[str, User]
+    # Ready videos by id, reused for api_read_cache_s (tokens are checked on every request).
     recent_videos: Recent[str, Video]
 
 
@@ -75,11 +74,8 @@ async def optional_user(request: Request, svc: Annotated[Services, Depends(servi
     token = _token(request)
     if token is None:
         return None
-    user = svc.recent_users.get(token)
-    if user is None:
-        user = await read(svc, accounts.resolve_token, token)
-        svc.recent_users.put(token, user)
-    request.state.token, request.state.token_id = token, token.split("_", 2)[1]
+    user = await read(svc, accounts.resolve_token, token)
+    request.state.token_id = token.split("_", 2)[1]
     return user
 
 

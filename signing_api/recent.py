@@ -1,10 +1,11 @@
-"""A small time-bounded memo for the API's hottest reads (verified tokens, ready videos).
+"""A small time-bounded memo for the API's hottest read that may be a little stale: ready videos.
 
 Each API process keeps what it read for `ttl_s` (a second by default), so a player fetching
-playlists and URLs in a burst costs one database read per second, not one per request. The
-price is that a revoked token, a disabled user or a video made private elsewhere may be
-honoured for up to `ttl_s` more by a process that read it just before; this process forgets
-at once what it changes itself. Playback URLs already live far longer than that.
+playlists and URLs in a burst costs one video read per second, not one per request. The
+price is that a video made private elsewhere may be shown for up to `ttl_s` more by a
+process that read it just before; this process forgets at once what it changes itself.
+Playback URLs already live far longer than that. Tokens are not kept: signing out must
+hold at once in every process (a reload right after signing out must not sign back in).
 """
 
 from __future__ import annotations
