@@ -1,4 +1,5 @@
-"""The `reelhouse` command line: run the local stack and manage users and tokens."""
+"""The `reelhouse` command line: run the local stack, migrate its database, manage users and
+tokens."""
 
 from __future__ import annotations
 
@@ -67,6 +68,52 @@ def up(no_sample: bool) -> None:
 
 
 @main.group()
+def db() -> None:
+    """Migrate the API database (SQLite file or DATABASE_URL) and show its revision."""
+
+
+@db.command("upgrade")
+@_friendly
+def db_upgrade() -> None:
+    """Migrate to the newest schema (an empty or pre-migration database too); safe to repeat.
+
+    `reelhouse up` and every API process do this on start, one at a time.
+    """
+    from reelhouse import migrations
+
+    database = _db()
+    click.echo(f"database at revision {migrations.current(database.engine)} (newest)")
+
+
+@db.command("current")
+@_friendly
+def db_current() -> None:
+    """Print the database's revision and the newest this code knows."""
+    from reelhouse import migrations
+    from reelhouse.db import Database
+
+    revision = migrations.current(Database(load_settings()).engine)
+    newest = migrations.head()
+    state = "up to date" if revision == newest else "run `reelhouse db upgrade`"
+    click.echo(f"{revision or 'none'} (newest {newest}: {state})")
+
+
+@db.command("check")
+@_friendly
+def db_check() -> None:
+    """Exit 1 when the database's tables differ from the models (drift), listing each difference."""
+    from reelhouse import migrations
+    from reelhouse.db import Database
+
+    differences = migrations.drift(Database(load_settings()).engine)
+    for difference in differences:
+        click.echo(f"drift: {difference}")
+    if differences:
+        sys.exit(1)
+    click.echo("no drift: the schema matches the models")
+
+
+@main.group()
 def users() -> None:
     """Add, list and disable users of the signing API."""
 
@@ -75,7 +122,7 @@ def _db(settings: Settings | None = None) -> Any:
     from reelhouse.db import Database
 
     db = Database(settings or load_settings())
-    db.create_all()
+    db.upgrade()
     return db
 
 

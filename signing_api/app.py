@@ -30,9 +30,9 @@ starter's contract is served under `/api/` with its trailing slashes. Errors are
 
 
 def build_services(settings: Settings, limits: RateLimits | None = None) -> Services:
-    """Database, storage and signers for one app; tables are created if missing."""
+    """Database (migrated to the newest schema), storage and signers for one app."""
     db = Database(settings)
-    db.create_all()
+    db.upgrade()
     storage = Storage(settings)
     signer = PlaybackSigner(settings, storage, QueryPresigner.from_settings(settings),
                             CloudFrontSigner.from_settings(settings))
