@@ -57,16 +57,19 @@ def sign_in(svc: Services, address: str, username: str, password: str,
     limits = svc.limits
     buckets = {f"login-addr:{address}": limits.login_failures_per_address,
                f"login-user:{username.strip().lower()}": limits.login_failures_per_user}
+    # Counted before the password is checked, in a transaction of its own, so attempts
+    # racing on other API processes see each other; a success is uncounted below.
+    with svc.db.session() as session:
+        held = [ratelimit.reserve(session, bucket, limit, limits.window_s)
+                for bucket, limit in sorted(buckets.items())]
     user: User | None = None
     with svc.db.session() as session:
-        for bucket, limit in buckets.items():
-            ratelimit.check(session, bucket, limit, limits.window_s)
         try:
             user = accounts.authenticate(session, username, password)
         except AuthError:
-            for bucket in buckets:
-                ratelimit.record(session, bucket, limits.window_s)
+            pass
         else:
+            ratelimit.release(session, held)
             token, row = accounts.issue_token(session, user, svc.settings.token_ttl_s, name)
     if user is None:
         raise unauthorized("wrong username or password")
