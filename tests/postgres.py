@@ -39,7 +39,7 @@ class Databases:
             postgres.drop_database(self.server_url, name)
 
 
-def _unavailable(reason: str) -> None:
+def unavailable(reason: str) -> None:
     # Under CI the cluster tests must run: a missing server is a failure there, not a skip.
     if os.environ.get("CI") == "true":
         pytest.fail(f"PostgreSQL needed under CI: {reason}")
@@ -60,7 +60,7 @@ def postgres_databases() -> Iterator[Databases]:
         server = postgres.start(data, durable=False)
     except postgres.PostgresUnavailable as e:
         shutil.rmtree(data, ignore_errors=True)
-        _unavailable(str(e))
+        unavailable(str(e))
     databases = Databases(server.url)
     try:
         yield databases
