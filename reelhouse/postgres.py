@@ -2,8 +2,11 @@
 loopback port with a generated password, for the tests and the cluster profile.
 
     server = postgres.start(state_dir / "postgres")   # initdb on first use, then start
-    server.url                                        # postgresql+psycopg://...@127.0.0.1:port/reelhouse
+    server.url                  # postgresql+psycopg://reelhouse:...@127.0.0.1:port/reelhouse
+    postgres.create_database(server.url, "dagster")   # another database on the same server
     server.stop()
+
+`named_or_private(settings.database_url, dir)` uses the server a setting names instead.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ class PostgresUnavailable(ReelhouseError, RuntimeError):
 
 def is_postgres(url: str | None) -> bool:
     """Whether a SQLAlchemy URL names a PostgreSQL database."""
-    return bool(url) and url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
+    return url is not None and url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
 
 
 def find_binaries() -> Path:
@@ -208,6 +211,17 @@ def start(data_dir: Path, database: str = "reelhouse", *, durable: bool = True,
     log.info("PostgreSQL %s running on 127.0.0.1:%d (data in %s)", bin_dir.parent.name, port,
              data_dir)
     return server
+
+
+def named_or_private(database_url: str | None, data_dir: Path, database: str = "reelhouse"
+                     ) -> tuple[str, PostgresServer | None]:
+    """The PostgreSQL to use: the one `database_url` names (nothing is started), else a
+    private server in `data_dir`, returned so the caller stops it."""
+    if is_postgres(database_url):
+        assert database_url is not None
+        return database_url, None
+    server = start(data_dir, database)
+    return server.url, server
 
 
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

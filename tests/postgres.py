@@ -10,6 +10,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -39,7 +40,7 @@ class Databases:
             postgres.drop_database(self.server_url, name)
 
 
-def unavailable(reason: str) -> None:
+def unavailable(reason: str) -> NoReturn:
     # Under CI the cluster tests must run: a missing server is a failure there, not a skip.
     if os.environ.get("CI") == "true":
         pytest.fail(f"PostgreSQL needed under CI: {reason}")

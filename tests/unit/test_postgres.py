@@ -17,13 +17,16 @@ from tests.postgres import unavailable
 
 
 def test_urls_naming_postgres_get_psycopg_3() -> None:
-    """`postgresql://` and `postgres://` (as hosts hand them out) use psycopg 3; others stay."""
+    """`postgresql://` and `postgres://` (as hosts hand them out) use psycopg 3, others stay;
+    a database URL naming PostgreSQL is used as it is, with no private server started."""
     assert engine_url("postgresql://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
     assert engine_url("postgres://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
     assert engine_url("postgresql+psycopg2://h/db") == "postgresql+psycopg2://h/db"
     assert engine_url("sqlite:///x.db") == "sqlite:///x.db"
     assert postgres.is_postgres("postgresql+psycopg://h/db")
     assert not postgres.is_postgres("sqlite:///x.db") and not postgres.is_postgres(None)
+    named = "postgresql://u:p@db.example/reelhouse"
+    assert postgres.named_or_private(named, Path("/nonexistent")) == (named, None)
 
 
 @pytest.fixture
