@@ -175,10 +175,10 @@ def _init(bin_dir: Path, data_dir: Path) -> str:
     return password
 
 
-def start(data_dir: Path, database: str = "reelhouse", *, durable: bool = True,
-          settings: dict[str, str] | None = None) -> PostgresServer:
-    """Start a private server in `data_dir` (initdb on first use) on a free 127.0.0.1 port,
-    with `database` created; `durable=False` trades crash safety for speed (tests)."""
+def start(data_dir: Path, database: str = "reelhouse", *, port: int | None = None,
+          durable: bool = True, settings: dict[str, str] | None = None) -> PostgresServer:
+    """Start a private server in `data_dir` (initdb on first use) on `port` or a free
+    127.0.0.1 port, with `database` created; `durable=False` trades crash safety for speed."""
     bin_dir = find_binaries()
     data_dir.mkdir(parents=True, exist_ok=True)
     account = _os_user()
@@ -193,8 +193,9 @@ def start(data_dir: Path, database: str = "reelhouse", *, durable: bool = True,
     options = {"listen_addresses": "127.0.0.1", "unix_socket_directories": "''",
                "max_connections": "200", **({} if durable else FAST_SETTINGS),
                **(settings or {})}
+    chosen = port
     for attempt in range(3):
-        port = free_port()
+        port = chosen or free_port()
         flags = " ".join(f"-c {name}={value}" for name, value in {**options,
                                                                    "port": str(port)}.items())
         done = _pg_ctl(bin_dir, data_dir, ["start", "-w", "-t", "60", "-l",
@@ -202,10 +203,11 @@ def start(data_dir: Path, database: str = "reelhouse", *, durable: bool = True,
                        check=False)
         if done.returncode == 0:
             break
-        if attempt == 2:  # a port taken between choosing and binding gets another try
+        if attempt == 2 or chosen:  # a free port taken before we bound it gets another try
             tail = (data_dir / "postgres.log").read_text(errors="replace")[-800:]
             raise PostgresUnavailable(f"PostgreSQL did not start: {done.stderr[-400:]}{tail}")
         time.sleep(0.2)
+    assert port is not None
     server = PostgresServer(data_dir, bin_dir, port, password, database)
     create_database(server.url_for("postgres"), database)
     log.info("PostgreSQL %s running on 127.0.0.1:%d (data in %s)", bin_dir.parent.name, port,

@@ -12,6 +12,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reelhouse.errors import AuthError, ObjectNotFound, StorageError
@@ -103,6 +105,15 @@ async def _storage_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(502, "storage_unavailable", "object storage failed; try again")
 
 
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    # The server is away (restarting, failing over) or every connection is busy: the pool
+    # pings and reconnects on the next request, so the client only needs to retry.
+    log.error("database unavailable on %s %s: %s", request.method, _route(request),
+              type(exc).__name__)
+    return error_response(503, "database_unavailable", "the database is unavailable; try again",
+                          {"Retry-After": "1"})
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # The route template, not the URL: a URL may carry a signature.
     log.error("unexpected %s on %s %s", type(exc).__name__, request.method, _route(request),
@@ -123,4 +134,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(UploadError, _upload_error)
     app.add_exception_handler(AuthError, _auth_error)
     app.add_exception_handler(StorageError, _storage_error)
+    for unavailable in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(unavailable, _database_error)
     app.add_exception_handler(Exception, _unexpected)
