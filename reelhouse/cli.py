@@ -43,12 +43,16 @@ def main() -> None:
 @_friendly
 def config() -> None:
     """Show the settings in effect (secrets masked) and where each service will listen."""
+    from sqlalchemy.engine import make_url
+
     settings = load_settings()
+    # A database URL may carry its password.
+    masked = make_url(settings.db_url).render_as_string(hide_password=True)
     for name, value in sorted(settings.model_dump().items()):
-        click.echo(f"{name:28} {value}")
+        click.echo(f"{name:28} {masked if name == 'database_url' and value else value}")
     click.echo(f"{'(s3 endpoint)':28} {settings.s3_endpoint}"
                f"{' (embedded SeaweedFS)' if settings.embedded_s3 else ''}")
-    click.echo(f"{'(database)':28} {settings.db_url}")
+    click.echo(f"{'(database)':28} {masked}")
 
 
 @main.command()

@@ -160,3 +160,12 @@ def test_concurrent_upgrades_on_postgres_run_one_at_a_time(postgres_url: str) ->
 def _lock_waiters(connection: object) -> int:
     return connection.execute(text(  # type: ignore[attr-defined]
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).scalar()
+
+
+def test_config_never_shows_the_database_password() -> None:
+    """`reelhouse config` shows the database URL with its password masked."""
+    env = {"REELHOUSE_DATABASE_URL": "postgresql://api:hunter2-secret@db.example/reelhouse"}
+    shown = CliRunner().invoke(main, ["config"], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert "hunter2-secret" not in shown.output
+    assert "postgresql://api:***@db.example/reelhouse" in shown.output
