@@ -27,8 +27,8 @@ def test_daemon_gets_the_settings_and_home_in_its_environment(tmp_path: Path) ->
     """The daemon (and the code server and runs under it) rebuild the same settings."""
     settings = load_settings(state_dir=tmp_path, s3_port=23456)
     service = daemon_service(settings, tmp_path / "dagster")
-    assert service.argv[1:5] == ["-m", "reelhouse.dagster_daemon", "run", "-w"]
-    assert service.argv[5].endswith("workspace.yaml")
+    assert service.argv[1:6] == ["-m", "reelhouse.dagster_daemon", "run",
+                                 "-m", "pipelines.definitions"]
     assert service.env["DAGSTER_HOME"] == str(tmp_path / "dagster")
     assert service.env["REELHOUSE_S3_PORT"] == "23456"
 
