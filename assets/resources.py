@@ -1,68 +1,114 @@
-"""Typed resources over Reelhouse's settings, storage, API database and media tools.
+"""Typed resources over Reelhouse's settings, storage and media tools.
 
-Settings are read when a run (or a sensor tick) starts, never at import, so loading the code
-location needs no environment. `overrides` exists for tests and tools that build settings
-themselves; in production every resource is constructed with no arguments.
+`ReelhouseConfig` shows in the Dagster UI the settings the pipeline runs with, one typed
+field per `reelhouse.config.Settings` field of the same name; a field left unset takes what
+Settings reads from the environment (and `.env`) when a run starts, never at import, so
+loading the code location needs no environment. Secrets are `dg.EnvVar`s (see `secret`).
 """
 
 from __future__ import annotations
 
-import json
+import os
 import shutil
 import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import get_origin
 
 import dagster as dg
-from pydantic import PrivateAttr, SecretStr
+from pydantic import Field, PrivateAttr, SecretStr
 
-from reelhouse.config import Settings, load_settings
+from reelhouse.config import ENV_PREFIX, Settings, load_settings
 from reelhouse.media.probe import Caps
 from reelhouse.storage import Storage
 
 # Longer than any transcode the duration cap allows, so only dead runs' files qualify.
 ABANDONED_AFTER_S = 2 * 24 * 3600
+SECRETS = ("s3_access_key_id", "s3_secret_access_key", "database_url", "secret_key")
 
 
-def overrides_for(settings: Settings) -> dict[str, str]:
-    """The fields `settings` sets, as strings a resource can carry in its config."""
-    out = {}
-    for name in sorted(settings.model_fields_set):
-        value = getattr(settings, name)
-        if value is None:
-            continue
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        elif isinstance(value, list):
-            value = json.dumps(value)
-        elif isinstance(value, Path):
-            value = value.resolve()
-        out[name] = str(value)
-    return out
+class ReelhouseConfig(dg.ConfigurableResource):
+    """The settings the pipeline uses; unset (None) means Settings' value from the environment."""
 
+    state_dir: str | None = Field(None, description="Local state: scratch files, embedded S3 keys")
+    public_host: str | None = Field(None, description="Host in links (play, poster)")
+    api_port: int | None = Field(None, description="Signing API port, for poster links")
+    dashboard_port: int | None = Field(None, description="Dashboard port, for play links")
+    s3_port: int | None = Field(None, description="Embedded S3 port (no endpoint set)")
+    s3_endpoint_url: str | None = Field(None, description="S3 endpoint; unset: embedded S3")
+    s3_public_endpoint_url: str | None = Field(None, description="S3 endpoint browsers reach")
+    s3_region: str | None = None
+    s3_bucket: str | None = None
+    s3_addressing_style: str | None = Field(None, description="path or virtual")
+    s3_access_key_id: str | None = Field(None, description="Secret: an EnvVar")
+    s3_secret_access_key: str | None = Field(None, description="Secret: an EnvVar")
+    database_url: str | None = Field(None, description="API database (secret: an EnvVar); "
+                                     "unset: SQLite under state_dir")
+    secret_key: str | None = Field(None, description="Secret: an EnvVar")
+    ffmpeg_binary: str | None = Field(None, description="unset: the bundled ffmpeg")
+    max_duration_s: float | None = None
+    max_pixels: int | None = None
+    max_frame_rate: float | None = None
+    storyboard_interval_s: float | None = None
 
-def _decode(overrides: dict[str, str]) -> dict[str, object]:
-    decoded: dict[str, object] = {}
-    for name, value in overrides.items():
-        field = Settings.model_fields.get(name)
-        is_list = field is not None and get_origin(field.annotation) is list
-        decoded[name] = json.loads(value) if is_list else value
-    return decoded
-
-
-class SettingsResource(dg.ConfigurableResource):
-    """Base of our resources: `Settings` from the environment plus `overrides`."""
-
-    overrides: dict[str, str] = {}
     _settings: Settings | None = PrivateAttr(default=None)
 
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings(**_decode(self.overrides))
+            given = {name: value for name in type(self).model_fields
+                     if (value := getattr(self, name)) is not None}
+            self._settings = load_settings(**given)
         return self._settings
+
+    @classmethod
+    def carried(cls) -> tuple[str, ...]:
+        """The names of the Settings fields this resource carries."""
+        return tuple(cls.model_fields)
+
+    @classmethod
+    def pinned(cls, settings: Settings) -> ReelhouseConfig:
+        """A resource that rebuilds exactly `settings` (for tests and tools)."""
+        lost = sorted(set(settings.model_fields_set) - set(cls.carried()))
+        if lost:
+            raise ValueError(f"the pipeline's resources carry no {', '.join(lost)}")
+        values: dict[str, object] = {}
+        for name in settings.model_fields_set:
+            value = getattr(settings, name)
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            elif isinstance(value, Path):
+                value = str(value.resolve())
+            if value is not None:
+                values[name] = value
+        return cls(**values)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_environment(cls) -> ReelhouseConfig:
+        """Production: every field from Settings at run start, secrets shown as EnvVars."""
+        return cls(**{name: env for name in SECRETS if (env := secret(name)) is not None})
+
+
+def secret(name: str) -> dg.EnvVar | None:
+    """`dg.EnvVar` of a secret setting when its variable exists where the code loads.
+
+    Only presence is looked at, never the value (Dagster reads that when a run starts).
+    Otherwise Settings reads it at run start, from `.env` or, for the embedded S3, the
+    keys file under the state dir: places an EnvVar cannot name.
+    """
+    names = [ENV_PREFIX + name.upper()] + (["DATABASE_URL"] if name == "database_url" else [])
+    present = [n for n in names if n in os.environ]
+    return dg.EnvVar(present[0]) if present else None
+
+
+class SettingsResource(dg.ConfigurableResource):
+    """Base of our resources: the settings they share (`ReelhouseConfig`, a nested resource)."""
+
+    reelhouse: ReelhouseConfig
+
+    @property
+    def settings(self) -> Settings:
+        return self.reelhouse.settings
 
 
 class StorageResource(SettingsResource):

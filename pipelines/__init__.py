@@ -1,1 +1,1 @@
-"""Dagster wiring for Reelhouse: resources, partitions, sensors, jobs, schedules, checks."""
+"""Dagster wiring for Reelhouse: Definitions, sensors, jobs, schedules, checks, the daemon."""

@@ -180,7 +180,7 @@ def daemon_service(settings: Settings, home: Path) -> Service:
 
     Started through `reelhouse.dagster_daemon`, whose sensor loop turns every second.
     """
-    return Service("dagster-daemon", [sys.executable, "-m", "reelhouse.dagster_daemon", "run",
+    return Service("dagster-daemon", [sys.executable, "-m", "pipelines.daemon", "run",
                                       "-w", str(ROOT / "workspace.yaml")],
                    {}, lambda: True, env=dagster_env(settings, home))
 
