@@ -6,11 +6,21 @@ import logging
 from types import SimpleNamespace
 from typing import Any
 
-from assets.metadata import play_url, rung_table
+from assets.metadata import (
+    COLUMN_SCHEMA,
+    ROW_COUNT,
+    RUNG_SCHEMA,
+    catalog_metadata,
+    play_url,
+    poster_url,
+    rung_table,
+    score_table,
+)
 from assets.progress import PERCENT_TAG, SPEED_TAG, ProgressReporter
+from reelhouse.catalog.schemas import RENDITIONS
 from reelhouse.config import load_settings
 from reelhouse.media.hls import Rendition
-from tests.unit.pipelines.fakes import VIDEO_ID
+from tests.unit.assets.fakes import VIDEO_ID
 
 
 class Tags:
@@ -36,20 +46,51 @@ def test_progress_is_reported_every_step_and_once_at_the_end() -> None:
     assert report.speed == 2.5
 
 
-def test_rung_table_is_markdown_with_resolution_bitrate_and_size() -> None:
-    """One Markdown row per rung and for the audio group, with human units."""
+def test_rung_table_is_a_dagster_table_with_resolution_bitrate_and_size() -> None:
+    """One typed row per rung and for the audio group, under the rung schema."""
     rungs = [Rendition("720p", 1280, 720, 2_500_000, 3_000_000, 3_200_000, 3, 10.0, "avc1")]
     audio = Rendition("audio", None, None, 128_000, 130_000, 160_000, 3, 10.0, "mp4a")
-    table = rung_table(rungs, audio).splitlines()
-    assert table[0].startswith("| rung | resolution | avg bitrate")
-    assert table[2] == "| 720p | 1280x720 | 2,500 kb/s | 3,000 kb/s | 3.2 MB | 3 |"
-    assert table[3] == "| audio | audio | 128 kb/s | 130 kb/s | 160.0 KB | 3 |"
+    table = rung_table(rungs, audio)
+    assert table.schema == RUNG_SCHEMA
+    assert [r.data for r in table.records] == [
+        {"rung": "720p", "resolution": "1280x720", "avg_kbps": 2500, "peak_kbps": 3000,
+         "size_mb": 3.2, "segments": 3},
+        {"rung": "audio", "resolution": "audio", "avg_kbps": 128, "peak_kbps": 130,
+         "size_mb": 0.16, "segments": 3}]
+
+
+def test_score_table_keeps_a_missing_metric_empty() -> None:
+    """Quality scores are one row per rung; a metric that did not run stays None."""
+    table = score_table({"360p": {"vmaf": None, "vmaf_min": None, "ssim": 0.98, "psnr": 41.5,
+                                  "frames": 40}})
+    assert [c.name for c in table.schema.columns] == ["rung", "vmaf", "vmaf_min", "ssim",
+                                                      "psnr_db", "frames"]
+    assert table.records[0].data == {"rung": "360p", "vmaf": None, "vmaf_min": None,
+                                     "ssim": 0.98, "psnr_db": 41.5, "frames": 40}
+
+
+def test_catalog_metadata_carries_the_arrow_columns_and_the_row_count() -> None:
+    """A catalog asset reports every column of its table (Arrow type, nullability) and rows."""
+    meta = catalog_metadata("renditions", 2, "catalog/renditions/x.parquet")
+    columns = meta[COLUMN_SCHEMA].schema.columns
+    assert [c.name for c in columns] == RENDITIONS.names
+    assert (columns[0].name, columns[0].type, columns[0].constraints.nullable) == (
+        "video_id", "string", False)
+    assert {c.name: c.type for c in columns}["written_at"] == "timestamp[us, tz=UTC]"
+    assert meta[ROW_COUNT].value == 2
 
 
 def test_play_url_points_at_the_dashboard_player() -> None:
     """The play link opens the dashboard's player on this video."""
     settings = load_settings(public_host="media.example", dashboard_port=5006)
     assert play_url(settings, VIDEO_ID) == f"http://media.example:5006/?video={VIDEO_ID}"
+
+
+def test_poster_link_is_the_api_route_not_a_signature() -> None:
+    """The poster link names the API's poster route, so it never expires."""
+    settings = load_settings(public_host="media.example", api_port=8000)
+    assert poster_url(settings, VIDEO_ID) == (
+        f"http://media.example:8000/api/v1/videos/{VIDEO_ID}/poster")
 
 
 def test_a_failing_progress_record_does_not_stop_the_transcode() -> None:
