@@ -14,6 +14,7 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 from pydantic import Field, PrivateAttr, SecretStr
@@ -72,7 +73,7 @@ class ReelhouseConfig(dg.ConfigurableResource):
         lost = sorted(set(settings.model_fields_set) - set(cls.carried()))
         if lost:
             raise ValueError(f"the pipeline's resources carry no {', '.join(lost)}")
-        values: dict[str, object] = {}
+        values: dict[str, Any] = {}
         for name in settings.model_fields_set:
             value = getattr(settings, name)
             if isinstance(value, SecretStr):
@@ -81,12 +82,14 @@ class ReelhouseConfig(dg.ConfigurableResource):
                 value = str(value.resolve())
             if value is not None:
                 values[name] = value
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)
 
     @classmethod
     def from_environment(cls) -> ReelhouseConfig:
         """Production: every field from Settings at run start, secrets shown as EnvVars."""
-        return cls(**{name: env for name in SECRETS if (env := secret(name)) is not None})
+        secrets: dict[str, Any] = {name: env for name in SECRETS
+                                   if (env := secret(name)) is not None}
+        return cls(**secrets)
 
 
 def secret(name: str) -> dg.EnvVar | None:

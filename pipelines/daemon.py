@@ -16,7 +16,7 @@ SENSOR_LOOP_S = 1
 LOOP_MODULE, LOOP_CONSTANT = "dagster._daemon.sensor", "MIN_INTERVAL_LOOP_TIME"
 
 
-def main() -> int | None:
+def main() -> None:
     import importlib
 
     import dagster as dg
@@ -30,8 +30,8 @@ def main() -> int | None:
         setattr(loop, LOOP_CONSTANT, SENSOR_LOOP_S)
     with dg.DagsterInstance.get() as instance:
         size_pools(instance, load_settings())
-    return daemon_main()
+    daemon_main()  # a click command: it exits with the daemon
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    main()

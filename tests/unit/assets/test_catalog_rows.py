@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assets.catalog_rows import rendition_rows, thumbnail_rows, video_row
-from assets.facts import hls_to_dict, probe_from_dict
 from assets.database import VideoRecord
+from assets.facts import hls_to_dict, probe_from_dict
 from reelhouse.catalog.writer import rows_table
 from reelhouse.media.hls import HlsResult, Rendition
 from reelhouse.media.probe import AudioInfo, Probe, VideoInfo

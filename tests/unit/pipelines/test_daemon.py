@@ -10,8 +10,8 @@ import pytest
 
 from assets.common import TRANSCODE_POOL
 from pipelines import daemon
-from reelhouse.dagster_instance import write_instance
 from reelhouse.config import load_settings
+from reelhouse.dagster_instance import write_instance
 
 
 def test_dagsters_sensor_loop_still_waits_on_the_constant_we_patch() -> None:
@@ -31,9 +31,8 @@ def test_main_patches_the_loop_sizes_pools_then_runs_dagsters_daemon(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Before handing over to `dagster-daemon`, the loop turns every second and the
     transcode pool is sized from the settings in the environment."""
-    from dagster._daemon import cli
-
     import dagster as dg
+    from dagster._daemon import cli
 
     loop = importlib.import_module(daemon.LOOP_MODULE)
     monkeypatch.setattr(loop, daemon.LOOP_CONSTANT, getattr(loop, daemon.LOOP_CONSTANT))
