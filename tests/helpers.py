@@ -12,8 +12,8 @@ from reelhouse import accounts
 from reelhouse.db import Database, User, Video, new_id, utcnow
 from reelhouse.ports import free_port, free_s3_port
 
-__all__ = ["CHECKOUT", "CHROMIUM_ARGS", "add_user", "add_video", "cheap_password_hashing", "free_port",
-           "free_s3_port"]
+__all__ = ["CHECKOUT", "CHROMIUM_ARGS", "add_user", "add_video", "cheap_password_hashing",
+           "free_port", "free_s3_port"]
 
 # The checkout the tests run from (deploy/, notebooks/, frontend/ live here, not in the wheel).
 CHECKOUT = Path(__file__).resolve().parent.parent
