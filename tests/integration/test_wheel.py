@@ -52,6 +52,7 @@ def test_the_bare_install_is_only_the_sdk(wheel: Path, tmp_path: Path) -> None:
     assert not names & SERVERS, sorted(names & SERVERS)
 
 
+@pytest.mark.timeout(1500)  # a fresh venv gets the whole stack installed: minutes, not seconds
 def test_an_installed_wheel_runs_the_whole_stack_outside_the_checkout(
         wheel: Path, tmp_path: Path) -> None:
     """`reelhouse up` from `reelhouse[stack,notebook]` in a fresh venv, started in a directory
