@@ -64,14 +64,16 @@ def test_an_installed_wheel_runs_the_whole_stack_outside_the_checkout(
     elsewhere.mkdir()
     # No PYTHONPATH or editable finder may lead the children back to this checkout.
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    bundles = subprocess.run(
-        [str(python), "-c", "import reelhouse.widgets as w, dashboard.components as d; "
-         "print(w.Player._esm, d.bundle('dashboard_player'), w.__file__)"],
+    shipped = subprocess.run(
+        [str(python), "-c", "import json, reelhouse.widgets as w, dashboard.components as d; "
+         "print(json.dumps({'widgets': w.__file__, 'widget': str(w.Player._esm), "
+         "'dashboard': d.bundle('dashboard_player').read_text()}))"],
         cwd=elsewhere, env=env, capture_output=True, text=True, check=True)
-    widget_js, dashboard_js, widgets_file = bundles.stdout.split()
-    assert str(tmp_path / "venv") in widgets_file
-    assert Path(widget_js).stat().st_size > 100_000  # hls.js is inside: not the stand-in
-    assert Path(dashboard_js).stat().st_size > 100_000
+    found = json.loads(shipped.stdout)
+    assert found["widgets"].startswith(str(tmp_path / "venv"))
+    for module in (found["widget"], found["dashboard"]):
+        assert "not built" not in module
+        assert len(module) > 100_000  # hls.js is inside: the real bundle, not the stand-in
 
     stack = StackProcess.on_free_ports(tmp_path / "state", REELHOUSE_SEED_SAMPLE="false")
     stack.env = {k: v for k, v in stack.env.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
