@@ -125,8 +125,8 @@ def get_user(session: Session, username: str) -> User:
 
 
 def list_users(session: Session) -> list[User]:
-    """Every user, in the order they were created."""
-    return list(session.scalars(select(User).order_by(User.id)))
+    """Every user, by username."""
+    return list(session.scalars(select(User).order_by(User.username)))
 
 
 def set_disabled(session: Session, username: str, disabled: bool = True) -> User:
@@ -134,10 +134,3 @@ def set_disabled(session: Session, username: str, disabled: bool = True) -> User
     user = get_user(session, username)
     user.disabled = disabled
     return user
-
-
-def list_tokens(session: Session, username: str) -> list[ApiToken]:
-    """A user's tokens (ids, names, expiry, revocation), never their secrets."""
-    user = get_user(session, username)
-    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
-                                .order_by(ApiToken.created_at)))
