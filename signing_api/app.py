@@ -17,9 +17,9 @@ from reelhouse.storage import Storage
 from signing_api import auth, errors, legacy, logs, playback, uploads, videos
 from signing_api.deps import Services
 from signing_api.middleware import BodyLimit, SafeHeaders
-from signing_api.playlists import PlaybackSigner
 from signing_api.ratelimit import RateLimits
 from signing_api.recent import Recent
+from signing_api.signer import PlaybackSigner
 
 MAX_BODY_BYTES = 1024 * 1024
 

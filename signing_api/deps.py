@@ -20,7 +20,7 @@ from signing_api.ratelimit import RateLimits
 from signing_api.recent import Recent
 
 if TYPE_CHECKING:
-    from signing_api.playlists import PlaybackSigner
+    from signing_api.signer import PlaybackSigner
 
 
 P = ParamSpec("P")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
@@ -13,7 +15,8 @@ from reelhouse.errors import ObjectNotFound
 from reelhouse.signing.playlist import resolve_relative
 from signing_api.deps import SvcDep, ViewerDep, viewable_video
 from signing_api.errors import ApiError, not_found
-from signing_api.playlists import PLAY_PREFIX, PlaybackSigner, download_disposition
+from signing_api.signer import PlaybackSigner
+from signing_api.signer.paths import PLAY_PREFIX
 
 router = APIRouter(tags=["playback"])
 
@@ -35,19 +38,28 @@ class PlaybackOut(BaseModel):
     cookies: dict[str, str] | None = None
 
 
+def download_disposition(filename: str) -> str:
+    """`attachment` with an ASCII fallback name and the UTF-8 original (RFC 6266 / 5987)."""
+    stem = filename.rsplit(".", 1)[0] if "." in filename else filename
+    fallback = re.sub(r"[^A-Za-z0-9._ -]", "_", stem)[:100].strip() or "video"
+    return (f'attachment; filename="{fallback}.mp4"; '
+            f"filename*=UTF-8''{quote(stem[:100] + '.mp4', safe='')}")
+
+
 def playback_urls(signer: PlaybackSigner, video: Video, base_url: str) -> PlaybackOut:
-    path, expires = signer.play_path(video.id)
+    path, _expires = signer.paths.play_path(video.id)
     api = base_url.rstrip("/") + path
     disposition = download_disposition(video.filename or video.title)
-    cookies = signer.cdn_cookies(video.id)
+    cookies = signer.cdn.cookies(video.id) if signer.cdn is not None else None
     return PlaybackOut(
-        video_id=video.id, mode=signer.mode, expires_at=signer.expires_at(),
+        video_id=video.id, mode=signer.mode, expires_at=signer.window.expires_at(),
         hls=f"{api}/hls/master.m3u8", storyboard_vtt=f"{api}/thumbs/storyboard.vtt",
         poster=signer.presign(keys.poster_key(video.id)),
         mp4=signer.presign(keys.progressive_key(video.id)),
         download=signer.presign(keys.progressive_key(video.id),
                                 {"response-content-disposition": disposition}),
-        cdn_hls=signer.cdn_master(video.id) if cookies else None, cookies=cookies)
+        cdn_hls=signer.cdn.master(video.id) if signer.cdn is not None else None,
+        cookies=cookies)
 
 
 async def _playback(video_id: str, request: Request, svc: SvcDep,
@@ -76,13 +88,14 @@ async def play(video_id: str, expires: int, token: str, path: str, request: Requ
         resolve_relative(path)
     except ValueError:
         raise not_found("playlist") from None
-    if not signer.path_ok(video_id, expires, token):
+    if not signer.paths.path_ok(video_id, expires, token):
         raise ApiError(403, "link_expired", "this playback link is invalid or has expired")
     try:
-        signed = await signer.signed(video_id, path)
+        signed = await signer.playlists.signed(video_id, path)
     except (ObjectNotFound, ValueError):
         raise not_found("playlist") from None
-    max_age = max(0, min(signer.window_s, expires - signer.window_start()))
+    window = signer.window
+    max_age = max(0, min(window.window_s, expires - window.start()))
     headers = {"Cache-Control": f"private, max-age={max_age}", "Vary": "Accept-Encoding",
                "Access-Control-Allow-Origin": "*"}
     body = signed.body
