@@ -14,13 +14,14 @@ from reelhouse.db import Video
 from reelhouse.errors import ObjectNotFound
 from reelhouse.signing.playlist import resolve_relative
 from signing_api.deps import SvcDep, ViewerDep, viewable_video
-from signing_api.errors import ApiError, not_found
+from signing_api.errors import ApiError, not_found, responses
 from signing_api.signer import PlaybackSigner
 from signing_api.signer.paths import PLAY_PREFIX
 
 router = APIRouter(tags=["playback"])
 
 _MEDIA_TYPES = {"m3u8": "application/vnd.apple.mpegurl", "vtt": "text/vtt; charset=utf-8"}
+_NOT_READY = (409, "the video is not ready (`not_ready`; the message says why)")
 
 
 class PlaybackOut(BaseModel):
@@ -72,13 +73,20 @@ async def _playback(video_id: str, request: Request, svc: SvcDep,
 
 
 router.add_api_route("/api/v1/videos/{video_id}/playback", _playback, methods=["GET"],
-                     response_model=PlaybackOut, summary="Playback URLs for a ready video")
+                     response_model=PlaybackOut, summary="Playback URLs for a ready video",
+                     responses=responses(401, 404, _NOT_READY))
 router.add_api_route("/api/videos/{video_id}/playback", _playback, methods=["GET"],
                      response_model=PlaybackOut, include_in_schema=False)
 
 
 @router.get(PLAY_PREFIX + "/{video_id}/{expires}/{token}/{path:path}",
-            summary="A playlist or storyboard under a signed path (the link is the permission)")
+            summary="A playlist or storyboard under a signed path (the link is the permission)",
+            response_class=Response, responses={
+                200: {"description": "the signed playlist or storyboard", "content": {
+                    media_type: {"schema": {"type": "string"}}
+                    for media_type in _MEDIA_TYPES.values()}},
+                **responses(400, (403, "the link is forged or expired (`link_expired`)"), 404,
+                            502)})
 async def play(video_id: str, expires: int, token: str, path: str, request: Request,
                svc: SvcDep) -> Response:
     """Serve a signed playlist: segment URIs rewritten to presigned GETs; cached per window."""
