@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -74,10 +74,6 @@ def issue_token(session: Session, user: User, ttl_s: int, name: str = "") -> tup
 _USER_COLUMNS = ("id", "username", "role", "disabled", "created_at")
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 # Built once: this lookup runs on every authenticated request, and building the statement
 # costs several times what SQLite takes to answer it.
 _TOKEN_LOOKUP = (
@@ -101,7 +97,7 @@ def resolve_token(db: Session | Connection, token: str) -> User:
         raise AuthError("invalid token")
     if row.revoked_at is not None:
         raise AuthError("token revoked")
-    if _aware(row.expires_at) <= utcnow():
+    if row.expires_at <= utcnow():
         raise AuthError("token expired")
     if row.disabled:
         raise AuthError("user disabled")
