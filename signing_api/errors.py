@@ -7,6 +7,7 @@ input is a 4xx and anything unexpected a 500 that names no internals.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -92,8 +93,8 @@ def unauthorized(message: str = "sign in first") -> ApiError:
                     {"WWW-Authenticate": 'Bearer realm="reelhouse"'})
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None,
-                   **extra: Any) -> JSONResponse:
+def error_response(status: int, code: str, message: str,
+                   headers: Mapping[str, str] | None = None, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": code, "message": message, **extra}, status_code=status,
                         headers=headers)
 

@@ -52,7 +52,7 @@ def build(app: FastAPI, routers: Iterable[APIRouter]) -> dict[str, Any]:
     security = {(route.path_format, method.lower()): _security(route)
                 for router in routers for route in router.routes
                 if isinstance(route, APIRoute) and route.include_in_schema
-                for method in route.methods}
+                for method in route.methods or ()}
     for path, operations in document.get("paths", {}).items():
         for method, operation in operations.items():
             operation["responses"].pop("422", None)

@@ -54,7 +54,7 @@ def _rewrite(text: str, fn: Callable[[str], str], forbidden: str, kind: str) -> 
     lines = text.splitlines()
     if not lines or lines[0].strip() != "#EXTM3U":
         raise ValueError("playlist: does not start with #EXTM3U")
-    out = []
+    out: list[str] = []
     for raw in lines:
         line = raw.strip()
         if not line:
