@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 TOKEN_PREFIX = "rh"
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_.-")
+_TOKEN_ID = re.compile(r"[0-9a-f]{16}")
 
 
 def validate_username(username: str) -> str:
@@ -46,7 +48,11 @@ def create_user(session: Session, username: str, password: str, role: str = "use
 
 def authenticate(session: Session, username: str, password: str) -> User:
     """The enabled user with these credentials, else `AuthError` (same error for every cause)."""
-    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    name = username.strip().lower()
+    user = None
+    # A name no user can have is not looked up (PostgreSQL refuses NUL in any query).
+    if set(name) <= USERNAME_CHARS:
+        user = session.scalar(select(User).where(User.username == name))
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
@@ -90,7 +96,7 @@ def resolve_token(db: Session | Connection, token: str) -> User:
     hash: enough to decide what the caller may do, in one query.
     """
     parts = token.split("_", 2)
-    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not _TOKEN_ID.fullmatch(parts[1]):
         raise AuthError("invalid token")
     row = db.execute(_TOKEN_LOOKUP, {"token_id": parts[1]}).first()
     if row is None or not hmac.compare_digest(row.secret_hash, _digest(parts[2])):

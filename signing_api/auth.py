@@ -23,7 +23,8 @@ class Credentials(BaseModel):
 
 
 class TokenRequest(Credentials):
-    name: str = Field("", max_length=100)
+    name: str = Field("", max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$",
+                      description="a label to recognise the token by (no control characters)")
 
 
 class UserOut(BaseModel):

@@ -17,7 +17,7 @@ from reelhouse.config import MAX_PARTS
 from reelhouse.db import Video
 from reelhouse.errors import ObjectNotFound, StorageError
 from reelhouse.storage import Part
-from signing_api.auth import client_address, sign_in
+from signing_api.auth import Credentials, client_address, sign_in
 from signing_api.deps import SvcDep, UserDep, ViewerDep, viewable_video
 from signing_api.errors import ApiError, responses
 
@@ -32,11 +32,6 @@ _NOT_GRANTED = (403, "the key or upload id is not one this caller was given (`ke
 _CONFLICT = (409, "the upload is not in a state that allows this (`upload_incomplete`, "
                   "`upload_missing`, `size_mismatch`, `upload_conflict`)")
 _TOO_LARGE = (413, "the request body is over 1 MiB, or the file over the upload limit")
-
-
-class Credentials(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=1024)
 
 
 class LegacyVideo(BaseModel):
