@@ -44,7 +44,8 @@ class ErrorOut(BaseModel):
 
 # What each status means on any route; a route passes (status, text) to say more.
 _MEANING = {
-    400: "the request is malformed or a field is invalid (`invalid_request`, `malformed_json`)",
+    400: "the request is malformed or a field is invalid (`invalid_request`, `malformed_json`, "
+         "`bad_request`)",
     401: "no valid token: missing, malformed, expired or revoked (`unauthorized`)",
     403: "the caller may see this but not do this (`forbidden`)",
     404: "no such thing, or not one the caller may see (`not_found`)",

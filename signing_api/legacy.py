@@ -99,18 +99,29 @@ class Url(BaseModel):
     url: str
 
 
+class TokenOnly(BaseModel):
+    token: str
+
+
+class UploadStep(BaseModel):
+    """A multipart upload the caller completed (then register it) or aborted."""
+
+    status: Literal["completed", "aborted"]
+    s3_key: str
+
+
 def _legacy(video: Video, owner: str) -> LegacyVideo:
     return LegacyVideo(id=video.id, owner=owner, title=video.title,
                        description=video.description, uploaded_at=video.uploaded_at)
 
 
-@router.post("/auth/token/",
+@router.post("/auth/token/", response_model=TokenOnly,
              responses=responses(400, (401, "wrong username or password"), 413, 429))
-def token(body: Credentials, request: Request, svc: SvcDep) -> dict[str, str]:
+def token(body: Credentials, request: Request, svc: SvcDep) -> TokenOnly:
     """Exchange a username and password for a token: `{"token": ...}`."""
     plain, _row, _user = sign_in(svc, client_address(request), body.username, body.password,
                                  "starter client")
-    return {"token": plain}
+    return TokenOnly(token=plain)
 
 
 @router.get("/videos/", response_model=list[LegacyVideo], responses=responses(401))
@@ -183,9 +194,9 @@ def multipart_presign(body: PartRef, svc: SvcDep, user: UserDep) -> Url:
     return Url(url=signed.url)
 
 
-@router.post("/videos/multipart/complete/",
+@router.post("/videos/multipart/complete/", response_model=UploadStep,
              responses=responses(400, 401, _NOT_GRANTED, 413, 502))
-def multipart_complete(body: CompleteRef, svc: SvcDep, user: UserDep) -> dict[str, str]:
+def multipart_complete(body: CompleteRef, svc: SvcDep, user: UserDep) -> UploadStep:
     """Assemble the parts; the object is then registered with `POST /api/videos/`."""
     with svc.db.session() as session:
         _video, upload = uploads.granted_upload(session, user, body.s3_key, body.upload_id)
@@ -200,15 +211,15 @@ def multipart_complete(body: CompleteRef, svc: SvcDep, user: UserDep) -> dict[st
                                       "small) or no longer knows the upload",
                                       "invalid_parts") from e
         upload.upload_id = None  # from now on the object exists and can be registered
-    return {"status": "completed", "s3_key": body.s3_key}
+    return UploadStep(status="completed", s3_key=body.s3_key)
 
 
-@router.post("/videos/multipart/abort/",
+@router.post("/videos/multipart/abort/", response_model=UploadStep,
              responses=responses(400, 401, _NOT_GRANTED, 413, 502))
-def multipart_abort(body: UploadRef, svc: SvcDep, user: UserDep) -> dict[str, str]:
+def multipart_abort(body: UploadRef, svc: SvcDep, user: UserDep) -> UploadStep:
     """Abort the caller's multipart upload (until S3 lists no parts) and forget its key."""
     with svc.db.session() as session:
         video, upload = uploads.granted_upload(session, user, body.s3_key, body.upload_id)
         uploads.abort_upload(session, svc.storage, video, upload)
-    return {"status": "aborted", "s3_key": body.s3_key}
+    return UploadStep(status="aborted", s3_key=body.s3_key)
 
