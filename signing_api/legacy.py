@@ -88,7 +88,8 @@ class PartRef(UploadRef):
 
 class CompletedPart(BaseModel):
     PartNumber: int = Field(ge=1, le=MAX_PARTS)
-    ETag: str = Field(min_length=1, max_length=100)
+    # Printable ASCII, as every S3 ETag is: a NUL would break the XML sent to S3.
+    ETag: str = Field(min_length=1, max_length=100, pattern=r"^[ -~]+$")
 
 
 class CompleteRef(UploadRef):
