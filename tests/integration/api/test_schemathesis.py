@@ -3,13 +3,15 @@
 Every operation gets valid and invalid input, anonymous and signed in (a fresh token each
 time: a case may sign out). Where a route takes a video id, half the cases name a real
 video of the caller's (ready, private, failed, or mid-upload, single and multipart) or of
-someone else, re-seeded per operation so a DELETE does not starve the next route; the signed
-playlist route gets genuine signed paths with generated file paths under them.
+someone else, and where a body names an upload (the starter's `s3_key`, `upload_id`), half
+name a real one; all re-seeded per operation so a DELETE does not starve the next route.
+The signed playlist route gets genuine signed paths with generated file paths under them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 import schemathesis
@@ -17,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from schemathesis import GenerationMode
+from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -35,7 +37,7 @@ pytestmark = pytest.mark.integration
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]
-EXAMPLES = 40  # per operation: about 25 operations in well under a minute
+EXAMPLES = 30  # per operation: about 25 operations in under a minute on a quiet machine
 MASTER = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=500000,RESOLUTION=640x360\n360p/index.m3u8\n"
 RUNG = ('#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:2.000,\n'
         "seg_00001.m4s\n#EXT-X-ENDLIST\n")
@@ -54,12 +56,20 @@ def people(make_user) -> tuple[User, str, User]:
     return caller, token, make_user()[0]
 
 
+@dataclass(frozen=True)
+class Seeded:
+    """Real things a case may name: video ids, and the starter's upload references."""
+
+    video_ids: list[str]
+    uploads: list[dict[str, str]]
+
+
 @pytest.fixture(scope="module")
-def seed(client: TestClient, make_video, people, services: Services) -> Callable[[], list[str]]:
+def seed(client: TestClient, make_video, people, services: Services) -> Callable[[], Seeded]:
     """Fresh videos to name: the caller's in every state, and another user's public one."""
     caller, token, other = people
 
-    def fresh() -> list[str]:
+    def fresh() -> Seeded:
         ready = make_video(caller, visibility="public")
         for key, text in ((keys.master_key(ready.id), MASTER),
                           (keys.hls_prefix(ready.id) + "360p/index.m3u8", RUNG),
@@ -71,15 +81,36 @@ def seed(client: TestClient, make_video, people, services: Services) -> Callable
             started = client.post("/api/v1/uploads", headers=auth(token), json={
                 "filename": "clip.mp4", "size": size, "content_type": "video/mp4"})
             ids.append(started.json()["video_id"])
-        return ids
+        uploads = [client.post("/api/videos/multipart/init/", headers=auth(token)).json(),
+                   {**client.post("/api/videos/presign-upload/", headers=auth(token), json={
+                       "filename": "clip.mp4", "content_type": "video/mp4"}).json(),
+                    "upload_id": "none"}]
+        return Seeded(ids, uploads)
 
     return fresh
 
 
-def _cases(operation, services: Services, ids: list[str]) -> st.SearchStrategy:
-    """Valid and invalid cases, half of them naming a real video (or a signed path)."""
+def _naming_uploads(strategy: st.SearchStrategy, uploads: list[dict[str, str]]
+                    ) -> st.SearchStrategy:
+    """`strategy`'s cases with the body's `s3_key` and `upload_id` (where it has them)
+    replaced by a real upload's."""
+    def name(case: Case, upload: dict[str, str]) -> Case:
+        if isinstance(case.body, dict):
+            case.body = {**case.body, **{k: upload[k] for k in ("s3_key", "upload_id")
+                                         if k in case.body}}
+        return case
+
+    return st.builds(name, strategy, st.sampled_from(uploads))
+
+
+def _cases(operation, services: Services, seeded: Seeded) -> st.SearchStrategy:
+    """Valid and invalid cases, half of them naming a real video, upload or signed path."""
+    ids = seeded.video_ids
     modes = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
     generated = [operation.as_strategy(mode) for mode in modes]
+    if operation.path.startswith("/api/videos/") and operation.method.upper() == "POST":
+        return st.one_of(*generated,
+                         *(_naming_uploads(cases, seeded.uploads) for cases in generated))
     names = {parameter.name for parameter in operation.path_parameters}
     if names == {"video_id", "expires", "token", "path"}:
         def signed(video_id: str) -> dict[str, object]:
