@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 ANONYMOUS_ONLY = {("post", "/api/v1/auth/token"), ("post", "/api/auth/token/"),
                   ("get", "/api/health")}
 OPTIONAL = {("get", "/api/v1/videos"), ("get", "/api/v1/videos/{video_id}"),
-            ("get", "/api/v1/videos/{video_id}/playback"), ("get", "/api/v1/videos/{video_id}/poster"),
-            ("get", "/api/videos/"),
+            ("get", "/api/v1/videos/{video_id}/playback"),
+            ("get", "/api/v1/videos/{video_id}/poster"), ("get", "/api/videos/"),
             ("get", "/api/videos/{video_id}/presign-download/")}
 SIGNED_PATH = ("get", "/api/v1/play/{video_id}/{expires}/{token}/{path}")
 
