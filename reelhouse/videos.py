@@ -120,7 +120,7 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def list_statement(viewer: User | None, query: VideoQuery) -> Select[tuple[Video, str]]:
+def list_statement(viewer: User | None, query: VideoQuery) -> Select[Video, str]:
     """Videos `viewer` may see in a listing (never others' unlisted ones), newest first."""
     stmt = select(Video, User.username).join(User, User.id == Video.owner_id)
     if viewer is None:
