@@ -14,7 +14,8 @@ from reelhouse.media.ladder import LadderPlan
 from reelhouse.media.playlists import parse_master_playlist, parse_media_playlist
 from reelhouse.media.probe import Probe
 from reelhouse.media.progress import ProgressCallback, run_with_progress
-from reelhouse.media.sdr import deinterlace, tonemap
+from reelhouse.media.reader import source_input
+from reelhouse.media.sdr import deinterlace, flatten, tonemap
 
 SEGMENT_S = 4
 AUDIO_NAME = "audio"
@@ -69,7 +70,8 @@ def filter_graph(probe: Probe, plan: LadderPlan) -> str:
     scaled from the last."""
     assert probe.video is not None
     # ffmpeg has already applied the display rotation (autorotate) before this graph.
-    first = [*deinterlace(probe.video), f"fps={plan.frame_rate}", *tonemap(probe.video)]
+    first = [*flatten(probe.video), *deinterlace(probe.video), f"fps={plan.frame_rate}",
+             *tonemap(probe.video)]
     chains, n = [], len(plan.rungs)
     for i, rung in enumerate(plan.rungs):
         # setsar=1: scale keeps the display aspect by bending the pixel aspect, which
@@ -107,8 +109,7 @@ def hls_argv(ffmpeg: str, src: Path | str, probe: Probe, plan: LadderPlan, out_d
             "-progress", "pipe:1", "-y",
             # A forced demuxer and file-only protocols: the input cannot turn into a
             # playlist that opens other files or URLs.
-            "-protocol_whitelist", "file", "-f", probe.demuxer, "-t", f"{limit:.3f}",
-            "-i", str(src),
+            "-t", f"{limit:.3f}", *source_input(src, probe.demuxer, probe.video),
             "-filter_complex", filter_graph(probe, plan),
             "-map_metadata", "-1", "-map_chapters", "-1"]
     for i in range(len(plan.rungs)):
