@@ -192,7 +192,7 @@ def _read(container: av.container.InputContainer, path: Path, size: int, head: b
     if video and not duration:
         raise InvalidMediaError("the file does not say how long it is", "unreadable")
     if video and video.frame_count > 1:
-        _check_complete(container, duration)
+        _check_complete(container, duration, path)
     return Probe(str(path), fmt, _friendly_name(row, head), round(duration, 3), size, video,
                  audio)
 
@@ -232,8 +232,7 @@ def _video(container: av.container.InputContainer, stream: av.video.VideoStream)
         w, h = h, w
     tb = stream.time_base
     deltas = sorted(float((b - a) * tb) for a, b in pairwise(sorted(pts)) if b > a)
-    rate = stream.average_rate or stream.guessed_rate
-    fps = float(rate) if rate else (1 / statistics.median(deltas) if deltas else 0.0)
+    fps = _frame_rate(stream, deltas)
     # Timestamps quantised to a millisecond (Matroska) wobble by 1 ms without being variable.
     variable = bool(deltas) and deltas[-1] - deltas[0] > max(0.002, 0.1 * deltas[len(deltas) // 2])
     fmt = stream.format or frame.format
@@ -249,12 +248,35 @@ def _video(container: av.container.InputContainer, stream: av.video.VideoStream)
                      interlaced=bool(frame.interlaced_frame), alpha=alpha)
 
 
-def _check_complete(container: av.container.InputContainer, duration: float) -> None:
+def _frame_rate(stream: av.video.VideoStream, deltas: list[float]) -> float:
+    """The declared rate that the timestamps bear out, else the one they show."""
+    measured = 1 / statistics.median(deltas) if deltas else 0.0
+    for rate in (stream.average_rate, stream.guessed_rate):
+        # The DV demuxer declares its 1/60000 time base as the average rate.
+        if rate and (not measured or 0.4 < float(rate) / measured < 2.5):
+            return float(rate)
+    return measured
+
+
+def _check_complete(container: av.container.InputContainer, duration: float,
+                    path: Path) -> None:
     """Raise if the packets stop well before the duration the header promises."""
     # Times are from the file's start, which a broadcast capture puts hours in and an edit
     # list a little before zero.
     start = (container.start_time or 0) / 1e6
-    container.seek(int((start + max(0.0, duration - 3.0)) * 1e6))
+    try:
+        container.seek(int((start + max(0.0, duration - 3.0)) * 1e6))
+        end = _last_packet_end(container, start)
+    except av.error.FFmpegError:  # no index to seek by (an FLV without one): read it all
+        with open_source(path, BY_FORMAT[container.format.name].demuxer) as again:
+            end = _last_packet_end(again, start)
+    if end < duration - max(1.0, 0.02 * duration):
+        raise InvalidMediaError(f"the file is truncated: it stops at {end:.1f}s of "
+                                f"{duration:.1f}s", "truncated")
+
+
+def _last_packet_end(container: av.container.InputContainer, start: float) -> float:
+    """Where the last audio or video packet from here on ends, in seconds from `start`."""
     end = 0.0
     try:
         for packet in container.demux():
@@ -263,9 +285,7 @@ def _check_complete(container: av.container.InputContainer, duration: float) -> 
                                      * packet.stream.time_base) - start)
     except av.error.FFmpegError:
         pass  # a read error past the last whole packet is what truncation looks like
-    if end < duration - max(1.0, 0.02 * duration):
-        raise InvalidMediaError(f"the file is truncated: it stops at {end:.1f}s of "
-                                f"{duration:.1f}s", "truncated")
+    return end
 
 
 def validate(p: Probe, caps: Caps) -> None:
