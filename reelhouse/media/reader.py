@@ -49,12 +49,19 @@ def detect_demuxer(src: Path | str) -> str:
 
 
 def main_video(container: av.container.InputContainer) -> av.video.stream.VideoStream:
-    """The stream that is the video: not cover art, the default one when several are (a
-    depth map, a second angle), else the first; IndexError when there is none."""
+    """The stream that is the video: not cover art; of several (a depth map, a preview, a
+    second angle) the longest, then the largest picture, then the first; IndexError if none."""
     streams = [s for s in container.streams.video
                if not s.disposition & av.stream.Disposition.attached_pic]
-    default = [s for s in streams if s.disposition & av.stream.Disposition.default]
-    return (default or streams)[0]
+
+    def weight(s: av.video.stream.VideoStream) -> tuple[float, int, int]:
+        seconds = float(s.duration * s.time_base) if s.duration and s.time_base else 0.0
+        area = (s.codec_context.width or 0) * (s.codec_context.height or 0)
+        return round(seconds, 1), area, -s.index
+
+    if not streams:
+        raise IndexError("no video stream")
+    return max(streams, key=weight)
 
 
 def map_video(video: VideoInfo | None) -> str:
