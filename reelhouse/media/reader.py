@@ -43,9 +43,13 @@ def open_source(src: Path | str, demuxer: str | None = None
 
 
 def detect_demuxer(src: Path | str) -> str:
-    """The demuxer to pin for an upload, as the probe would name it (for callers without one)."""
-    with open_source(src) as container:
-        return BY_FORMAT[container.format.name].demuxer
+    """The demuxer to pin for an upload, as the probe would name it (for callers without
+    one); ValueError when no accepted demuxer reads it."""
+    try:
+        with open_source(src) as container:
+            return BY_FORMAT[container.format.name].demuxer
+    except (av.error.FFmpegError, OSError, KeyError) as e:
+        raise ValueError(f"{Path(src).name}: not a file of an accepted container") from e
 
 
 def main_video(container: av.container.InputContainer) -> av.video.stream.VideoStream:

@@ -91,6 +91,13 @@ def candidate_times(duration_s: float, span: tuple[float, float] = POSTER_SPAN,
     return [round(duration_s * (lo + i * step), 3) for i in range(count)]
 
 
+def _detect(src: Path) -> str:
+    try:
+        return detect_demuxer(src)
+    except ValueError as e:
+        raise ThumbnailError(str(e)) from e
+
+
 def _sample_luma(src: Path, times: list[float], demuxer: str,
                  video: VideoInfo | None) -> list[tuple[float, np.ndarray]]:
     """(time from the file start, small luma plane) of the first frame at or after each time."""
@@ -147,7 +154,7 @@ def choose_poster(src: Path, duration_s: float, out_path: Path,
     (flattened, tone-mapped and deinterlaced as the probe's `video` asks), read with the
     probe's `demuxer` pinned."""
     src, out_path = Path(src), Path(out_path)
-    demuxer = demuxer or detect_demuxer(src)
+    demuxer = demuxer or _detect(src)
     scored = [(frame_score(luma), t)
               for t, luma in _sample_luma(src, candidate_times(duration_s), demuxer, video)]
     if not scored or max(scored)[0] < 0:
@@ -258,7 +265,7 @@ def make_storyboard(src: Path, duration_s: float, out_dir: Path, interval_s: flo
         work = Path(tmp)
         run_ffmpeg(storyboard_argv(ffmpeg_path(ffmpeg), src, work, interval_s, tile_w, grid,
                                    expected, work / "thumbs.txt", video,
-                                   demuxer=demuxer or detect_demuxer(src)), timeout_s)
+                                   demuxer=demuxer or _detect(src)), timeout_s)
         # The real count, in case the stream ends before the duration the caller probed.
         counted = work / "thumbs.txt"
         thumbs = counted.read_text().count("reelhouse.thumb=") if counted.exists() else 0
