@@ -33,8 +33,9 @@ CONTAINERS: tuple[Container, ...] = (
     # VP8 is not here: no MP4 or MOV muxer writes it, so no upload of it could be tested.
     Container("mp4", "MP4, MOV, M4V, 3GP", "mov,mp4,m4a,3gp,3g2,mj2", "mov",
               _EDITOR_VIDEO | {"h263"},
-              _PCM | {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac", "mp2", "amr_nb",
-                      "amr_wb", "pcm_alaw", "pcm_mulaw"}),
+              # MP2 in MP4 reads back as mp3 (one MPEG audio object type), so it is not here.
+              _PCM | {"aac", "mp3", "alac", "ac3", "eac3", "opus", "flac", "amr_nb", "amr_wb",
+                      "pcm_alaw", "pcm_mulaw"}),
     Container("mkv", "MKV, WebM", "matroska,webm", "matroska", _EDITOR_VIDEO | {"vp8"},
               _PCM_LE | {"pcm_s16be", "pcm_s24be", "pcm_s32be", "opus", "vorbis", "aac", "mp3",
                          "ac3", "eac3", "flac", "alac", "mp2", "dts"}),

@@ -65,7 +65,8 @@ AUDIO: dict[str, Recipe] = {
     "nellymoser": _r("-c:a", "nellymoser", sample_rate=22050, channels=1),
     "wmav1": _r("-c:a", "wmav1"),
     "wmav2": _r("-c:a", "wmav2"),
-    "pcm_bluray": _r("-c:a", "pcm_bluray"),
+    # Blu-ray LPCM exists only in M2TS, the 192-byte-packet TS of Blu-ray and AVCHD.
+    "pcm_bluray": _r("-c:a", "pcm_bluray", "-mpegts_m2ts_mode", "1"),
     "pcm_dvd": _r("-c:a", "pcm_dvd"),
     "adpcm_ima_wav": _r("-c:a", "adpcm_ima_wav"),
     "adpcm_ms": _r("-c:a", "adpcm_ms"),
