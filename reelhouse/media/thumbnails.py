@@ -23,6 +23,7 @@ POSTER_MAX_SIDE = 1280
 POSTER_SPAN = (0.10, 0.60)
 POSTER_FALLBACK_SPAN = (0.65, 0.95)
 POSTER_CANDIDATES = 6
+POSTER_LEAD_S = 5.0
 # Luma (0-255, full range) bounds outside which a frame reads as black, blown out or flat.
 DARK_MEAN, BRIGHT_MEAN, FLAT_STD = 24.0, 232.0, 10.0
 SPRITE_PATTERN = "storyboard_%03d.jpg"
@@ -115,11 +116,16 @@ def _decode_luma(src: Path, times: list[float], demuxer: str,
         tb = stream.time_base
         start = float(stream.start_time * tb) if stream.start_time is not None else 0.0
         for t in times:
-            container.seek(int((start + t) / tb), stream=stream, backward=True)
             last = None
-            for frame in container.decode(stream):
-                last = frame
-                if frame.time is not None and frame.time >= start + t - 1e-3:
+            # MPEG-TS and -PS seeks by timestamp can land past the GOP's keyframe; with no
+            # keyframe after it nothing decodes, so decode from the start instead.
+            for target in (start + t, start):
+                container.seek(int(target / tb), stream=stream, backward=True)
+                for frame in container.decode(stream):
+                    last = frame
+                    if frame.time is not None and frame.time >= start + t - 1e-3:
+                        break
+                if last is not None:
                     break
             if last is not None:
                 when = (last.time - start) if last.time is not None else t
@@ -138,11 +144,14 @@ def poster_argv(ffmpeg: str, src: Path, time_s: float, out_path: Path,
                 max_side: int = POSTER_MAX_SIDE, video: VideoInfo | None = None, *,
                 demuxer: str) -> list[str]:
     """argv writing the frame at `time_s` as a JPEG that fits a max_side box with even sides."""
-    # -ss before -i seeks to the keyframe, then decodes up to the exact frame; the map
-    # skips cover art, which is a video stream too.
+    # -ss before -i seeks near the time, then the -ss after it decodes up to the exact
+    # frame: seeking POSTER_LEAD_S early means a seek that lands between keyframes (MPEG-TS
+    # and -PS seek by timestamp) still meets one before the time. The map skips cover art,
+    # which is a video stream too.
+    lead = min(time_s, POSTER_LEAD_S)
     return [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-            "-ss", f"{time_s:.3f}", *source_input(src, demuxer, video), "-map",
-            map_video(video), "-frames:v", "1",
+            "-ss", f"{time_s - lead:.3f}", *source_input(src, demuxer, video), "-map",
+            map_video(video), "-ss", f"{lead:.3f}", "-frames:v", "1",
             "-vf", ",".join([*to_sdr(video), _box_filter(max_side)]), "-q:v", "3",
             "-update", "1", str(out_path)]
 

@@ -121,8 +121,12 @@ def test_storyboard_argv_is_one_pass_sampling_at_cue_starts() -> None:
 def test_poster_argv_seeks_before_input_and_fits_the_box() -> None:
     """The poster is one frame at the chosen time, fit in a 1280 box with even sides."""
     argv = poster_argv("ffmpeg", Path("in.mp4"), 12.3456, Path("poster.jpg"), demuxer="mov")
-    assert argv[argv.index("-ss") + 1] == "12.346"
-    assert argv.index("-ss") < argv.index("-i")
+    i = argv.index("-i")
+    # Seek 5 s early, then decode to the frame: 7.346 + 5.000 is the time asked for.
+    assert (argv.index("-ss"), argv[argv.index("-ss") + 1]) < (i, "7.346")
+    assert argv[argv.index("-ss", i) + 1] == "5.000"
+    early = poster_argv("ffmpeg", Path("in.mp4"), 1.5, Path("poster.jpg"), demuxer="mov")
+    assert [early[k + 1] for k, a in enumerate(early) if a == "-ss"] == ["0.000", "1.500"]
     assert argv[argv.index("-map") + 1] == "0:V:0"
     vf = argv[argv.index("-vf") + 1]
     assert "min(1280,iw)" in vf and "force_divisible_by=2" in vf
