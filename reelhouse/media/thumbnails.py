@@ -112,7 +112,8 @@ def _decode_luma(src: Path, times: list[float], demuxer: str,
                  video: VideoInfo | None) -> list[tuple[float, np.ndarray]]:
     found: list[tuple[float, np.ndarray]] = []
     with open_source(src, demuxer) as container:
-        stream = container.streams[video.index] if video is not None else main_video(container)
+        stream = (next(s for s in container.streams.video if s.index == video.index)
+                  if video is not None else main_video(container))
         tb = stream.time_base
         start = float(stream.start_time * tb) if stream.start_time is not None else 0.0
         for t in times:
