@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 _PCM_LE = frozenset({"pcm_s16le", "pcm_s24le", "pcm_s32le", "pcm_f32le", "pcm_u8"})
 _PCM = _PCM_LE | {"pcm_s16be", "pcm_s24be", "pcm_s32be", "pcm_f32be"}
-# Decoders of these are part of ffmpeg itself and old enough to be well fuzzed.
+# What cameras, phones and editors put in the general-purpose containers.
 _EDITOR_VIDEO = frozenset({"h264", "hevc", "av1", "vp9", "mpeg4", "mpeg2video", "prores",
                            "dnxhd", "mjpeg", "dvvideo"})
 
@@ -41,7 +41,7 @@ CONTAINERS: tuple[Container, ...] = (
                          "ac3", "eac3", "flac", "alac", "mp2", "dts"}),
     Container("avi", "AVI", "avi", "avi", _EDITOR_VIDEO | {"vp8", "msmpeg4v2", "msmpeg4v3"},
               _PCM_LE | {"mp3", "mp2", "ac3", "aac", "pcm_alaw", "pcm_mulaw", "adpcm_ima_wav",
-                      "adpcm_ms"}),
+                         "adpcm_ms"}),
     Container("mpegts", "MPEG-TS, M2TS, MTS (AVCHD)", "mpegts", "mpegts",
               frozenset({"mpeg2video", "h264", "hevc", "mpeg1video"}),
               frozenset({"mp2", "mp3", "aac", "aac_latm", "ac3", "eac3", "pcm_bluray",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from reelhouse.media.formats import Container
@@ -18,7 +18,6 @@ class Recipe:
     sample_rate: int = 48000
     channels: int = 2
     pix_fmt: str | None = None
-    inputs: tuple[str, ...] = field(default=())
 
 
 def _r(*args: str, **kw: object) -> Recipe:
