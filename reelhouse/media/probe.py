@@ -13,7 +13,7 @@ import av
 
 from reelhouse.errors import ReelhouseError
 from reelhouse.media.formats import ACCEPTED, BY_FORMAT, Container, container_for
-from reelhouse.media.reader import main_video, open_source
+from reelhouse.media.reader import main_video, open_source, time_base
 
 if TYPE_CHECKING:
     from reelhouse.config import Settings
@@ -230,7 +230,7 @@ def _video(container: av.container.InputContainer, stream: av.video.VideoStream)
         w = int(round(w * sar))
     if rotation in (90, 270):
         w, h = h, w
-    tb = stream.time_base
+    tb = time_base(stream)
     deltas = sorted(float((b - a) * tb) for a, b in pairwise(sorted(pts)) if b > a)
     fps = _frame_rate(stream, deltas)
     # Timestamps quantised to a millisecond (Matroska) wobble by 1 ms without being variable.
@@ -282,7 +282,7 @@ def _last_packet_end(container: av.container.InputContainer, start: float) -> fl
         for packet in container.demux():
             if packet.pts is not None and packet.stream.type in ("video", "audio"):
                 end = max(end, float((packet.pts + (packet.duration or 0))
-                                     * packet.stream.time_base) - start)
+                                     * time_base(packet.stream)) - start)
     except av.error.FFmpegError:
         pass  # a read error past the last whole packet is what truncation looks like
     return end

@@ -13,6 +13,7 @@ from reelhouse.errors import ReelhouseError
 from reelhouse.keys import RUNG_PLAYLIST
 from reelhouse.media.ffmpeg import ffmpeg_path, run_ffmpeg
 from reelhouse.media.playlists import parse_media_playlist, write_concat_list
+from reelhouse.media.reader import time_base
 
 # A remux copies the container's timestamps; more drift than this means a segment went missing.
 DURATION_TOLERANCE_S = 0.5
@@ -66,7 +67,7 @@ def _read_back(path: Path) -> tuple[float, str, int, int, str | None]:
         if not container.streams.video:
             raise RemuxError(f"{path.name}: no video stream after remux")
         video = container.streams.video[0]
-        duration = (float(video.duration * video.time_base) if video.duration
+        duration = (float(video.duration * time_base(video)) if video.duration
                     else (container.duration or 0) / av.time_base)
         audio = container.streams.audio[0].codec_context.name if container.streams.audio else None
         return (duration, video.codec_context.name, video.codec_context.width,

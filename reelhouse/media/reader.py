@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -71,3 +72,11 @@ def main_video(container: av.container.InputContainer) -> av.video.stream.VideoS
 def map_video(video: VideoInfo | None) -> str:
     """ffmpeg's `-map` of the main video: its index when probed, else the first non-cover-art."""
     return f"0:{video.index}" if video is not None else "0:V:0"
+
+
+def time_base(stream: av.stream.Stream) -> Fraction:
+    """The stream's time base: PyAV types it optional, yet every demuxed audio or video stream
+    carries one, so a missing one is a file we cannot time."""
+    if stream.time_base is None:
+        raise ValueError(f"stream {stream.index} has no time base")
+    return stream.time_base

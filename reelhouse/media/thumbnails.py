@@ -15,7 +15,14 @@ from PIL import Image
 from reelhouse.errors import ReelhouseError
 from reelhouse.media.ffmpeg import ffmpeg_path, run_ffmpeg
 from reelhouse.media.probe import VideoInfo
-from reelhouse.media.reader import detect_demuxer, main_video, map_video, open_source, source_input
+from reelhouse.media.reader import (
+    detect_demuxer,
+    main_video,
+    map_video,
+    open_source,
+    source_input,
+    time_base,
+)
 from reelhouse.media.sdr import deinterlace, flatten, to_sdr, tonemap
 
 POSTER_MAX_SIDE = 1280
@@ -114,7 +121,7 @@ def _decode_luma(src: Path, times: list[float], demuxer: str,
     with open_source(src, demuxer) as container:
         stream = (next(s for s in container.streams.video if s.index == video.index)
                   if video is not None else main_video(container))
-        tb = stream.time_base
+        tb = time_base(stream)
         start = float(stream.start_time * tb) if stream.start_time is not None else 0.0
         for t in times:
             last = None
