@@ -32,6 +32,8 @@ class ReelhouseConfig(dg.ConfigurableResource):
     """The settings the pipeline uses; unset (None) means Settings' value from the environment."""
 
     state_dir: str | None = Field(None, description="Local state: scratch files, embedded S3 keys")
+    scratch_dir: str | None = Field(None, description="Scratch files of this host's steps; "
+                                    "unset: work/ under state_dir")
     public_host: str | None = Field(None, description="Host in links (play, poster)")
     api_port: int | None = Field(None, description="Signing API port, for poster links")
     dashboard_port: int | None = Field(None, description="Dashboard port, for play links")
@@ -134,10 +136,12 @@ def _remove_abandoned(root: Path) -> None:
 
 
 class MediaResource(SettingsResource):
-    """ffmpeg and the media limits, plus a scratch directory that lives as long as the run.
+    """ffmpeg and the media limits, plus a scratch directory that lives as long as the resource.
 
-    Steps of one run (the in-process executor) share the scratch directory, so the source is
-    downloaded once; a step that finds nothing there fetches what it needs from storage.
+    The resource lives for a run in one process (the in-process executor: its steps share the
+    directory, so the source is downloaded once) or for one step (a Celery worker: under that
+    worker's own `scratch_dir`). Scratch is only a cache: a step that finds nothing there
+    fetches what it needs from storage, so no step relies on another's local files.
     """
 
     _workdir: Path | None = PrivateAttr(default=None)
@@ -157,7 +161,7 @@ class MediaResource(SettingsResource):
     @property
     def workdir(self) -> Path:
         if self._workdir is None:
-            root = self.settings.state_dir.resolve() / "work"
+            root = self.settings.scratch_root
             root.mkdir(parents=True, exist_ok=True)
             _remove_abandoned(root)
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S-")

@@ -18,9 +18,10 @@ from pipelines.checks import hls_durations_match, hls_master_complete, poster_pr
 from pipelines.jobs import catalog_compaction_job, process_video_job, reprocess_job
 from pipelines.schedules import catalog_compaction_schedule
 from pipelines.sensors import processing_failure_sensor, uploads_sensor
-from reelhouse.config import Settings
+from reelhouse.celery_config import celery_config
+from reelhouse.config import ProfileSettings, Settings, load_profile
 
-__all__ = ["build_defs", "defs", "resources_for", "videos_partitions"]
+__all__ = ["build_defs", "defs", "executor_for", "resources_for", "videos_partitions"]
 
 ASSETS = [source_probe, hls_renditions, thumbnails, progressive_mp4, rendition_quality,
           catalog_renditions, catalog_thumbnails, catalog_videos, compacted_catalog]
@@ -37,17 +38,31 @@ def resources_for(settings: Settings | None = None) -> dict[str, dg.Configurable
             "media": MediaResource(reelhouse=config)}
 
 
-def build_defs(resources: Mapping[str, object] | None = None) -> dg.Definitions:
-    """Everything, with resources from the environment (or `resources`, for tests/tools)."""
+def executor_for(settings: ProfileSettings) -> dg.ExecutorDefinition:
+    """How a run executes its steps, chosen by the profile when the code loads.
+
+    Embedded: one process per run, so a video's steps skip a Python start-up each (ffmpeg
+    uses the cores anyway). Cluster: each step is a Celery task any `reelhouse worker` may
+    take; steps share nothing but storage and the database, so that is always correct.
+    """
+    if settings.profile != "cluster":
+        return dg.in_process_executor
+    from dagster_celery import celery_executor
+
+    return celery_executor.configured(celery_config(settings), name="celery")
+
+
+def build_defs(resources: Mapping[str, object] | None = None,
+               settings: ProfileSettings | None = None) -> dg.Definitions:
+    """Everything, with resources from the environment (or `resources`, for tests/tools)
+    and the executor of `settings`' profile (default: the environment's)."""
     return dg.Definitions(
         assets=ASSETS, asset_checks=CHECKS,
         jobs=[process_video_job, reprocess_job, catalog_compaction_job],
         sensors=[uploads_sensor, processing_failure_sensor],
         schedules=[catalog_compaction_schedule],
         resources=dict(resources) if resources is not None else resources_for(),
-        # One process per run: a video's steps share its scratch files (the source is
-        # downloaded once) and skip a Python start-up each; ffmpeg uses the cores anyway.
-        executor=dg.in_process_executor,
+        executor=executor_for(settings or load_profile()),
     )
 
 

@@ -20,12 +20,37 @@ MIN_PART_SIZE = 5 * 1024 * 1024
 MAX_PARTS = 10_000
 
 
-class Settings(BaseSettings):
-    """All configuration; field `x` is read from `REELHOUSE_X` (see `.env.example`)."""
+class ProfileSettings(BaseSettings):
+    """Which profile runs and how its cluster parts are reached: the part of Settings read
+    when Dagster loads the code (it picks the executor), so nothing else is read then."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, env_file=".env", extra="ignore", frozen=True
     )
+
+    # --- cluster profile ---------------------------------------------------------------
+    # embedded: Dagster on SQLite, steps in the run's process; cluster: Dagster on
+    # PostgreSQL, steps on Celery workers (`reelhouse worker`) over the broker.
+    profile: Literal["embedded", "cluster"] = "embedded"
+    dagster_database_url: str | None = None
+    celery_broker_url: str | None = None
+    # Unset: the broker's URL (Redis holds both the queue and the results).
+    celery_backend_url: str | None = None
+    # Redis re-queues a step a dead worker held after this long; a live step running longer
+    # is delivered twice (harmless: steps are idempotent), so keep it above a long transcode.
+    celery_visibility_timeout_s: int = Field(3600, ge=5)
+    worker_concurrency: int = Field(1, ge=1, le=64)
+    # A worker's own scratch files; unset: `work/` under the state dir.
+    scratch_dir: Path | None = None
+
+    @property
+    def celery_backend(self) -> str | None:
+        """Where step results go: the backend setting, else the broker."""
+        return self.celery_backend_url or self.celery_broker_url
+
+
+class Settings(ProfileSettings):
+    """All configuration; field `x` is read from `REELHOUSE_X` (see `.env.example`)."""
 
     # --- local stack -------------------------------------------------------------------
     state_dir: Path = Path(".reelhouse")
@@ -119,6 +144,11 @@ class Settings(BaseSettings):
         return self.s3_endpoint
 
     @property
+    def scratch_root(self) -> Path:
+        """The directory under which runs (or a worker's steps) keep their scratch files."""
+        return (self.scratch_dir or self.state_dir / "work").resolve()
+
+    @property
     def api_url(self) -> str:
         return f"http://{self.public_host}:{self.api_port}"
 
@@ -188,6 +218,14 @@ def load_settings(**overrides: object) -> Settings:
     """Settings from env/.env plus overrides; a bad value raises `ConfigError` naming it."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as e:
+        raise ConfigError(_describe(e)) from e
+
+
+def load_profile() -> ProfileSettings:
+    """The profile settings alone, from env/.env (what loading the code location may read)."""
+    try:
+        return ProfileSettings()
     except ValidationError as e:
         raise ConfigError(_describe(e)) from e
 

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from reelhouse.config import Settings
+from reelhouse.errors import ConfigError
+
+
+def libpq_url(url: str) -> str:
+    """`url` as dagster-postgres takes it: a plain postgresql:// URL (it picks the driver,
+    psycopg2, and opens LISTEN connections with it directly)."""
+    return re.sub(r"^postgres(?:ql)?(?:\+[a-z0-9]+)?://", "postgresql://", url)
+
+
+def storage_config(settings: Settings) -> dict[str, Any]:
+    """Where Dagster keeps runs, events and schedules: SQLite files under DAGSTER_HOME
+    (embedded, Dagster's default), or PostgreSQL on the cluster profile."""
+    if settings.profile != "cluster":
+        return {}
+    if not settings.dagster_database_url:
+        raise ConfigError("REELHOUSE_DAGSTER_DATABASE_URL: the cluster profile keeps "
+                                  "Dagster's state in PostgreSQL; name the database")
+    return {"storage": {"postgres": {"postgres_url": libpq_url(settings.dagster_database_url)}}}
 
 
 def instance_config(settings: Settings, max_concurrent_runs: int = 2,
@@ -16,9 +36,11 @@ def instance_config(settings: Settings, max_concurrent_runs: int = 2,
 
     Pools are named by the assets and the transcode pool widened by the daemon
     (`pipelines.pools`): dagster.yaml holds one default limit for every pool, no limit per
-    pool. No value here comes from `settings` any more; the stack still passes them.
+    pool. Pool slots live in the instance's storage, so on the cluster profile (PostgreSQL)
+    one limit holds across every worker on every host.
     """
     return {
+        **storage_config(settings),
         "telemetry": {"enabled": False},
         # No "join the community" pop-up over the UI on a user's first visit.
         "nux": {"enabled": False},
@@ -40,6 +62,10 @@ def instance_config(settings: Settings, max_concurrent_runs: int = 2,
 def write_instance(settings: Settings, home: Path, **options: int) -> Path:
     """Create DAGSTER_HOME at `home` with our dagster.yaml (rewritten each start)."""
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").write_text(
-        yaml.safe_dump(instance_config(settings, **options), sort_keys=False))
+    path = home / "dagster.yaml"
+    # It may hold the PostgreSQL password: readable by its owner only.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(yaml.safe_dump(instance_config(settings, **options), sort_keys=False))
+    path.chmod(0o600)
     return home

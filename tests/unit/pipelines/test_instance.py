@@ -68,3 +68,27 @@ def test_daemon_gets_the_settings_and_home_in_its_environment(tmp_path: Path) ->
                                  "-m", "pipelines.definitions"]
     assert service.env["DAGSTER_HOME"] == str(tmp_path / "dagster")
     assert service.env["REELHOUSE_S3_PORT"] == "23456"
+
+
+def test_cluster_profile_keeps_dagster_state_in_postgres(tmp_path: Path) -> None:
+    """On the cluster profile dagster.yaml names PostgreSQL (a plain postgresql:// URL for
+    dagster-postgres), keeps the same pools and queue, and is readable by its owner only."""
+    settings = load_settings(state_dir=tmp_path, profile="cluster",
+                             dagster_database_url="postgresql+psycopg://u:p@db:5432/dagster")
+    home = write_instance(settings, tmp_path / "dagster")
+    config = yaml.safe_load((home / "dagster.yaml").read_text())
+    assert config["storage"] == {"postgres": {"postgres_url": "postgresql://u:p@db:5432/dagster"}}
+    assert config["concurrency"]["pools"] == {"default_limit": 1, "granularity": "op"}
+    assert config["run_queue"] == {"dequeue_interval_seconds": 1}
+    assert (home / "dagster.yaml").stat().st_mode & 0o777 == 0o600
+
+
+def test_cluster_profile_without_a_database_names_the_setting(tmp_path: Path) -> None:
+    """The cluster profile refuses to fall back to SQLite files no other host can see."""
+    import pytest
+
+    from reelhouse.errors import ConfigError
+
+    settings = load_settings(state_dir=tmp_path, profile="cluster")
+    with pytest.raises(ConfigError, match="REELHOUSE_DAGSTER_DATABASE_URL"):
+        write_instance(settings, tmp_path / "dagster")
