@@ -73,6 +73,22 @@ def up(no_sample: bool) -> None:
     run_stack(load_settings(**overrides), echo=click.echo)
 
 
+@main.command()
+@click.option("--name", "-n", default=None,
+              help="Worker name (default: reelhouse-<pid>); its scratch is "
+                   "<state dir>/workers/<name>/scratch unless REELHOUSE_SCRATCH_DIR is set.")
+@click.option("--concurrency", "-c", type=click.IntRange(1, 64), default=None,
+              help="Steps at once (default: REELHOUSE_WORKER_CONCURRENCY).")
+@_friendly
+def worker(name: str | None, concurrency: int | None) -> None:
+    """Run Dagster steps of the cluster profile on this host: a Celery worker on the broker
+    REELHOUSE_CELERY_BROKER_URL names, until stopped (start as many as you like)."""
+    require_extra("cluster", "reelhouse worker")
+    from reelhouse.worker import run
+
+    run(load_settings(profile="cluster"), name, concurrency)
+
+
 @main.group()
 def db() -> None:
     """Migrate the API database (SQLite file or DATABASE_URL) and show its revision."""
