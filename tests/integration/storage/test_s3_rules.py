@@ -1,4 +1,4 @@
-"""What the embedded S3 accepts and refuses: signatures, expiry, content type and CORS."""
+"""What our S3 (embedded and cluster) accepts and refuses: signatures, expiry, content type, CORS."""
 
 from __future__ import annotations
 
