@@ -52,3 +52,13 @@ def s3_settings(request: pytest.FixtureRequest, s3_settings: Settings) -> Settin
 def storage(s3_settings: Settings) -> Storage:
     """Our storage helpers against the layout under test."""
     return Storage(s3_settings)
+
+
+@pytest.fixture
+def fresh_cluster(tmp_path: Path) -> Iterator[tuple[Settings, Supervisor]]:
+    """A cluster of its own for a test that breaks it, with the supervisor owning its processes."""
+    settings, supervisor = start_cluster(tmp_path / "state")
+    try:
+        yield settings, supervisor
+    finally:
+        supervisor.stop()
