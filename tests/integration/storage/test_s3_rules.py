@@ -1,4 +1,4 @@
-"""What our S3 (embedded and cluster) accepts and refuses: signatures, expiry, content type, CORS."""
+"""What our S3 (embedded or cluster) accepts and refuses: signatures, expiry, type, CORS."""
 
 from __future__ import annotations
 
