@@ -77,7 +77,6 @@ def command(settings: Settings) -> tuple[list[str], dict[str, str]]:
     return argv, env
 
 
-
 # --- the cluster layout: master, volume servers, filer and S3 gateway as separate processes ---
 
 # Each process listens on a port derived from the S3 port (gRPC 10000 above it), like
@@ -140,7 +139,7 @@ def filer_argv(weed: str, data_dir: Path, ports: dict[str, int],
         f"-ip={host}", f"-ip.bind={host}",
         f"-port={ports['filer']}", f"-port.grpc={ports['filer.grpc']}",
         f"-master={host}:{ports['master']}",
-        f"-localSocket={data_dir / 'filer.sock'}",
+        f"-localSocket={data_dir / 'filer' / 'filer.sock'}",
     ]
 
 
@@ -155,7 +154,7 @@ def s3_argv(weed: str, data_dir: Path, ports: dict[str, int], host: str = "127.0
         f"-port={ports['s3']}", f"-port.grpc={ports['s3.grpc']}",
         f"-filer={host}:{ports['filer']}",
         "-port.iceberg=0", "-port.lance=0",
-        f"-localSocket={data_dir / 's3.sock'}",
+        f"-localSocket={data_dir / 's3' / 's3.sock'}",
     ]
 
 

@@ -48,12 +48,12 @@ def test_filer_and_gateway_argv() -> None:
     assert seaweed.filer_argv(WEED, DATA, PORTS) == [
         WEED, "filer", "-defaultStoreDir=/state/s3-cluster/filer",
         "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-port=30003", "-port.grpc=40003",
-        "-master=127.0.0.1:30001", "-localSocket=/state/s3-cluster/filer.sock",
+        "-master=127.0.0.1:30001", "-localSocket=/state/s3-cluster/filer/filer.sock",
     ]
     assert seaweed.s3_argv(WEED, DATA, PORTS) == [
         WEED, "s3", "-ip.bind=127.0.0.1", "-port=30000", "-port.grpc=40000",
         "-filer=127.0.0.1:30003", "-port.iceberg=0", "-port.lance=0",
-        "-localSocket=/state/s3-cluster/s3.sock",
+        "-localSocket=/state/s3-cluster/s3/s3.sock",
     ]
 
 
