@@ -254,3 +254,14 @@ def test_helm_pools_are_the_instance_pools() -> None:
                                             "granularity": pools["granularity"]}
     assert "dagster instance concurrency set transcode" in (
         DEPLOY / "helm" / "dagster-values.yaml").read_text()
+
+
+def test_our_services_start_after_init_has_prepared_storage_and_databases() -> None:
+    """init waits for PostgreSQL and the S3 gateway; every other service of ours waits for
+    init to finish, so none finds a missing bucket or table."""
+    services = COMPOSE["services"]
+    assert set(services["init"]["depends_on"]) == {"postgres", "s3"}
+    for name, service in services.items():
+        if "build" in service and name != "init":
+            assert service["depends_on"]["init"] == {
+                "condition": "service_completed_successfully"}, name
