@@ -92,3 +92,11 @@ def test_cluster_services_in_start_order_with_own_ports_dirs_and_the_s3_key(
     assert all(s.env["AWS_ACCESS_KEY_ID"] == keys["access_key_id"] and
                s.env["AWS_SECRET_ACCESS_KEY"] == keys["secret_access_key"] for s in services)
     assert services[-1].url == settings.s3_public_endpoint
+
+
+def test_the_highest_allowed_s3_port_leaves_every_derived_port_valid() -> None:
+    """The s3_port setting's upper bound keeps both layouts' ports within TCP's range."""
+    top = Settings.model_fields["s3_port"].metadata
+    highest = next(m.le for m in top if hasattr(m, "le"))
+    derived = {*seaweed.cluster_ports(highest).values(), *seaweed.ports_for(highest).values()}
+    assert max(derived) == 65_535
