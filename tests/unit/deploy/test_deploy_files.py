@@ -250,6 +250,7 @@ def test_helm_pools_are_the_instance_pools() -> None:
     """The chart's pool default and granularity are those of the instance `reelhouse` writes:
     serialised unless sized, so the catalog pool never runs two at once."""
     pools = instance_config(Settings())["concurrency"]["pools"]
+    assert HELM["concurrency"]["enabled"] is True
     assert HELM["concurrency"]["pools"] == {"defaultLimit": pools["default_limit"],
                                             "granularity": pools["granularity"]}
     assert "dagster instance concurrency set transcode" in (
