@@ -12,6 +12,7 @@ import click
 
 from reelhouse.config import Settings, load_settings
 from reelhouse.errors import ReelhouseError
+from reelhouse.extras import require_extra
 
 
 def _friendly(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -60,6 +61,7 @@ def up(no_sample: bool) -> None:
     signing API, Dagster (webserver and daemon) and the dashboard. Data lives in the
     state dir (default .reelhouse/), so a restart keeps every object, user and run.
     """
+    require_extra("stack", "reelhouse up")
     from reelhouse.stack import run_stack
 
     overrides = {"seed_sample": False} if no_sample else {}
@@ -94,6 +96,7 @@ def users() -> None:
 
 
 def _db(settings: Settings | None = None) -> Any:
+    require_extra("api", "managing users and tokens")
     from reelhouse.db import Database
 
     db = Database(settings or load_settings())
@@ -119,14 +122,11 @@ def users_add(username: str, admin: bool, password: str) -> None:
 @_friendly
 def users_list() -> None:
     """List users with their role and state."""
-    from sqlalchemy import select
-
-    from reelhouse.db import User
+    from reelhouse import accounts
 
     with _db().session() as session:
-        rows = session.scalars(select(User).order_by(User.username)).all()
         click.echo(f"{'USERNAME':24} {'ROLE':6} {'STATE':9} CREATED")
-        for user in rows:
+        for user in accounts.list_users(session):
             state = "disabled" if user.disabled else "active"
             click.echo(f"{user.username:24} {user.role:6} {state:9} {user.created_at:%Y-%m-%d}")
 
@@ -136,15 +136,10 @@ def users_list() -> None:
 @_friendly
 def users_disable(username: str) -> None:
     """Disable USERNAME: their tokens stop working at once."""
-    from sqlalchemy import select
-
-    from reelhouse.db import User
+    from reelhouse import accounts
 
     with _db().session() as session:
-        user = session.scalar(select(User).where(User.username == username.lower()))
-        if user is None:
-            raise ValueError(f"no user {username!r}")
-        user.disabled = True
+        user = accounts.set_disabled(session, username)
         click.echo(f"disabled {user.username!r}")
 
 
@@ -161,16 +156,11 @@ def tokens() -> None:
 @_friendly
 def tokens_create(username: str, name: str, ttl_days: int | None) -> None:
     """Create a token for USERNAME and print it once."""
-    from sqlalchemy import select
-
     from reelhouse import accounts
-    from reelhouse.db import User
 
     settings = load_settings()
     with _db(settings).session() as session:
-        user = session.scalar(select(User).where(User.username == username.lower()))
-        if user is None:
-            raise ValueError(f"no user {username!r}")
+        user = accounts.get_user(session, username)
         ttl = ttl_days * 86400 if ttl_days else settings.token_ttl_s
         token, row = accounts.issue_token(session, user, ttl, name=name)
         click.echo(token)

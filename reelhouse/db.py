@@ -16,10 +16,11 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     create_engine,
     event,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from ulid import ULID
 
@@ -39,8 +40,22 @@ def new_id() -> str:
     return str(ULID())
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment stored in UTC that reads back timezone-aware on every database."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value.astimezone(UTC) if value is not None and value.tzinfo else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        # SQLite keeps no offset: without this, API answers carry timestamps with no zone.
+        return value.replace(tzinfo=UTC) if value is not None and not value.tzinfo else value
+
+
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: DateTime(timezone=True)}
+    type_annotation_map = {datetime: UtcDateTime()}
 
 
 class User(Base):
