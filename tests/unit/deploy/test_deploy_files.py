@@ -35,9 +35,7 @@ SITE_PACKAGES = "/usr/local/lib/python3.11/site-packages/"
 # failure, and the entry is to be deleted here so the check guards it from then on.
 PENDING = {
     "reelhouse worker": "the Celery worker command",
-    "python -m pipelines.daemon": "the daemon wrapper's move from reelhouse/ to pipelines/",
     "REELHOUSE_CELERY_BROKER_URL": "the Celery broker setting",
-    "extra stack": "the install sets (pyproject extras)",
     "extra cluster": "the cluster extra: psycopg, dagster-postgres, dagster-celery[redis]",
 }
 
