@@ -212,6 +212,14 @@ def test_dockerfile_copies_only_what_exists() -> None:
     assert (ROOT / "frontend" / "build.mjs").is_file()
 
 
+def test_the_image_carries_every_bundle_the_frontend_build_writes() -> None:
+    """Each static folder frontend/build.mjs writes is copied out of the Node stage."""
+    written = set(re.findall(r"\.\./(\w+)/static", (ROOT / "frontend" / "build.mjs").read_text()))
+    assert written
+    for package in written:
+        assert f"COPY --from=bundle /src/{package}/static/ {package}/static/" in DOCKERFILE
+
+
 def _extras() -> list[str]:
     match = re.search(r"^ARG EXTRAS=(\S+)", DOCKERFILE, re.M)
     assert match
