@@ -58,18 +58,23 @@ def config() -> None:
 
 @main.command()
 @click.option("--no-sample", is_flag=True, help="Skip the generated sample video on first start.")
+@click.option("--profile", type=click.Choice(["embedded", "cluster"]), default=None,
+              help="embedded (default: REELHOUSE_PROFILE): one laptop; cluster: PostgreSQL, "
+                   "Redis, a SeaweedFS cluster and two Celery workers as separate processes.")
 @_friendly
-def up(no_sample: bool) -> None:
+def up(no_sample: bool, profile: str | None) -> None:
     """Run the whole local stack in the foreground until Ctrl-C.
 
     Starts the embedded S3 (unless REELHOUSE_S3_ENDPOINT_URL points elsewhere), the
     signing API, Dagster (webserver and daemon) and the dashboard. Data lives in the
     state dir (default .reelhouse/), so a restart keeps every object, user and run.
     """
-    require_extra("stack", "reelhouse up")
+    require_extra("cluster" if profile == "cluster" else "stack", "reelhouse up")
     from reelhouse.stack import run_stack
 
-    overrides = {"seed_sample": False} if no_sample else {}
+    overrides: dict[str, object] = {"seed_sample": False} if no_sample else {}
+    if profile:
+        overrides["profile"] = profile
     run_stack(load_settings(**overrides), echo=click.echo)
 
 

@@ -105,6 +105,18 @@ def _reachable(path: Path, account: pwd.struct_passwd) -> None:
             "data directory where that user can reach it (e.g. under /tmp or /var/lib)")
 
 
+def reachable(path: Path) -> bool:
+    """Whether the server's OS account may enter every directory above `path`."""
+    account = _os_user()
+    if account is None:
+        return True
+    try:
+        _reachable(path, account)
+    except PostgresUnavailable:
+        return False
+    return True
+
+
 @dataclass
 class PostgresServer:
     """A running private server: its data directory, port and superuser password."""

@@ -57,6 +57,9 @@ class Service:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     url: str = ""
     process: subprocess.Popen[bytes] | None = None
+    # Started again when it dies (a Celery worker: its steps go back on the queue meanwhile)
+    # instead of stopping the stack.
+    restart: bool = False
 
 
 class Supervisor:
@@ -105,6 +108,11 @@ class Supervisor:
         """Start one service and wait until it answers."""
         self.launch(service)
         self.wait_ready([service], timeout_s)
+
+    def relaunch(self, service: Service) -> None:
+        """Start a dead child again (its log continues)."""
+        self.services.remove(service)
+        self.launch(service)
 
     def dead(self) -> Service | None:
         """The first child that has exited on its own, if any."""
@@ -165,12 +173,13 @@ def dagster_home(settings: Settings) -> Path:
 
 
 def init_dagster_storage(settings: Settings, home: Path) -> None:
-    """Create Dagster's SQLite storage once, before its processes start.
+    """Create (or migrate) Dagster's storage once, before its processes start.
 
     The webserver, the daemon and their code servers would otherwise each create the
     same fresh databases at once, and alembic then finds two heads and refuses to load.
+    On PostgreSQL this also upgrades a schema an older Dagster made.
     """
-    if (home / "schedules" / "schedules.db").exists():
+    if settings.profile != "cluster" and (home / "schedules" / "schedules.db").exists():
         return
     dagster = Path(sys.executable).parent / "dagster"
     done = subprocess.run([str(dagster), "instance", "migrate"], env=dagster_env(settings, home),
@@ -247,7 +256,11 @@ def _url_table(rows: list[tuple[str, str]]) -> str:
 
 
 def run_stack(settings: Settings, echo: Callable[[str], None] = print) -> None:
-    """`reelhouse up`: start everything, print the URLs, supervise until Ctrl-C, stop all."""
+    """`reelhouse up`: start everything, print the URLs, supervise until Ctrl-C, stop all.
+
+    The embedded profile runs storage and Dagster in-process-light (weed mini, SQLite, steps
+    in the run's process); `settings.profile == "cluster"` runs reelhouse.cluster's parts.
+    """
     from reelhouse.bootstrap import prepare
     from reelhouse.db import Database
     from reelhouse.storage import Storage
@@ -255,44 +268,75 @@ def run_stack(settings: Settings, echo: Callable[[str], None] = print) -> None:
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     supervisor = Supervisor(settings.state_dir / "logs", settings.host)
-    s3 = [s3_service(settings)] if settings.embedded_s3 else []
-    home = dagster_home(settings)
-    apps = app_services(settings, home)
-    supervisor.check_ports([*s3, *apps])
+    cluster = None
+    if settings.profile == "cluster":
+        from reelhouse import cluster as cluster_parts
 
-    def on_sigterm(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, on_sigterm)
+        echo("starting PostgreSQL ...")
+        cluster = cluster_parts.start_servers(settings)
+        settings = cluster.settings
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        for service in s3:
-            echo("starting embedded S3 (SeaweedFS) ...")
+        home = dagster_home(settings)
+        if cluster is not None:
+            infra = cluster_parts.infra_services(cluster)
+            apps = [*app_services(settings, home), *cluster_parts.worker_services(
+                settings, dagster_env(settings, home), supervisor.log_dir)]
+        else:
+            infra = [s3_service(settings)] if settings.embedded_s3 else []
+            apps = app_services(settings, home)
+        supervisor.check_ports([*infra, *apps])
+        for service in infra:
+            echo(f"starting {service.name} ...")
             supervisor.start(service, timeout_s=60)
         admin = prepare(settings, Storage(settings), Database(settings))
         init_dagster_storage(settings, home)
-        echo("starting API, Dagster and dashboard ...")
+        echo("starting API, Dagster, dashboard" + (" and workers" if cluster else "") + " ...")
         for service in apps:
             supervisor.launch(service)
         supervisor.wait_ready(apps, timeout_s=120)
+        storage = ("SeaweedFS cluster: master, volume servers, filer, S3" if cluster
+                   else "embedded SeaweedFS")
         rows = [("dashboard", f"{settings.dashboard_url}/app"),
                 ("API docs", f"{settings.api_url}/docs"),
                 ("Dagster UI", settings.dagster_url),
                 ("S3 endpoint", settings.s3_public_endpoint
-                 + (" (embedded SeaweedFS)" if settings.embedded_s3 else ""))]
-        echo(f"\nReelhouse is up in {time.monotonic() - started:.0f}s:\n{_url_table(rows)}")
+                 + (f" ({storage})" if settings.embedded_s3 else "")),
+                *(cluster.rows if cluster else []),
+                *[(s.name, f"Celery worker (pid {s.process.pid if s.process else '?'}), "
+                           f"scratch in {s.url}") for s in apps if s.restart]]
+        echo(f"\nReelhouse ({settings.profile}) is up in {time.monotonic() - started:.0f}s:\n"
+             f"{_url_table(rows)}")
         if admin:
             echo(f"\nFirst start: admin user {admin.username!r}, password {admin.password}\n"
                  f"API token (shown once): {admin.token}")
         echo(f"\nState in {settings.state_dir.resolve()}; logs in "
              f"{supervisor.log_dir.resolve()}. Press Ctrl-C to stop.")
-        while (dead := supervisor.dead()) is None:
-            time.sleep(0.5)
-        assert dead.process is not None
-        raise StackError(f"{dead.name} stopped unexpectedly (exit {dead.process.returncode}); "
-                         f"see {supervisor.log_dir / (dead.name + '.log')}")
+        _supervise(supervisor, echo)
     except KeyboardInterrupt:
         echo("\nstopping ...")
     finally:
         supervisor.stop()
+        if cluster is not None:
+            cluster.stop()
         signal.signal(signal.SIGTERM, previous)
     echo("stopped; every service has exited.")
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _supervise(supervisor: Supervisor, echo: Callable[[str], None]) -> None:
+    """Until a child that must not die does: restart those that may (workers)."""
+    while True:
+        dead = supervisor.dead()
+        if dead is None:
+            time.sleep(0.5)
+            continue
+        assert dead.process is not None
+        if not dead.restart:
+            raise StackError(f"{dead.name} stopped unexpectedly (exit {dead.process.returncode});"
+                             f" see {supervisor.log_dir / (dead.name + '.log')}")
+        echo(f"{dead.name} exited ({dead.process.returncode}); starting it again")
+        supervisor.relaunch(dead)
