@@ -13,10 +13,11 @@ from reelhouse.config import Settings
 from reelhouse.errors import ConfigError
 
 
-def libpq_url(url: str) -> str:
-    """`url` as dagster-postgres takes it: a plain postgresql:// URL (it picks the driver,
-    psycopg2, and opens LISTEN connections with it directly)."""
-    return re.sub(r"^postgres(?:ql)?(?:\+[a-z0-9]+)?://", "postgresql://", url)
+def dagster_postgres_url(url: str) -> str:
+    """`url` with the psycopg2 driver named: dagster-postgres sends `NOTIFY channel, :id`,
+    which only psycopg2's client-side binding accepts, and SQLAlchemy 2.1 picks psycopg 3
+    for a bare postgresql:// URL."""
+    return re.sub(r"^postgres(?:ql)?(?:\+[a-z0-9]+)?://", "postgresql+psycopg2://", url)
 
 
 def storage_config(settings: Settings) -> dict[str, Any]:
@@ -27,7 +28,7 @@ def storage_config(settings: Settings) -> dict[str, Any]:
     if not settings.dagster_database_url:
         raise ConfigError("REELHOUSE_DAGSTER_DATABASE_URL: the cluster profile keeps "
                                   "Dagster's state in PostgreSQL; name the database")
-    return {"storage": {"postgres": {"postgres_url": libpq_url(settings.dagster_database_url)}}}
+    return {"storage": {"postgres": {"postgres_url": dagster_postgres_url(settings.dagster_database_url)}}}
 
 
 def instance_config(settings: Settings, max_concurrent_runs: int = 2,

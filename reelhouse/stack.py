@@ -316,10 +316,13 @@ def run_stack(settings: Settings, echo: Callable[[str], None] = print) -> None:
     except KeyboardInterrupt:
         echo("\nstopping ...")
     finally:
+        # A second Ctrl-C must not abandon half-stopped children (or the private PostgreSQL).
+        interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
         supervisor.stop()
         if cluster is not None:
             cluster.stop()
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, interrupt)
     echo("stopped; every service has exited.")
 
 

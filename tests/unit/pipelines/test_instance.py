@@ -71,13 +71,13 @@ def test_daemon_gets_the_settings_and_home_in_its_environment(tmp_path: Path) ->
 
 
 def test_cluster_profile_keeps_dagster_state_in_postgres(tmp_path: Path) -> None:
-    """On the cluster profile dagster.yaml names PostgreSQL (a plain postgresql:// URL for
-    dagster-postgres), keeps the same pools and queue, and is readable by its owner only."""
+    """On the cluster profile dagster.yaml names PostgreSQL (through psycopg2, the driver
+    dagster-postgres' statements need), keeps the same pools and queue, and is readable by its owner only."""
     settings = load_settings(state_dir=tmp_path, profile="cluster",
                              dagster_database_url="postgresql+psycopg://u:p@db:5432/dagster")
     home = write_instance(settings, tmp_path / "dagster")
     config = yaml.safe_load((home / "dagster.yaml").read_text())
-    assert config["storage"] == {"postgres": {"postgres_url": "postgresql://u:p@db:5432/dagster"}}
+    assert config["storage"] == {"postgres": {"postgres_url": "postgresql+psycopg2://u:p@db:5432/dagster"}}
     assert config["concurrency"]["pools"] == {"default_limit": 1, "granularity": "op"}
     assert config["run_queue"] == {"dequeue_interval_seconds": 1}
     assert (home / "dagster.yaml").stat().st_mode & 0o777 == 0o600
