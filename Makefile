@@ -35,6 +35,7 @@ up: $(VENV)/.installed-$(HASH) $(STATIC)
 
 test: lint typecheck $(STATIC)
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-services.sh
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev-$(HASH)
