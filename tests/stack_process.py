@@ -28,6 +28,7 @@ class StackProcess:
     lines: list[str] = field(default_factory=list)
     exe: Path = field(default_factory=lambda: Path(sys.executable).parent / "reelhouse")
     cwd: Path | None = None
+    args: tuple[str, ...] = ("up",)
 
     @classmethod
     def on_free_ports(cls, state_dir: Path, **extra: str) -> StackProcess:
@@ -46,7 +47,7 @@ class StackProcess:
 
     def start(self, timeout_s: float = 180) -> None:
         """Start and read the output until the stack says it is up."""
-        self.proc = subprocess.Popen([str(self.exe), "up"], env=self.env, cwd=self.cwd,
+        self.proc = subprocess.Popen([str(self.exe), *self.args], env=self.env, cwd=self.cwd,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines = []
         deadline = time.monotonic() + timeout_s
