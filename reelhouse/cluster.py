@@ -14,11 +14,15 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reelhouse import postgres, redis_server, seaweed
 from reelhouse.config import Settings
 from reelhouse.ports import free_port
 from reelhouse.worker import worker_dir
+
+if TYPE_CHECKING:
+    from reelhouse.stack import Service
 
 WORKERS = ("worker-1", "worker-2")
 
@@ -73,12 +77,12 @@ def start_servers(settings: Settings) -> ClusterServers:
     return servers
 
 
-def infra_services(servers: ClusterServers) -> list[object]:
+def infra_services(servers: ClusterServers) -> list[Service]:
     """Redis (when private) and the SeaweedFS cluster (when no S3 endpoint is set)."""
     from reelhouse.stack import Service
 
     settings = servers.settings
-    out: list[Service] = []
+    out = []
     if servers.redis_port is not None:
         url = redis_server.url_for(servers.redis_port)
         argv = redis_server.command(settings.state_dir / "redis", servers.redis_port)
@@ -100,7 +104,7 @@ def _logged_ready(log: Path, name: str) -> Callable[[], bool]:
     return probe
 
 
-def worker_services(settings: Settings, env: dict[str, str], log_dir: Path) -> list[object]:
+def worker_services(settings: Settings, env: dict[str, str], log_dir: Path) -> list[Service]:
     """Two `reelhouse worker` processes, each with its own scratch dir; restarted if they die."""
     from reelhouse.stack import Service
 

@@ -28,7 +28,8 @@ def storage_config(settings: Settings) -> dict[str, Any]:
     if not settings.dagster_database_url:
         raise ConfigError("REELHOUSE_DAGSTER_DATABASE_URL: the cluster profile keeps "
                                   "Dagster's state in PostgreSQL; name the database")
-    return {"storage": {"postgres": {"postgres_url": dagster_postgres_url(settings.dagster_database_url)}}}
+    url = dagster_postgres_url(settings.dagster_database_url)
+    return {"storage": {"postgres": {"postgres_url": url}}}
 
 
 def instance_config(settings: Settings, max_concurrent_runs: int = 2,

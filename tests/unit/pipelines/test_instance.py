@@ -72,7 +72,8 @@ def test_daemon_gets_the_settings_and_home_in_its_environment(tmp_path: Path) ->
 
 def test_cluster_profile_keeps_dagster_state_in_postgres(tmp_path: Path) -> None:
     """On the cluster profile dagster.yaml names PostgreSQL (through psycopg2, the driver
-    dagster-postgres' statements need), keeps the same pools and queue, and is readable by its owner only."""
+    dagster-postgres' statements need), keeps the same pools and queue, and is readable by
+    its owner only."""
     settings = load_settings(state_dir=tmp_path, profile="cluster",
                              dagster_database_url="postgresql+psycopg://u:p@db:5432/dagster")
     home = write_instance(settings, tmp_path / "dagster")
