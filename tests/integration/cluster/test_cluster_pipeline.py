@@ -97,6 +97,17 @@ def _wait(client: Client, video_id: str, timeout_s: float) -> list[str]:
     raise AssertionError(f"video {video_id} did not settle in {timeout_s:.0f}s: {seen}")
 
 
+def _finished(instance: dg.DagsterInstance, run_id: str, timeout_s: float) -> dg.DagsterRun:
+    """The run once it has ended (the video is `ready` before the catalog steps finish)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        run = instance.get_run_by_id(run_id)
+        if run is not None and run.is_finished:
+            return run
+        time.sleep(1)
+    raise AssertionError(f"run {run_id} did not finish in {timeout_s:.0f}s")
+
+
 def _worker_process(stack: StackProcess, name: str) -> psutil.Process:
     """The running `reelhouse worker --name <name>`: after its exec, the Celery main process
     (`-n <name>@<host>`), leader of its process group."""
@@ -165,6 +176,6 @@ def test_a_worker_killed_mid_transcode_loses_nothing(
         assert set(seen) <= {"uploaded", "processing", "ready"}, seen
         deliveries = [w for step, w in _step_workers(instance, run_id)
                       if step == "hls_renditions"]
-        run = instance.get_run_by_id(run_id)
+        run = _finished(instance, run_id, 180)
     assert len(deliveries) >= 2, deliveries  # the killed one, then the redelivery
-    assert run is not None and run.status == dg.DagsterRunStatus.SUCCESS
+    assert run.status == dg.DagsterRunStatus.SUCCESS
