@@ -4,7 +4,7 @@ network, as on many hosts, started on one machine.
 PostgreSQL (the API's `reelhouse` database and Dagster's `dagster`) and Redis (the Celery
 broker) are the ones settings name, else private servers in the state dir on free ports;
 then the SeaweedFS cluster (unless an S3 endpoint is set), the API, Dagster's webserver and
-daemon on PostgreSQL, the dashboard and two `reelhouse worker`s with their own scratch dirs.
+daemon on PostgreSQL, the dashboard and (by default two) `reelhouse worker`s with their own scratch dirs.
 """
 
 from __future__ import annotations
@@ -24,7 +24,11 @@ from reelhouse.worker import worker_dir
 if TYPE_CHECKING:
     from reelhouse.stack import Service
 
-WORKERS = ("worker-1", "worker-2")
+
+
+def worker_names(settings: Settings) -> list[str]:
+    """worker-1 ... worker-N, N the cluster_workers setting."""
+    return [f"worker-{n}" for n in range(1, settings.cluster_workers + 1)]
 
 
 @dataclass
@@ -105,11 +109,12 @@ def _logged_ready(log: Path, name: str) -> Callable[[], bool]:
 
 
 def worker_services(settings: Settings, env: dict[str, str], log_dir: Path) -> list[Service]:
-    """Two `reelhouse worker` processes, each with its own scratch dir; restarted if they die."""
+    """`reelhouse worker` processes (two by default), each with its own scratch dir; each is
+    started again if it dies."""
     from reelhouse.stack import Service
 
     exe = str(Path(sys.executable).parent / "reelhouse")
     return [Service(name, [exe, "worker", "--name", name], {},
                     _logged_ready(log_dir / f"{name}.log", name), env=env,
                     url=str(worker_dir(settings, name) / "scratch"), restart=True)
-            for name in WORKERS]
+            for name in worker_names(settings)]

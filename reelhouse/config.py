@@ -40,6 +40,8 @@ class ProfileSettings(BaseSettings):
     # is delivered twice (harmless: steps are idempotent), so keep it above a long transcode.
     celery_visibility_timeout_s: int = Field(3600, ge=5)
     worker_concurrency: int = Field(1, ge=1, le=64)
+    # `reelhouse up --profile cluster` starts this many workers (separate processes).
+    cluster_workers: int = Field(2, ge=1, le=16)
     # A worker's own scratch files; unset: `work/` under the state dir.
     scratch_dir: Path | None = None
 
