@@ -4,7 +4,8 @@ network, as on many hosts, started on one machine.
 PostgreSQL (the API's `reelhouse` database and Dagster's `dagster`) and Redis (the Celery
 broker) are the ones settings name, else private servers in the state dir on free ports;
 then the SeaweedFS cluster (unless an S3 endpoint is set), the API, Dagster's webserver and
-daemon on PostgreSQL, the dashboard and (by default two) `reelhouse worker`s with their own scratch dirs.
+daemon on PostgreSQL, the dashboard and `reelhouse worker`s (two by default) with their own
+scratch dirs.
 """
 
 from __future__ import annotations
