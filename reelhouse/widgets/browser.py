@@ -9,9 +9,8 @@ import traitlets as t
 
 from reelhouse.client import Client
 from reelhouse.widgets._base import ApiWidget, bundle
-from reelhouse.widgets.player import Player
+from reelhouse.widgets.player import STATUSES, Player
 
-STATUSES = ("", "uploading", "uploaded", "processing", "ready", "failed")
 VISIBILITIES = ("", "private", "unlisted", "public")
 GRID_TRAITS = ("query", "status", "visibility", "mine", "page_size", "refresh_s", "selected")
 PLAYER_TRAITS = ("autoplay", "muted")

@@ -67,6 +67,14 @@ def error_body(status: int, code: str, message: str) -> dict[str, Any]:
     return {"status": status, "code": code, "message": message}
 
 
+def _reply_id(value: Any) -> str | int | None:
+    """The id a reply can carry back: a short string or int, else None."""
+    if isinstance(value, str | int) and not isinstance(value, bool) \
+            and len(str(value)) <= MAX_ID_CHARS:
+        return value
+    return None
+
+
 def _scalar(name: str, value: Any) -> str | int | float | bool:
     if isinstance(value, bool | int | float) or (isinstance(value, str)
                                                  and len(value) <= MAX_QUERY_CHARS):
@@ -87,9 +95,8 @@ class ApiRequest:
     @classmethod
     def parse(cls, content: Mapping[str, Any], allowed: Iterable[str]) -> ApiRequest:
         """The request in `content`, or RequestRefused saying what is wrong with it."""
-        request_id = content.get("id")
-        if not isinstance(request_id, str | int) or isinstance(request_id, bool) \
-                or len(str(request_id)) > MAX_ID_CHARS:
+        request_id = _reply_id(content.get("id"))
+        if request_id is None:
             raise RequestRefused(400, "bad_request", "a request needs a short string or int id")
         method, path = content.get("method"), content.get("path")
         if not isinstance(method, str) or not isinstance(path, str):
@@ -120,8 +127,7 @@ class ApiRequest:
 def answer(content: Mapping[str, Any], allowed: Iterable[str],
            client: Callable[[], Client]) -> dict[str, Any]:
     """The reply to one browser request: the API's JSON, or its error as status/code/message."""
-    request_id = content.get("id") if isinstance(content.get("id"), str | int) else None
-    reply: dict[str, Any] = {"type": "api_reply", "id": request_id}
+    reply: dict[str, Any] = {"type": "api_reply", "id": _reply_id(content.get("id"))}
     try:
         request = ApiRequest.parse(content, allowed)
         data = client().call(request.route.method, "/api/v1" + request.path,

@@ -8,7 +8,7 @@ import traitlets as t
 
 from reelhouse.widgets._base import ApiWidget, bundle
 
-
+# A video's statuses as the API words them; '' = not known (yet).
 STATUSES = ("", "uploading", "uploaded", "processing", "ready", "failed")
 
 

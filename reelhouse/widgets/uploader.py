@@ -45,4 +45,4 @@ class Uploader(ApiWidget):
         self.send({"type": "cancel_all"})
 
     def __repr__(self) -> str:
-        return f"Uploader(api_url={self.api_url!r}, uploads={len(self.uploads)})"
+        return f"Uploader(visibility={self.visibility!r}, uploads={len(self.uploads)})"
