@@ -2,6 +2,7 @@
 // is an anywidget custom message the widget's Python side answers (it holds the token and
 // makes the HTTP call), so the page needs no CORS grant from the API and never sees a token.
 import { ApiError } from "./api.js";
+import { online } from "./retry.js";
 
 const TIMEOUT_MS = 10 * 60_000; // a kernel busy with a long cell answers late, not never
 const apis = new WeakMap(); // one client per widget model, shared by all its views
@@ -35,6 +36,9 @@ export function createKernelApi(model, { timeoutMs = TIMEOUT_MS } = {}) {
 
   function request(method, path, { body, query, signal } = {}) {
     if (signal?.aborted) return Promise.reject(aborted(signal));
+    // Offline, the message would sit in the front end's queue: fail now, so callers that wait
+    // for the network (the uploader) say so and try again once it is back.
+    if (!online()) return Promise.reject(new ApiError(0, "network", "the browser is offline"));
     const id = `${prefix}-${++next}`;
     const clean = {};
     for (const [key, value] of Object.entries(query || {})) {
