@@ -22,10 +22,17 @@ import httpx
 import pytest
 
 from reelhouse import keys
+from reelhouse.db import Video, VideoProgress
 from reelhouse.widgets import Browser, Player, Uploader
 from tests.e2e.conftest import screenshot
 from tests.e2e.harness.kernel import Bridge, widget_kernel
-from tests.e2e.harness.media import RUNGS, SECONDS, publish_ready_video
+from tests.e2e.harness.media import (
+    RUNGS,
+    SECONDS,
+    add_admin_video,
+    publish_media,
+    publish_ready_video,
+)
 from tests.e2e.harness.server import serve_harness
 from tests.e2e.harness.stack import ApiStack, api_stack
 from tests.helpers import free_port
@@ -451,4 +458,53 @@ def test_browser_filters_and_opens_a_video(hpage: Page, kernel: Bridge, stack: A
                             " && !document.querySelector('.rh-more').hidden")
     screenshot(hpage, "widget-browser")
     assert dialogs == []
+    clean(hpage)
+
+
+# --- a video on its way to ready ------------------------------------------------------------
+def set_processing(stack: ApiStack, video_id: str, percent: float | None = None,
+                   status: str = "processing") -> None:
+    """Move the video along as the pipeline does: its status, and the transcode's percent."""
+    with stack.db.session() as session:
+        session.get(Video, video_id).status = status
+        if percent is not None:
+            session.merge(VideoProgress(video_id=video_id, percent=percent))
+
+
+def test_player_and_browser_follow_a_video_until_it_is_ready(
+        hpage: Page, kernel: Bridge, stack: ApiStack,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A processing video shows its percent in the player and on its card, both refreshing
+    through the kernel by themselves; once ready the player plays it and the card says so."""
+    video_id = add_admin_video(stack, "Still cooking", "uploaded")
+    player = Player(video_id, api_url=stack.api_url, token=stack.token, muted=True,
+                    autoplay=True, poll_s=0.5)
+    browser = Browser(api_url=stack.api_url, token=stack.token, query="cooking", refresh_s=0.5)
+    mount(hpage, kernel, "player", player)
+    mount(hpage, kernel, "browser", browser.grid)
+    hpage.wait_for_function("() => document.querySelector('.rh-message')?.textContent"
+                            ".includes('waiting for processing to start')")
+    badge = f".rh-card[data-id='{video_id}'] .rh-badge"
+
+    set_processing(stack, video_id, 42.0)
+    hpage.wait_for_function("() => document.querySelector('.rh-message').textContent"
+                            ".includes('Processing: 42% done')", timeout=10_000)
+    hpage.wait_for_function(f"() => document.querySelector(\"{badge}\")?.textContent"
+                            " === 'processing 42%'", timeout=10_000)
+    eventually(hpage, lambda: (player.status, player.progress) == ("processing", 42.0), 10,
+               "the player's status in Python")
+    screenshot(hpage, "widget-player-processing")
+    set_processing(stack, video_id, 80.5)
+    hpage.wait_for_function("() => document.querySelector('.rh-player-progress')?.value === 80.5",
+                            timeout=10_000)
+
+    publish_media(stack, tmp_path_factory.mktemp("cooked"), video_id)
+    set_processing(stack, video_id, status="ready")
+    eventually(hpage, lambda: len(player.levels) == 2, 30, "the player loading the ladder")
+    wait_playing(hpage, 0.3)
+    assert (player.status, player.progress, player.error) == ("ready", None, "")
+    hpage.wait_for_function(f"() => document.querySelector(\"{badge}\")?.textContent === 'ready'",
+                            timeout=10_000)
+    eventually(hpage, lambda: [v["status"] for v in browser.videos] == ["ready"], 10,
+               "the browser's videos in Python")
     clean(hpage)
