@@ -45,11 +45,22 @@ Page = Any
 
 @dataclass
 class Jupyter:
-    """A running jupyter-server front end: its URL and the notebook's path on disk."""
+    """A running jupyter-server front end: the notebook's URL, its server and its file."""
 
     url: str
+    server: str
     notebook: Path
     proc: subprocess.Popen[bytes]
+
+    def wait_kernel_idle(self, timeout_s: float = 120) -> None:
+        """Until the page's kernel is connected and idle (a cell run earlier is dropped)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            kernels = httpx.get(f"{self.server}/api/kernels", timeout=10).json()
+            if any(k["execution_state"] == "idle" and k["connections"] for k in kernels):
+                return
+            assert time.monotonic() < deadline, f"no idle kernel: {kernels}"
+            time.sleep(0.5)
 
 
 def kernel_env(stack: StackProcess, token: str, home: Path) -> dict[str, str]:
@@ -101,7 +112,7 @@ def jupyter(request: pytest.FixtureRequest, live_stack: StackProcess, admin_toke
                 pass
             assert time.monotonic() < deadline, "jupyter-server did not start"
             time.sleep(0.5)
-        yield Jupyter(url + FRONT_ENDS[request.param] + NOTEBOOK, root / NOTEBOOK, proc)
+        yield Jupyter(url + FRONT_ENDS[request.param] + NOTEBOOK, url, root / NOTEBOOK, proc)
     finally:
         proc.terminate()
         try:
@@ -151,9 +162,10 @@ def test_widgets_in_a_real_front_end(jupyter: Jupyter, page: Page, live_stack: S
     clip = clips("notebook-clip.mp4", 4)
     page.goto(jupyter.url)
     page.locator(".jp-Notebook .jp-CodeCell .cm-content").first.wait_for(timeout=90_000)
+    jupyter.wait_kernel_idle()
 
     uploader = run_cell(page, 0)
-    uploader.locator(".rh-drop").wait_for(timeout=120_000)  # the kernel started and answered
+    uploader.locator(".rh-drop").wait_for(timeout=60_000)
     uploader.locator(".rh-file-input").set_input_files(str(clip))
     uploader.locator(".rh-upload-title").fill("Made in a notebook")
     uploader.locator(".rh-upload-start").click()
