@@ -137,6 +137,8 @@ def playing(cell: Any, after: float = 0.3, timeout_s: float = 60) -> None:
 
 def switch_to_lowest_rung(cell: Any) -> None:
     """Pick the smallest rung in the player's quality menu; it plays at that height."""
+    # The clip lasts 4 s: loop it so there are segments left to play at the new rung.
+    cell.locator(".rh-player-video").evaluate("(v) => { v.loop = true; }")
     quality = cell.locator(".rh-player-quality")
     cell.page.wait_for_function("(q) => q.options.length >= 3", arg=quality.element_handle(),
                                 timeout=30_000)
@@ -144,7 +146,7 @@ def switch_to_lowest_rung(cell: Any) -> None:
         "(os) => os.filter((o) => o.value !== '-1').map((o) => [o.value, o.textContent])")
     value, text = options[-1]  # the menu lists rungs from the tallest down
     quality.select_option(value)
-    height = int(text.split("p", 1)[0])
+    height = int(text.split("p", 1)[0])  # "180p · 150 kb/s"
     cell.page.wait_for_function("([v, h]) => v.videoHeight === h",
                                 arg=[cell.locator(".rh-player-video").element_handle(), height],
                                 timeout=30_000)
