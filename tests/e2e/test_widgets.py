@@ -378,6 +378,12 @@ def test_player_plays_switches_rungs_and_previews(hpage: Page, kernel: Bridge, s
         assert hpage.text_content(".rh-player-rung") == f"{height}p"
     assert wait_playing(hpage, started + 1.0) > started
 
+    low = min(by_height)
+    hpage.select_option(".rh-player-quality", str(by_height[low]))  # the viewer picks a rung
+    hpage.wait_for_function("([h]) => document.querySelector('.rh-player-video').videoHeight"
+                            " === h", arg=[low], timeout=30_000)
+    eventually(hpage, lambda: player.level == by_height[low], 10, "the picked rung in Python")
+    assert hpage.text_content(".rh-player-rung") == f"{low}p"
     hpage.select_option(".rh-player-quality", "-1")
     eventually(hpage, lambda: player.level == -1, 10, "level back to auto in Python")
     assert "(auto)" in (hpage.text_content(".rh-player-rung") or "")
