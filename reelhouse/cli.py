@@ -73,6 +73,28 @@ def up(no_sample: bool) -> None:
     run_stack(load_settings(**overrides), echo=click.echo)
 
 
+@main.command()
+@click.option("--no-sample", is_flag=True, help="Skip the generated sample video.")
+@_friendly
+def init(no_sample: bool) -> None:
+    """Prepare external storage and database once, as `up` does before it starts anything.
+
+    Creates the bucket with its CORS and multipart-cleanup rules, the API tables and, on the
+    first run, the admin user (printed once) and the sample video. Safe to run again.
+    """
+    from reelhouse.bootstrap import prepare
+    from reelhouse.db import Database
+    from reelhouse.storage import Storage
+
+    settings = load_settings(**({"seed_sample": False} if no_sample else {}))
+    admin = prepare(settings, Storage(settings), Database(settings))
+    if admin:
+        click.echo(f"admin user {admin.username!r}, password {admin.password}\n"
+                   f"API token (shown once): {admin.token}")
+    click.echo(f"bucket {settings.s3_bucket!r} at {settings.s3_endpoint} and the database "
+               "are ready")
+
+
 @main.group()
 def db() -> None:
     """Migrate the API database (SQLite file or DATABASE_URL) and show its revision."""
