@@ -100,7 +100,7 @@ router.add_api_route("/api/v1/videos/{video_id}/poster", _poster, methods=["GET"
                      response_class=RedirectResponse, status_code=307,
                      summary="The poster image, as a redirect to a freshly signed URL",
                      responses={307: {"description": "To the poster in storage or the CDN"},
-                                **responses(401, 404)})
+                                **responses(400, 401, 404)})
 
 
 @router.get(PLAY_PREFIX + "/{video_id}/{expires}/{token}/{path:path}",
