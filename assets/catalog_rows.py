@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pipelines.database import VideoRecord
+from assets.database import VideoRecord
 from reelhouse.media.hls import Rendition
 
 

@@ -116,7 +116,7 @@ def main() -> None:
             storage = Storage(settings)
             storage.ensure_bucket()
             db = Database(settings)
-            db.create_all()
+            db.upgrade()
             with db.session() as session:
                 owner = User(username="bench", password_hash="-")
                 session.add(owner)

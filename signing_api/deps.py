@@ -20,7 +20,7 @@ from signing_api.ratelimit import RateLimits
 from signing_api.recent import Recent
 
 if TYPE_CHECKING:
-    from signing_api.playlists import PlaybackSigner
+    from signing_api.signer import PlaybackSigner
 
 
 P = ParamSpec("P")
@@ -57,13 +57,13 @@ def _token(request: Request) -> str | None:
 
 
 async def read(svc: Services, query: Callable[Concatenate[Connection, P], T],
-               *args: P.args) -> T:
+               *args: P.args, **kwargs: P.kwargs) -> T:
     """Run a short read with a prebuilt statement: inline on a local SQLite file, where it
     takes about 0.1 ms and a hop to the thread pool costs more than the query; in the thread
     pool for a server database, whose round trips must not stall the event loop."""
     def call() -> T:
         with svc.db.reader() as connection:
-            return query(connection, *args)
+            return query(connection, *args, **kwargs)
 
     return call() if svc.db.local else await run_in_threadpool(call)
 
@@ -124,6 +124,14 @@ async def viewable_video(svc: Services, video_id: str, viewer: User | None) -> V
         if video is not None and video.status == "ready":
             svc.recent_videos.put(video_id, video)
     return _shown(video, viewer)
+
+
+async def existing_video(svc: Services, video_id: str) -> Video:
+    """The video whoever asks (for routes whose link is the permission); 404 if it is gone."""
+    video = await read(svc, videos.lookup_video, _valid_id(video_id))
+    if video is None:
+        raise not_found()
+    return video
 
 
 def editable_video(session: Session, video_id: str, user: User) -> Video:

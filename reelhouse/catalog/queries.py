@@ -108,7 +108,8 @@ def count(con: duckdb.DuckDBPyConnection, text: str | None = None, owner: str | 
     """How many videos `search` would page through with the same filters."""
     clause, params = where(text, owner, status, visibility, min_duration, max_duration,
                            min_height, owner_id)
-    return int(con.execute(f"SELECT count(*) FROM {VIDEOS}{clause}", params).fetchone()[0])
+    row = con.execute(f"SELECT count(*) FROM {VIDEOS}{clause}", params).fetchone()
+    return int(row[0]) if row else 0
 
 
 def get_video(con: duckdb.DuckDBPyConnection, video_id: str) -> dict[str, Any] | None:
@@ -131,9 +132,10 @@ def thumbnails_for(con: duckdb.DuckDBPyConnection, video_id: str) -> list[dict[s
 
 def stats(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Catalog totals: videos by status, duration, bytes (source, HLS by rung), uploads per day."""
-    videos, duration, source = con.execute(
+    totals = con.execute(
         "SELECT count(*), coalesce(sum(duration_s), 0), coalesce(sum(source_size), 0) "
         "FROM videos").fetchone()
+    videos, duration, source = totals if totals else (0, 0, 0)
     by_status = dict(con.execute(
         "SELECT status, count(*) FROM videos GROUP BY status ORDER BY count(*) DESC, status"
     ).fetchall())

@@ -9,7 +9,7 @@ import dagster as dg
 from pydantic import PrivateAttr
 from sqlalchemy import select, update
 
-from pipelines.resources import SettingsResource
+from assets.resources import SettingsResource
 from reelhouse.db import Database, User, Video, VideoProgress, utcnow
 
 

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assets.catalog_rows import rendition_rows, thumbnail_rows, video_row
+from assets.database import VideoRecord
 from assets.facts import hls_to_dict, probe_from_dict
-from pipelines.database import VideoRecord
 from reelhouse.catalog.writer import rows_table
 from reelhouse.media.hls import HlsResult, Rendition
 from reelhouse.media.probe import AudioInfo, Probe, VideoInfo
-from tests.unit.pipelines.fakes import VIDEO_ID
+from tests.unit.assets.fakes import VIDEO_ID
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 PROBE = Probe("/tmp/source", "mov,mp4,m4a,3gp,3g2,mj2", "mp4", 10.0, 123_456,
