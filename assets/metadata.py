@@ -10,6 +10,7 @@ import dagster as dg
 from reelhouse import keys
 from reelhouse.config import Settings
 from reelhouse.media.hls import Rendition
+from reelhouse.signing.links import poster_link_token
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -70,8 +71,11 @@ def play_url(settings: Settings, video_id: str) -> str:
 
 
 def poster_url(settings: Settings, video_id: str) -> str:
-    """The API's poster route, which never expires: it signs a fresh link on every visit."""
-    return f"{settings.api_url}/api/v1/videos/{keys.check_video_id(video_id)}/poster"
+    """The API's poster route with this video's lasting link signature: it never expires and
+    signs a fresh storage URL on every visit, for private videos too."""
+    video_id = keys.check_video_id(video_id)
+    sig = poster_link_token(settings.playback_secret, video_id)
+    return f"{settings.api_url}/api/v1/videos/{video_id}/poster?sig={sig}"
 
 
 def video_summary(settings: Settings, video_id: str, duration_s: float,

@@ -48,7 +48,7 @@ def media_playlist(segments: int) -> str:
 def seed(settings: Settings, segments: int) -> tuple[str, str]:
     """A user with a token and a ready public video with its playlists; returns both ids."""
     storage = Storage(settings)
-    storage.ensure_bucket(settings.allowed_origins)
+    storage.ensure_bucket()
     db = Database(settings)
     db.upgrade()
     with db.session() as session:

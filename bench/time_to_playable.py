@@ -114,7 +114,7 @@ def main() -> None:
         try:
             supervisor.start(s3_service(settings), timeout_s=60)
             storage = Storage(settings)
-            storage.ensure_bucket(settings.allowed_origins)
+            storage.ensure_bucket()
             db = Database(settings)
             db.upgrade()
             with db.session() as session:

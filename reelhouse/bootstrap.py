@@ -30,7 +30,7 @@ class FirstAdmin:
 
 def prepare(settings: Settings, storage: Storage, db: Database) -> FirstAdmin | None:
     """Make the bucket, migrate the schema; on first start also the admin (returned), sample."""
-    storage.ensure_bucket(settings.allowed_origins)
+    storage.ensure_bucket()
     db.upgrade()
     with db.session() as session:
         if session.scalar(select(func.count()).select_from(User)):

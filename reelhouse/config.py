@@ -165,7 +165,7 @@ class Settings(ProfileSettings):
 
     @property
     def allowed_origins(self) -> list[str]:
-        """Browser origins allowed by the API and the bucket's CORS rule."""
+        """Browser origins the API answers CORS for (the dashboard and `cors_origins`)."""
         own = [self.dashboard_url, f"http://localhost:{self.dashboard_port}"]
         return list(dict.fromkeys([*self.cors_origins, *own]))
 

@@ -190,8 +190,9 @@ class Storage:
         return self.presign("upload_part", params, ttl_s)
 
     # --- bucket setup ------------------------------------------------------------------
-    def ensure_bucket(self, origins: list[str]) -> None:
-        """Create the bucket if needed, with CORS for `origins` and a multipart cleanup rule."""
+    def ensure_bucket(self) -> None:
+        """Create the bucket if needed, with CORS for signed requests from any origin and a
+        multipart cleanup rule."""
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except ClientError:
@@ -212,8 +213,13 @@ class Storage:
                 if time.monotonic() > deadline:
                     raise _wrap(e, self.bucket) from e
                 time.sleep(0.25)
+        # Any origin: every browser request to the bucket is a presigned URL, and the
+        # signature is the permission. No cookie or ambient credential rides on these requests,
+        # so a page can do nothing with a grant that it could not do with the URL alone; the
+        # grant lets notebook front ends on any origin (VS Code webviews, JupyterHub) upload
+        # parts and read each part's ETag.
         self._call("put_bucket_cors", self.bucket, CORSConfiguration={"CORSRules": [{
-            "AllowedOrigins": origins,
+            "AllowedOrigins": ["*"],
             "AllowedMethods": ["GET", "PUT", "HEAD"],
             "AllowedHeaders": ["*"],
             "ExposeHeaders": ["ETag"],

@@ -126,6 +126,14 @@ async def viewable_video(svc: Services, video_id: str, viewer: User | None) -> V
     return _shown(video, viewer)
 
 
+async def existing_video(svc: Services, video_id: str) -> Video:
+    """The video whoever asks (for routes whose link is the permission); 404 if it is gone."""
+    video = await read(svc, videos.lookup_video, _valid_id(video_id))
+    if video is None:
+        raise not_found()
+    return video
+
+
 def editable_video(session: Session, video_id: str, user: User) -> Video:
     """The video if `user` may change it; 403 when they may only see it, 404 when not even that."""
     video = visible_video(session, video_id, user)

@@ -13,8 +13,9 @@ from pydantic import BaseModel
 from reelhouse import keys
 from reelhouse.db import Video
 from reelhouse.errors import ObjectNotFound
+from reelhouse.signing.links import poster_link_ok
 from reelhouse.signing.playlist import resolve_relative
-from signing_api.deps import SvcDep, ViewerDep, viewable_video
+from signing_api.deps import SvcDep, ViewerDep, existing_video, viewable_video
 from signing_api.errors import ApiError, not_found, responses
 from signing_api.signer import PlaybackSigner
 from signing_api.signer.paths import PLAY_PREFIX
@@ -80,9 +81,17 @@ router.add_api_route("/api/videos/{video_id}/playback", _playback, methods=["GET
                      response_model=PlaybackOut, include_in_schema=False)
 
 
-async def _poster(video_id: str, svc: SvcDep, viewer: ViewerDep) -> RedirectResponse:
-    """Redirect to the poster, freshly signed: a link to this route never expires."""
-    video = await viewable_video(svc, video_id, viewer)
+async def _poster(video_id: str, svc: SvcDep, viewer: ViewerDep,
+                  sig: str | None = None) -> RedirectResponse:
+    """Redirect to the poster, freshly signed: a link to this route never expires.
+
+    Viewers see the posters of videos they may view; `sig` (the link Dagster's metadata
+    carries, see reelhouse.signing.links) opens this one video's poster while it exists.
+    """
+    if sig is not None and poster_link_ok(svc.settings.playback_secret, video_id, sig):
+        video = await existing_video(svc, video_id)
+    else:
+        video = await viewable_video(svc, video_id, viewer)
     return RedirectResponse(svc.playback.presign(keys.poster_key(video.id)), status_code=307,
                             headers={"Cache-Control": "private, max-age=60"})
 
@@ -91,7 +100,7 @@ router.add_api_route("/api/v1/videos/{video_id}/poster", _poster, methods=["GET"
                      response_class=RedirectResponse, status_code=307,
                      summary="The poster image, as a redirect to a freshly signed URL",
                      responses={307: {"description": "To the poster in storage or the CDN"},
-                                **responses(401, 404)})
+                                **responses(400, 401, 404)})
 
 
 @router.get(PLAY_PREFIX + "/{video_id}/{expires}/{token}/{path:path}",

@@ -22,7 +22,7 @@ def s3_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     supervisor = Supervisor(state / "logs")
     supervisor.start(s3_service(settings), timeout_s=60)
     try:
-        Storage(settings).ensure_bucket(settings.allowed_origins)
+        Storage(settings).ensure_bucket()
         yield settings
     finally:
         supervisor.stop()

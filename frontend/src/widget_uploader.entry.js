@@ -1,6 +1,7 @@
-// anywidget front end of reelhouse.widgets.Uploader: browser -> S3 uploads, state synced to
-// the kernel as the `uploads` trait (never the bytes).
+// anywidget front end of reelhouse.widgets.Uploader: browser -> S3 uploads with part URLs the
+// kernel asks the API for; state synced to the kernel as the `uploads` trait (never the bytes).
 import { throttle } from "./lib/dom.js";
+import { createKernelApi } from "./lib/kernel_api.js";
 import { UploadQueue } from "./lib/upload_queue.js";
 import { mountUploadPanel } from "./lib/upload_panel.js";
 
@@ -19,8 +20,8 @@ function kernelRow(row) {
 function queueFor(model) {
   let queue = queues.get(model);
   if (!queue) {
-    queue = new UploadQueue({ apiBase: model.get("api_url"), token: model.get("token"),
-      concurrency: model.get("concurrency") });
+    const api = createKernelApi(model);
+    queue = new UploadQueue({ api, concurrency: model.get("concurrency") });
     const sync = throttle(() => {
       model.set("uploads", queue.snapshot().map(kernelRow));
       model.save_changes();
@@ -29,8 +30,8 @@ function queueFor(model) {
       sync();
       if (!queue.active) sync.flush(); // final states reach the kernel without delay
     });
-    model.on("change:api_url", () => queue.setAuth(model.get("api_url"), model.get("token")));
-    model.on("change:token", () => queue.setAuth(model.get("api_url"), model.get("token")));
+    // Another API in the kernel: list the unfinished uploads this browser left for that one.
+    model.on("change:_scope", () => queue.setApi(api));
     model.on("change:concurrency", () => { queue.concurrency = model.get("concurrency"); });
     model.on("msg:custom", (message) => {
       if (message?.type === "cancel_all") queue.cancelAll();

@@ -138,6 +138,18 @@ class Client:
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._request(method, path, **kwargs).json()
 
+    def call(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+             json: Any = None, idempotent: bool | None = None) -> Any:
+        """The API's JSON answer to one request (None for 204); errors as `ApiError`.
+
+        For callers that relay the API's own shapes (the notebook widgets' kernel side);
+        `idempotent` defaults to True for GET, HEAD and DELETE, which are then retried.
+        """
+        retry = method.upper() in ("GET", "HEAD", "DELETE") if idempotent is None else idempotent
+        response = self._request(method.upper(), path, idempotent=retry, params=params,
+                                 json=json)
+        return None if response.status_code == 204 or not response.content else response.json()
+
     # --- accounts ----------------------------------------------------------------------
     def login(self, username: str, password: str, name: str = "reelhouse-sdk") -> str:
         """Exchange credentials for a token, use it from now on and return it."""

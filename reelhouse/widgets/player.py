@@ -8,15 +8,21 @@ import traitlets as t
 
 from reelhouse.widgets._base import ApiWidget, bundle
 
+# A video's statuses as the API words them; '' = not known (yet).
+STATUSES = ("", "uploading", "uploaded", "processing", "ready", "failed")
+
 
 class Player(ApiWidget):
     """Plays a video (by id, signed by the API for this token, or from a playback dict).
 
     `level` forces a rung (an index into `levels`; -1 lets hls.js choose); `levels` and
-    `current_level` report what the browser's player has and plays.
+    `current_level` report what the browser's player has and plays. A video that is not
+    ready yet shows its processing percent, asked of the kernel every `poll_s` seconds,
+    and plays once it is ready; `status` and `progress` follow it.
     """
 
     _esm = bundle("widget_player")
+    api_routes = frozenset({"video", "playback"})
 
     video_id = t.Unicode("", help="the video to play; the API signs its URLs").tag(sync=True)
     playback = t.Dict(help="the API's playback answer (hls, poster, storyboard_vtt, mp4), "
@@ -28,6 +34,12 @@ class Player(ApiWidget):
                     help="rungs: index, width, height, bitrate, name").tag(sync=True)
     current_level = t.Int(-1, read_only=True, help="the rung playing now").tag(sync=True)
     error = t.Unicode("", read_only=True, help="why playback failed, if it did").tag(sync=True)
+    status = t.Enum(STATUSES, "", read_only=True,
+                    help="the video's status as the player last saw it").tag(sync=True)
+    progress = t.Float(None, allow_none=True, read_only=True,
+                       help="while processing: percent of the transcode done").tag(sync=True)
+    poll_s = t.Float(3.0, min=0.5, help="seconds between status checks until ready"
+                     ).tag(sync=True)
 
     def __init__(self, video: str | dict[str, Any] | None = None, **kwargs: Any) -> None:
         if isinstance(video, dict):

@@ -13,13 +13,16 @@ ACTIVE_STATES = frozenset({"starting", "uploading", "retrying", "offline", "comp
 class Uploader(ApiWidget):
     """Pick or drop video files, give each a title and description, and upload them.
 
-    Parts go in parallel from the browser to S3 with presigned URLs (retried with backoff);
+    Parts go in parallel from the browser to S3 with presigned URLs the kernel asks the API
+    for (retried with backoff);
     an upload cut by a reload or a lost connection resumes from the parts S3 holds when the
     same file is picked again. `uploads` mirrors every file's state; no byte passes through
     the kernel.
     """
 
     _esm = bundle("widget_uploader")
+    api_routes = frozenset({"upload_start", "upload_status", "upload_parts", "upload_complete",
+                            "upload_abort", "video"})
 
     concurrency = t.Int(4, min=1, max=16, help="parts in flight per file").tag(sync=True)
     visibility = t.Enum(VISIBILITIES, "private", help="for new uploads").tag(sync=True)
@@ -42,4 +45,4 @@ class Uploader(ApiWidget):
         self.send({"type": "cancel_all"})
 
     def __repr__(self) -> str:
-        return f"Uploader(api_url={self.api_url!r}, uploads={len(self.uploads)})"
+        return f"Uploader(visibility={self.visibility!r}, uploads={len(self.uploads)})"

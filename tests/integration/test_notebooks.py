@@ -63,7 +63,7 @@ def test_catalog_notebooks_say_when_the_catalog_is_empty(
         tmp_path: Path) -> None:
     """Before the pipeline has written anything, the notebooks run through and say so."""
     settings = s3_settings.model_copy(update={"s3_bucket": "empty-catalog"})
-    Storage(settings).ensure_bucket(settings.allowed_origins)
+    Storage(settings).ensure_bucket()
     point_kernel_at(settings_env(settings), monkeypatch)
     text = "\n".join(run_notebook(name, tmp_path))
     assert "empty" in text or "No renditions" in text, text

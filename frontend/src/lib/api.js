@@ -42,6 +42,7 @@ export function createApi(apiBase, token = "") {
   return {
     base,
     token,
+    signedIn: Boolean(token),
     get: (path, options) => request("GET", path, options),
     post: (path, body, options) => request("POST", path, { ...options, body: body ?? {} }),
     patch: (path, body, options) => request("PATCH", path, { ...options, body }),

@@ -1,5 +1,6 @@
-// A searchable, filterable grid of the videos the caller may see, straight from the API:
-// posters, durations and status on cards; a click selects a video.
+// A searchable, filterable grid of the videos the caller may see, from the API (directly or
+// through a notebook kernel): posters, durations, status and processing percent on cards; a
+// click selects a video. While a listed video is on its way to ready the list refreshes.
 import { createApi } from "./api.js";
 import { debounce, h } from "./dom.js";
 import { formatDuration } from "./format.js";
@@ -8,6 +9,8 @@ import { ensureStyles } from "./styles.js";
 
 const STATUSES = ["", "ready", "processing", "uploaded", "uploading", "failed"];
 const VISIBILITIES = ["", "public", "unlisted", "private"];
+const PENDING = new Set(["uploading", "uploaded", "processing"]);
+const REFRESH_MAX = 100; // the API's page limit
 const DETAIL_TTL_MS = 20 * 60_000; // poster URLs are presigned: refetch before they expire
 const details = new Map(); // `${apiBase}|${id}` -> {at, promise of {poster, duration}}
 
@@ -36,18 +39,32 @@ async function pool(tasks, limit) {
   await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, run));
 }
 
+/** What a card shows of a video's status: "processing 42%" while the transcode runs. */
+export function statusLabel(item) {
+  const progress = Number(item.progress);
+  if (item.status === "processing" && item.progress !== null && Number.isFinite(progress)) {
+    return `processing ${Math.round(progress)}%`;
+  }
+  return item.status;
+}
+
+/** Cards are redrawn when any of this changes. */
+function cardKey(item) {
+  return [item.status, item.progress ?? "", item.title, item.failure_reason ?? ""].join("|");
+}
+
 function card(item, selected, onClick) {
-  const thumb = h("div", { class: "rh-card-thumb" }, h("span", { text: item.status === "ready" ? "" : item.status }));
+  const thumb = h("div", { class: "rh-card-thumb" }, h("span", { text: item.status === "ready" ? "" : statusLabel(item) }));
   const el = h("button", { type: "button", class: `rh-card${selected ? " rh-selected" : ""}`,
     dataset: { id: item.id, status: item.status }, title: item.title, onclick: () => onClick(item) },
   thumb,
   h("div", { class: "rh-card-body" },
     h("div", { class: "rh-card-title", text: item.title }),
     h("div", { class: "rh-card-meta", text: `${item.owner} · ${new Date(item.created_at).toLocaleDateString()}` }),
-    h("span", { class: "rh-badge", dataset: { status: item.status }, text: item.status }),
+    h("span", { class: "rh-badge", dataset: { status: item.status }, text: statusLabel(item) }),
     item.status === "failed" && item.failure_reason
       ? h("div", { class: "rh-card-reason", text: item.failure_reason }) : null));
-  return { el, thumb };
+  return { el, thumb, key: cardKey(item) };
 }
 
 function showDetails(view, info) {
@@ -62,22 +79,25 @@ function showDetails(view, info) {
 }
 
 /**
- * Mount the grid into `el`. Options: apiBase, token, filters {query, status, visibility, mine},
- * pageSize, selected, onSelect(item), onFilters(filters), onItems(items).
- * Returns {setAuth, setFilters, select, reload, items, destroy}.
+ * Mount the grid into `el`. Options: api (a createApi/createKernelApi client) or apiBase and
+ * token, filters {query, status, visibility, mine}, pageSize, refreshMs (0 = no refreshing),
+ * selected, onSelect(item), onFilters(filters), onItems(items).
+ * Returns {setApi, setAuth, setFilters, setPageSize, setRefresh, select, reload, items, destroy}.
  */
 export function mountCatalogGrid(el, options = {}) {
   ensureStyles(el);
-  let api = createApi(options.apiBase, options.token);
+  let api = options.api ?? createApi(options.apiBase, options.token);
   let filters = { query: "", status: "", visibility: "", mine: false, ...options.filters };
-  const pageSize = options.pageSize || 24;
+  let pageSize = options.pageSize || 24;
+  let refreshMs = options.refreshMs || 0;
+  let timer = null;
   let selected = options.selected || "";
   let items = [];
   let cursor = null;
   let me = null;
   let generation = 0;
   let inflight = null;
-  const views = new Map();
+  let views = new Map();
 
   const search = h("input", { class: "rh-input rh-search", type: "search", "aria-label": "Search",
     placeholder: "Search titles and descriptions", value: filters.query });
@@ -102,7 +122,7 @@ export function mountCatalogGrid(el, options = {}) {
     status.value = filters.status;
     visibility.value = filters.visibility;
     mine.checked = filters.mine;
-    mineLabel.hidden = !api.token;
+    mineLabel.hidden = !api.signedIn;
   }
 
   function changed(next) {
@@ -126,33 +146,53 @@ export function mountCatalogGrid(el, options = {}) {
     for (const [key, view] of views) view.el.classList.toggle("rh-selected", key === selected);
   }
 
-  async function load(reset) {
-    const mineNow = filters.mine && api.token;
+  /** Show `list` in order, keeping the cards of videos that did not change. */
+  function show(list) {
+    const next = new Map();
+    const fresh = [];
+    const els = list.map((item) => {
+      let view = views.get(item.id);
+      if (!view || view.key !== cardKey(item)) {
+        view = card(item, item.id === selected, onClick);
+        fresh.push([item, view]);
+      }
+      next.set(item.id, view);
+      return view.el;
+    });
+    views = next;
+    items = list;
+    grid.replaceChildren(...els);
+    return fresh;
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = null;
+    if (refreshMs > 0 && items.some((item) => PENDING.has(item.status))) {
+      timer = setTimeout(() => load(true, { quiet: true }), refreshMs);
+    }
+  }
+
+  /** Fetch the first page (`reset`) or the next one; a quiet refresh re-lists what is shown. */
+  async function load(reset, { quiet = false } = {}) {
+    const mineNow = filters.mine && api.signedIn;
     const my = ++generation;
+    clearTimeout(timer);
     inflight?.abort();
     inflight = new AbortController();
     if (reset) cursor = null;
-    message.hidden = true;
+    if (!quiet) message.hidden = true;
+    const limit = quiet ? Math.min(REFRESH_MAX, Math.max(pageSize, items.length)) : pageSize;
     try {
       if (mineNow && !me) me = await api.me({ signal: inflight.signal });
       const page = await api.listVideos({
         q: filters.query, status: filters.status, visibility: filters.visibility,
-        owner: mineNow ? me.username : undefined, cursor: reset ? undefined : cursor, limit: pageSize,
+        owner: mineNow ? me.username : undefined, cursor: reset ? undefined : cursor, limit,
       }, { signal: inflight.signal });
       if (my !== generation) return;
-      if (reset) {
-        items = [];
-        views.clear();
-        grid.replaceChildren();
-      }
       cursor = page.next_cursor;
-      items = items.concat(page.items);
-      const fresh = page.items.map((item) => {
-        const view = card(item, item.id === selected, onClick);
-        views.set(item.id, view);
-        grid.append(view.el);
-        return [item, view];
-      });
+      const fresh = show(reset ? page.items : items.concat(page.items));
+      message.hidden = true;
       more.hidden = !cursor;
       count.textContent = `${items.length}${cursor ? "+" : ""} video${items.length === 1 ? "" : "s"}`;
       if (!items.length) {
@@ -162,9 +202,11 @@ export function mountCatalogGrid(el, options = {}) {
       }
       options.onItems?.(items.slice());
       pool(fresh.filter(([item]) => item.status === "ready").map(([item, view]) => () =>
-        videoDetails(api, item).then((info) => my === generation && showDetails(view, info))), 4);
+        videoDetails(api, item).then((info) => views.get(item.id) === view && showDetails(view, info))), 4);
+      schedule();
     } catch (error) {
       if (error.name === "AbortError" || my !== generation) return;
+      if (quiet) return schedule(); // keep the cards; try again later
       message.textContent = `Could not load videos: ${error.message}`;
       message.hidden = false;
     }
@@ -176,11 +218,23 @@ export function mountCatalogGrid(el, options = {}) {
     el: root,
     items: () => items.slice(),
     select,
-    setAuth(apiBase, token) {
-      api = createApi(apiBase, token);
+    setApi(next) {
+      api = next;
       me = null;
       syncControls();
       load(true);
+    },
+    setAuth(apiBase, token) {
+      this.setApi(createApi(apiBase, token));
+    },
+    setPageSize(size) {
+      if (!size || size === pageSize) return;
+      pageSize = size;
+      load(true);
+    },
+    setRefresh(ms) {
+      refreshMs = ms || 0;
+      schedule();
     },
     setFilters(next) {
       const merged = { ...filters, ...next };
@@ -192,6 +246,7 @@ export function mountCatalogGrid(el, options = {}) {
     reload: () => load(true),
     destroy() {
       generation += 1;
+      clearTimeout(timer);
       inflight?.abort();
       root.remove();
     },

@@ -130,8 +130,9 @@ export function mountPlayer(el, options = {}) {
   }
 
   quality.addEventListener("change", () => {
-    setLevel(Number(quality.value));
-    onLevelChange?.(Number(quality.value));
+    const picked = Number(quality.value); // setLevel shows the rung playing until the switch
+    setLevel(picked);
+    onLevelChange?.(picked);
   });
 
   // --- sources -------------------------------------------------------------------------

@@ -14,10 +14,12 @@ function publicRow(row) {
 
 /** Upload rows keyed by file fingerprint; emits "change" whenever a row changes. */
 export class UploadQueue extends EventTarget {
-  constructor({ apiBase = "", token = "", concurrency = 4, storage = defaultStorage() } = {}) {
+  /** `api`: a client (createApi or createKernelApi); else one for `apiBase` and `token`. */
+  constructor({ api, apiBase = "", token = "", concurrency = 4, storage = defaultStorage() } = {}) {
     super();
     this.apiBase = apiBase;
     this.token = token;
+    this.api = api ?? createApi(apiBase, token);
     this.concurrency = concurrency;
     this.storage = storage;
     this.rows = [];
@@ -29,6 +31,12 @@ export class UploadQueue extends EventTarget {
     if (apiBase === this.apiBase && token === this.token) return;
     this.apiBase = apiBase;
     this.token = token;
+    this.setApi(createApi(apiBase, token));
+  }
+
+  /** Use `api` from now on (or again, after the API it names changed). */
+  setApi(api) {
+    this.api = api;
     this.rows = this.rows.filter((row) => row.state !== "interrupted");
     this._loadInterrupted();
     this._changed();
@@ -114,7 +122,7 @@ export class UploadQueue extends EventTarget {
 
   _run(row) {
     const uploader = new Uploader({
-      apiBase: this.apiBase, token: this.token, file: row.file, title: row.title,
+      api: this.api, file: row.file, title: row.title,
       description: row.description, visibility: row.visibility, concurrency: this.concurrency,
       storage: this.storage,
     });
@@ -134,8 +142,8 @@ export class UploadQueue extends EventTarget {
   }
 
   _loadInterrupted() {
-    if (!this.apiBase) return;
-    for (const record of Uploader.pending(this.apiBase, this.storage)) {
+    if (!this.api.base) return;
+    for (const record of Uploader.pending(this.api.base, this.storage)) {
       const key = fingerprint(record); // the record holds the file's name, size, lastModified
       if (this._row(key)) continue;
       this.rows.push({ key, name: record.name, size: record.size, title: record.title || "",
@@ -147,7 +155,7 @@ export class UploadQueue extends EventTarget {
 
   _abortStored(row) {
     Uploader.forget(row.storageKey, this.storage);
-    createApi(this.apiBase, this.token).del(`/uploads/${encodeURIComponent(row.videoId)}`)
+    this.api.del(`/uploads/${encodeURIComponent(row.videoId)}`)
       .catch(() => {}); // already gone or not ours: nothing left to abort
   }
 

@@ -27,12 +27,12 @@ export class UploadCancelled extends Error {
  */
 export class Uploader extends EventTarget {
   constructor({
-    apiBase, token, file, title = "", description = "", visibility = "private",
+    api, apiBase, token, file, title = "", description = "", visibility = "private",
     concurrency = 4, storage = defaultStorage(), maxAttempts = 6, baseDelayMs = 500,
     maxDelayMs = 15_000, stallMs = 60_000, progressMs = 250,
   }) {
     super();
-    this.api = createApi(apiBase, token);
+    this.api = api ?? createApi(apiBase, token); // `api`: any client with createApi's interface
     this.file = file;
     this.meta = { title, description, visibility };
     this.concurrency = Math.max(1, Math.min(16, concurrency | 0 || 4));
@@ -63,7 +63,7 @@ export class Uploader extends EventTarget {
     this._run = null;
   }
 
-  /** Records of uploads started against `apiBase` in this browser and not finished. */
+  /** Records of uploads started against `apiBase` (an API's `base`) in this browser and not finished. */
   static pending(apiBase, storage = defaultStorage()) {
     return pendingRecords(apiBase, storage);
   }

@@ -1,17 +1,39 @@
-// Renders Reelhouse's anywidget front ends outside Jupyter: a model with anywidget's interface
-// (get/set/on/off/save_changes/send) and the AFM lifecycle (initialize once, render per view).
+// Renders Reelhouse's anywidget front ends outside Jupyter, wired to the real Python widgets
+// in the test process: a model with anywidget's interface (get/set/on/off/save_changes/send)
+// whose changes and custom messages go to the kernel side over the page's own server, and
+// whose kernel updates and messages arrive by long polling it. Like a notebook front end's
+// kernel connection, messages wait out a lost connection and go in order. AFM lifecycle:
+// initialize once per model, render per view.
 
 function equal(a, b) {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** A stand-in for the widget model; `saved` records what save_changes would send the kernel. */
-export function createModel(initial = {}) {
+const models = new Map(); // model id -> model
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+let outbox = Promise.resolve();
+
+function toKernel(commId, data) {
+  const body = JSON.stringify({ comm_id: commId, data });
+  outbox = outbox.then(async () => {
+    for (;;) {
+      try {
+        if ((await fetch("/kernel/msg", { method: "POST", body })).ok) return;
+      } catch { /* offline: try again */ }
+      await sleep(250);
+    }
+  });
+}
+
+/** A widget model for kernel model `id`; `saved` records what save_changes sent. */
+export function createModel(id, initial = {}) {
   const state = structuredClone(initial);
   const handlers = new Map(); // event -> Set of callbacks
   const dirty = new Set();
   const fire = (event, ...args) => [...(handlers.get(event) || [])].forEach((fn) => fn(...args));
   const model = {
+    id,
     saved: [],
     sent: [],
     get: (name) => state[name],
@@ -27,7 +49,9 @@ export function createModel(initial = {}) {
     save_changes() {
       const delta = Object.fromEntries([...dirty].map((name) => [name, structuredClone(state[name])]));
       dirty.clear();
+      if (!Object.keys(delta).length) return;
       model.saved.push(delta);
+      toKernel(id, { method: "update", state: delta, buffer_paths: [] });
     },
     on(event, fn) {
       if (!handlers.has(event)) handlers.set(event, new Set());
@@ -40,54 +64,76 @@ export function createModel(initial = {}) {
     },
     send(content, _callbacks, _buffers) {
       model.sent.push(content);
+      toKernel(id, { method: "custom", content });
     },
-    // The kernel's side, for tests: a trait changed in Python, or Python sent a message.
-    kernelSet(name, value) {
-      const changed = !equal(state[name], value);
-      state[name] = value;
-      if (changed) fire(`change:${name}`, model, value);
-    },
-    kernelSend(content) {
-      fire("msg:custom", content, []);
+    // From the kernel: a trait changed in Python, or Python sent a message.
+    fromKernel(data) {
+      if (data.method === "update") {
+        for (const [name, value] of Object.entries(data.state || {})) {
+          const changed = !equal(state[name], value);
+          state[name] = value;
+          if (changed) fire(`change:${name}`, model, value);
+        }
+      } else if (data.method === "custom") {
+        fire("msg:custom", data.content, []);
+      } // echo_update: our own change coming back
     },
     listeners: (event) => handlers.get(event)?.size || 0,
   };
+  models.set(id, model);
   return model;
 }
 
-const widgets = {};
+const views = {};
+const definitions = new Map(); // model id -> initialized definition
 
-/** Load `/static/widget_<name>.js`, make a model from `state`, initialize and render one view. */
-export async function mountWidget(name, state, id = name) {
-  const module = await import(`/static/widget_${name}.js`);
-  const definition = typeof module.default === "function" ? await module.default() : module.default;
-  const model = createModel(state);
-  await definition.initialize?.({ model });
+/** Load `/static/widget_<name>.js` and render a view of kernel model `modelId` as `view`. */
+export async function mountWidget(name, modelId, view = name) {
+  let model = models.get(modelId);
+  if (!model) {
+    const response = await fetch(`/kernel/state/${encodeURIComponent(modelId)}`);
+    if (!response.ok) throw new Error(`no widget ${modelId} in the kernel`);
+    model = createModel(modelId, await response.json());
+  }
+  if (!definitions.has(modelId)) {
+    const module = await import(`/static/widget_${name}.js`);
+    const definition = typeof module.default === "function" ? await module.default() : module.default;
+    await definition.initialize?.({ model });
+    definitions.set(modelId, definition);
+  }
   const el = document.createElement("div");
   el.className = "harness-widget";
-  el.dataset.widget = id;
+  el.dataset.widget = view;
   document.getElementById("app").append(el);
-  const cleanup = await definition.render({ model, el });
-  widgets[id] = { model, el, cleanup };
-  return id;
+  const cleanup = await definitions.get(modelId).render({ model, el });
+  views[view] = { model, el, cleanup };
+  return view;
 }
 
 /** Remove a view the way a notebook does when its output is cleared. */
-export function unmountWidget(id) {
-  const widget = widgets[id];
+export function unmountWidget(view) {
+  const widget = views[view];
   widget.cleanup?.();
   widget.el.remove();
-  delete widgets[id];
+  delete views[view];
 }
 
-/** What ipywidgets' dlink does in reelhouse.widgets.Browser: copy a trait between models. */
-export function link(fromId, fromName, toId, toName) {
-  const from = widgets[fromId].model;
-  from.on(`change:${fromName}`, () => widgets[toId].model.kernelSet(toName, from.get(fromName)));
+async function poll() {
+  let next = (await (await fetch("/kernel/events?after=-1")).json()).next;
+  window.rh = {
+    mountWidget, unmountWidget,
+    model: (view) => views[view].model,
+    el: (view) => views[view].el,
+  };
+  for (;;) {
+    try {
+      const batch = await (await fetch(`/kernel/events?after=${next}`)).json();
+      for (const message of batch.messages) models.get(message.comm_id)?.fromKernel(message.data);
+      next = batch.next;
+    } catch {
+      await sleep(250); // offline: ask again from the same place
+    }
+  }
 }
 
-window.rh = {
-  mountWidget, unmountWidget, link,
-  model: (id) => widgets[id].model,
-  el: (id) => widgets[id].el,
-};
+poll();

@@ -79,10 +79,9 @@ def make_media(out: Path) -> Path:
     return out
 
 
-def publish_ready_video(stack: ApiStack, work: Path, title: str) -> str:
-    """Upload the media under a new video id (master playlist last) and mark the video ready."""
+def publish_media(stack: ApiStack, work: Path, video_id: str) -> None:
+    """Upload the media under `video_id`'s keys, master playlist last."""
     media = make_media(work)
-    video_id = new_id()
     files = sorted((p for p in media.rglob("*") if p.is_file()),
                    key=lambda p: p.name == "master.m3u8")
     for path in files:
@@ -90,10 +89,22 @@ def publish_ready_video(stack: ApiStack, work: Path, title: str) -> str:
         key = keys.media_prefix(video_id) + relative
         content_type = _TYPES.get(path.suffix, "application/octet-stream")
         stack.storage.put_bytes(key, path.read_bytes(), content_type)
+
+
+def add_admin_video(stack: ApiStack, title: str, status: str, video_id: str = "") -> str:
+    """A public video of the admin's in `status`, as if uploaded once; returns its id."""
+    video_id = video_id or new_id()
     with stack.db.session() as session:
         admin = session.scalars(select(User).where(User.username == "admin")).one()
         session.add(Video(id=video_id, owner_id=admin.id, title=title, description="test ladder",
-                          visibility="public", status="ready", filename="ladder.mp4",
+                          visibility="public", status=status, filename="ladder.mp4",
                           content_type="video/mp4", source_size=1, upload_version=1,
                           uploaded_at=utcnow()))
     return video_id
+
+
+def publish_ready_video(stack: ApiStack, work: Path, title: str) -> str:
+    """Upload the media under a new video id and mark the video ready."""
+    video_id = new_id()
+    publish_media(stack, work, video_id)
+    return add_admin_video(stack, title, "ready", video_id)

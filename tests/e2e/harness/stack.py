@@ -1,6 +1,7 @@
-"""The part of `reelhouse up` the widgets talk to: embedded S3 and the signing API, with CORS
-for the harness origin, 5 MiB parts and part URLs signed two at a time, so a few-MB file
-is multipart and needs a second batch of URLs (Dagster and the dashboard are not needed)."""
+"""The part of `reelhouse up` the widgets talk to: embedded S3 and the signing API, with no
+CORS origin configured beyond the stack's own, 5 MiB parts and part URLs signed two at a
+time, so a few-MB file is multipart and needs a second batch of URLs (Dagster and the
+dashboard are not needed)."""
 
 from __future__ import annotations
 
@@ -40,11 +41,11 @@ class ApiStack:
 
 
 @contextmanager
-def api_stack(state_dir: Path, origin: str) -> Iterator[ApiStack]:
-    """Start S3 and the API (CORS for `origin`, small parts and batches); stop both afterwards."""
+def api_stack(state_dir: Path) -> Iterator[ApiStack]:
+    """Start S3 and the API (small parts and batches); stop both afterwards."""
     settings = load_settings(
         state_dir=state_dir, s3_port=free_s3_port(), api_port=free_port(),
-        dagster_port=free_port(), dashboard_port=free_port(), cors_origins=[origin],
+        dagster_port=free_port(), dashboard_port=free_port(), cors_origins=[],
         part_size_bytes=MIN_PART_SIZE, part_url_batch=2, admin_password=ADMIN_PASSWORD,
         seed_sample=False, database_url=f"sqlite:///{state_dir.resolve() / 'reelhouse.db'}")
     state_dir.mkdir(parents=True, exist_ok=True)

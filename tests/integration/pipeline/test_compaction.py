@@ -19,7 +19,7 @@ def test_compaction_job_folds_parts_without_losing_rows(pipeline_settings: Setti
     # A bucket of its own: compaction folds everything under catalog/, other tests' rows too.
     settings = pipeline_settings.model_copy(update={"s3_bucket": "reelhouse-compaction"})
     storage = Storage(settings)
-    storage.ensure_bucket(settings.allowed_origins)
+    storage.ensure_bucket()
     ids = [new_id() for _ in range(3)]
     for video_id in ids:
         catalog.write_rows(storage, "videos", video_id, [{"title": f"clip {video_id[-4:]}",

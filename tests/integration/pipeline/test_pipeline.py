@@ -9,6 +9,7 @@ import dagster as dg
 import pytest
 from sqlalchemy import update
 
+from assets.metadata import poster_url
 from pipelines.checks import read_tree
 from reelhouse import catalog, keys
 from reelhouse.config import Settings
@@ -116,7 +117,7 @@ def test_materializations_show_tables_links_and_catalog_columns(
     assert hls["duration_s"].value == pytest.approx(2.0, abs=0.2)
     scores = _metadata(result, "rendition_quality")["scores"].records
     assert sorted(r.data["rung"] for r in scores) == ["240p", "360p"]
-    poster = f"{pipeline_settings.api_url}/api/v1/videos/{video_id}/poster"
+    poster = poster_url(pipeline_settings, video_id)
     assert _metadata(result, "thumbnails")["poster"].value == poster
     assert _metadata(result, "catalog_videos")["poster"].value == poster
     for asset, table, rows in (("catalog_videos", "videos", 1),

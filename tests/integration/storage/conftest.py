@@ -22,7 +22,7 @@ def start_cluster(state: Path) -> tuple[Settings, Supervisor]:
     try:
         for service in seaweed.cluster_services(settings):
             supervisor.start(service, timeout_s=60)
-        Storage(settings).ensure_bucket(settings.allowed_origins)
+        Storage(settings).ensure_bucket()
     except BaseException:
         supervisor.stop()
         raise

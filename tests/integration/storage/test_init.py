@@ -30,6 +30,6 @@ def test_init_makes_the_bucket_with_its_rules_and_the_admin_once(
     assert "password" not in again.output and "are ready" in again.output
     storage = Storage(s3_settings.model_copy(update={"s3_bucket": bucket}))
     cors = storage.client.get_bucket_cors(Bucket=storage.bucket)["CORSRules"]
-    assert s3_settings.dashboard_url in cors[0]["AllowedOrigins"]
+    assert cors[0]["AllowedOrigins"] == ["*"]  # signed URLs from any origin (README)
     rules = storage.client.get_bucket_lifecycle_configuration(Bucket=storage.bucket)["Rules"]
     assert any("AbortIncompleteMultipartUpload" in rule for rule in rules)

@@ -73,19 +73,31 @@ def _preflight(settings: Settings, origin: str) -> httpx.Response:
                  "Access-Control-Request-Headers": "content-type"})
 
 
-def test_cors_preflight_from_dashboard_origin_is_allowed(s3_settings: Settings) -> None:
-    """The dashboard's origin may PUT and can read the ETag of each part."""
-    response = _preflight(s3_settings, s3_settings.dashboard_url)
+@pytest.mark.parametrize("origin", ["http://127.0.0.1:5006",
+                                    "vscode-webview://1a2b3c4d5e6f",
+                                    "https://hub.example.org"])
+def test_cors_preflight_from_any_origin_is_allowed(s3_settings: Settings, origin: str) -> None:
+    """A page on any origin (the dashboard, a VS Code webview, a JupyterHub) may PUT a part and
+    read its ETag: the presigned URL is the permission, not the origin."""
+    response = _preflight(s3_settings, origin)
     assert response.status_code == 200
-    assert response.headers["access-control-allow-origin"] == s3_settings.dashboard_url
+    assert response.headers["access-control-allow-origin"] in ("*", origin)
     assert "ETag" in response.headers["access-control-expose-headers"]
+    assert "PUT" in response.headers["access-control-allow-methods"]
 
 
-def test_cors_preflight_from_other_origin_is_refused(s3_settings: Settings) -> None:
-    """A page on any other origin gets no CORS grant."""
-    response = _preflight(s3_settings, "https://evil.example")
-    assert response.status_code == 403
-    assert "access-control-allow-origin" not in response.headers
+def test_any_origin_still_needs_a_signature(s3_settings: Settings, storage: Storage) -> None:
+    """The CORS grant lets a page read what a signed URL returns; an unsigned GET from any
+    origin is still refused, and a signed one answers with the grant."""
+    storage.put_bytes("tests/cors.bin", b"signed bytes", "application/octet-stream")
+    origin = "https://elsewhere.example"
+    unsigned = httpx.get(f"{s3_settings.s3_endpoint}/{s3_settings.s3_bucket}/tests/cors.bin",
+                         headers={"Origin": origin})
+    assert unsigned.status_code == 403
+    assert unsigned.content != b"signed bytes"
+    signed = httpx.get(storage.presign_get("tests/cors.bin", ttl_s=60), headers={"Origin": origin})
+    assert signed.status_code == 200 and signed.content == b"signed bytes"
+    assert signed.headers["access-control-allow-origin"] in ("*", origin)
 
 
 def test_multipart_round_trip(storage: Storage) -> None:

@@ -299,3 +299,21 @@ def test_poster_route_redirects_to_a_fresh_signature_for_viewers_only(
     assert client.get(url, headers=auth(other), follow_redirects=False).status_code == 404
     assert client.get(url, headers=auth(token), follow_redirects=False).status_code == 307
     assert client.get("/api/v1/videos/not-an-id/poster").status_code == 404
+
+
+def test_the_dagster_poster_link_opens_one_private_poster_while_the_video_exists(
+        client: TestClient, make_user, make_video, settings) -> None:
+    """The signed link in Dagster's metadata opens that private video's poster to anyone, with a
+    wrong or another video's signature it is a 404, and it dies with the video."""
+    from reelhouse.signing.links import poster_link_token
+
+    owner, token = make_user()
+    private, other = make_video(owner, "private"), make_video(owner, "private")
+    sig = poster_link_token(settings.playback_secret, private.id)
+    url = f"/api/v1/videos/{private.id}/poster"
+    assert client.get(f"{url}?sig={sig}", follow_redirects=False).status_code == 307
+    assert client.get(f"{url}?sig=x{sig[1:]}", follow_redirects=False).status_code == 404
+    assert client.get(f"/api/v1/videos/{other.id}/poster?sig={sig}",
+                      follow_redirects=False).status_code == 404
+    assert client.delete(f"/api/v1/videos/{private.id}", headers=auth(token)).status_code == 204
+    assert client.get(f"{url}?sig={sig}", follow_redirects=False).status_code == 404

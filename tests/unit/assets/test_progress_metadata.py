@@ -86,11 +86,15 @@ def test_play_url_points_at_the_dashboard_player() -> None:
     assert play_url(settings, VIDEO_ID) == f"http://media.example:5006/?video={VIDEO_ID}"
 
 
-def test_poster_link_is_the_api_route_not_a_signature() -> None:
-    """The poster link names the API's poster route, so it never expires."""
-    settings = load_settings(public_host="media.example", api_port=8000)
+def test_poster_link_is_the_api_route_with_a_lasting_signature() -> None:
+    """The poster link names the API's poster route with the video's lasting link signature,
+    so it never expires and opens private posters too."""
+    from reelhouse.signing.links import poster_link_token
+
+    settings = load_settings(public_host="media.example", api_port=8000, secret_key="k" * 32)
+    sig = poster_link_token(settings.playback_secret, VIDEO_ID)
     assert poster_url(settings, VIDEO_ID) == (
-        f"http://media.example:8000/api/v1/videos/{VIDEO_ID}/poster")
+        f"http://media.example:8000/api/v1/videos/{VIDEO_ID}/poster?sig={sig}")
 
 
 def test_a_failing_progress_record_does_not_stop_the_transcode() -> None:

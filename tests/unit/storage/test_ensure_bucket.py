@@ -26,7 +26,7 @@ def test_a_bucket_someone_just_made_for_us_is_fine(tmp_path):
         stub.add_client_error("head_bucket", "404", http_status_code=404)
         stub.add_client_error("create_bucket", "BucketAlreadyOwnedByYou", http_status_code=409)
         _stub_after_create(stub)
-        storage.ensure_bucket(["http://localhost:5006"])
+        storage.ensure_bucket()
         stub.assert_no_pending_responses()
 
 
@@ -36,4 +36,4 @@ def test_a_bucket_owned_by_someone_else_is_an_error(tmp_path):
         stub.add_client_error("head_bucket", "404", http_status_code=404)
         stub.add_client_error("create_bucket", "BucketAlreadyExists", http_status_code=409)
         with pytest.raises(StorageError, match="BucketAlreadyExists"):
-            storage.ensure_bucket(["http://localhost:5006"])
+            storage.ensure_bucket()

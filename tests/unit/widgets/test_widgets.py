@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import ipywidgets
 import pytest
 import traitlets
 
+from reelhouse.client import Client
 from reelhouse.errors import AuthError
 from reelhouse.widgets import Browser, BrowserGrid, Player, Uploader, _base, login
 
@@ -20,12 +22,16 @@ def synced(widget: Any) -> set[str]:
 
 
 def test_widgets_sync_their_documented_traits() -> None:
-    """Each widget syncs exactly the state its front end reads or reports."""
-    assert {"api_url", "token", "concurrency", "visibility", "uploads"} <= synced(Uploader())
-    assert {"api_url", "token", "video_id", "playback", "level", "levels", "current_level",
-            "error", "autoplay", "muted"} <= synced(Player())
-    assert {"api_url", "token", "query", "status", "visibility", "mine", "page_size",
-            "selected", "videos"} <= synced(BrowserGrid())
+    """Each widget syncs the state its front end reads or reports, and never the API address
+    or the token (those stay in the kernel)."""
+    auth = {"_scope", "_signed_in"}
+    assert {"concurrency", "visibility", "uploads"} | auth <= synced(Uploader())
+    assert {"video_id", "playback", "level", "levels", "current_level", "error", "autoplay",
+            "muted", "status", "progress", "poll_s"} | auth <= synced(Player())
+    assert {"query", "status", "visibility", "mine", "page_size", "refresh_s", "selected",
+            "videos"} | auth <= synced(BrowserGrid())
+    for widget in (Uploader(), Player(), BrowserGrid()):
+        assert not {"api_url", "token"} & synced(widget)
 
 
 def test_defaults() -> None:
@@ -113,6 +119,7 @@ def test_browser_search_sets_filters() -> None:
     browser = Browser(api_url=API)
     browser.search("cat", status="ready", mine=True)
     assert (browser.grid.query, browser.grid.status, browser.grid.mine) == ("cat", "ready", True)
+    assert (browser.query, browser.status, browser.mine) == ("cat", "ready", True)
 
 
 def test_uploader_summarises_its_uploads() -> None:
@@ -188,3 +195,48 @@ def test_login_exchanges_credentials_for_a_token(monkeypatch: pytest.MonkeyPatch
     with pytest.raises(AuthError, match="wrong username or password"):
         login("ada", "wrong", API)
     assert Uploader.login("ada", "right", api_url=API).token == "rh_new"
+
+
+def test_browser_layout_applies_to_the_box() -> None:
+    """`Browser(layout=...)` sizes the whole browser, not the grid inside it."""
+    browser = Browser(api_url=API, layout=ipywidgets.Layout(width="640px", border="1px solid"))
+    assert browser.layout.width == "640px"
+    assert browser.grid.layout.width is None
+
+
+def test_browser_selected_and_videos_are_observable_linkable_traits() -> None:
+    """`selected` and `videos` are traits: observers fire and `link` keeps two in step."""
+    browser, other = Browser(api_url=API), Browser(api_url=API)
+    seen: list[Any] = []
+    browser.observe(lambda change: seen.append((change["name"], change["new"])),
+                    names=["selected", "videos"])
+    traitlets.link((browser, "selected"), (other, "selected"))
+    browser.grid.selected = "01J0000000000000000000000A"  # a click in the grid
+    assert other.selected == other.player.video_id == "01J0000000000000000000000A"
+    cards = [{"id": "01J0000000000000000000000A", "title": "Harbour"}]
+    browser.grid.set_trait("videos", cards)  # the grid listed videos
+    assert seen == [("selected", "01J0000000000000000000000A"), ("videos", cards)]
+    with pytest.raises(traitlets.TraitError):
+        browser.videos = []
+    other.selected = ""
+    assert browser.grid.selected == "" and browser.player.layout.display == "none"
+
+
+def test_browser_options_reach_the_parts_after_display() -> None:
+    """autoplay and muted go to the player, page_size and filters to the grid, at any time."""
+    browser = Browser(api_url=API, page_size=6, muted=True)
+    assert (browser.grid.page_size, browser.player.muted, browser.player.autoplay) == \
+        (6, True, True)
+    browser.page_size, browser.autoplay, browser.muted = 12, False, False
+    assert (browser.grid.page_size, browser.player.autoplay, browser.player.muted) == \
+        (12, False, False)
+    browser.grid.query = "typed in the page"
+    assert browser.query == "typed in the page"
+
+
+def test_browser_from_an_sdk_client_shares_its_address_and_token() -> None:
+    """Browser.from_client(client) lists and plays with the client's API and token."""
+    client = Client(API, token="rh_client")
+    browser = Browser.from_client(client)
+    assert browser.grid.api_client() is client and browser.player.api_client() is client
+    assert (browser.player.api_url, browser.player.token) == (API, "rh_client")
