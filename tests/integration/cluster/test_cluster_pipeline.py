@@ -146,7 +146,8 @@ def test_upload_reaches_ready_with_steps_on_both_workers(
     video_id = _upload(client, tmp_path, 2, 320, 180)
     seen = _wait(client, video_id, 240)
     assert seen[-1] == "ready", seen
-    print(f"cluster pipeline, 2 workers: ready in {time.monotonic() - started:.1f}s")
+    workers = cluster.settings.cluster_workers
+    print(f"cluster pipeline, {workers} worker(s): ready in {time.monotonic() - started:.1f}s")
     with _instance(cluster) as instance:
         run_id = _run_id(instance, video_id)
         assert run_id is not None
