@@ -68,14 +68,16 @@ def up(no_sample: bool, profile: str | None) -> None:
     Starts the embedded S3 (unless REELHOUSE_S3_ENDPOINT_URL points elsewhere), the
     signing API, Dagster (webserver and daemon) and the dashboard. Data lives in the
     state dir (default .reelhouse/), so a restart keeps every object, user and run.
+    With --profile cluster: PostgreSQL, Redis, the SeaweedFS cluster and Celery workers too.
     """
-    require_extra("cluster" if profile == "cluster" else "stack", "reelhouse up")
-    from reelhouse.stack import run_stack
-
     overrides: dict[str, object] = {"seed_sample": False} if no_sample else {}
     if profile:
         overrides["profile"] = profile
-    run_stack(load_settings(**overrides), echo=click.echo)
+    settings = load_settings(**overrides)
+    require_extra("cluster" if settings.profile == "cluster" else "stack", "reelhouse up")
+    from reelhouse.stack import run_stack
+
+    run_stack(settings, echo=click.echo)
 
 
 @main.command()
