@@ -1,0 +1,36 @@
+"""The cluster profile's choices before anything starts: where a private PostgreSQL keeps its
+data, and how many workers start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reelhouse import cluster, postgres
+from reelhouse.config import load_settings
+
+
+def test_postgres_data_stays_in_the_state_dir_when_the_server_may_enter_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A state dir the server's account can reach holds its data."""
+    monkeypatch.setattr(postgres, "reachable", lambda path: True)
+    settings = load_settings(state_dir=tmp_path)
+    assert cluster.postgres_dir(settings) == (tmp_path / "postgres").resolve()
+
+
+def test_postgres_data_moves_under_tmp_when_the_state_dir_is_closed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind a 0700 parent (root's home) the data goes to /tmp, in a directory named for the
+    state dir, so the next start finds it again and another state dir gets its own."""
+    monkeypatch.setattr(postgres, "reachable", lambda path: False)
+    first = cluster.postgres_dir(load_settings(state_dir=tmp_path / "a"))
+    assert first.parent == Path("/tmp") and first.name.startswith("reelhouse-postgres-")
+    assert first == cluster.postgres_dir(load_settings(state_dir=tmp_path / "a"))
+    assert first != cluster.postgres_dir(load_settings(state_dir=tmp_path / "b"))
+
+
+def test_worker_names_follow_the_setting() -> None:
+    """Two workers by default, worker-1 and worker-2; the setting changes how many."""
+    assert cluster.worker_names(load_settings()) == ["worker-1", "worker-2"]
+    assert cluster.worker_names(load_settings(cluster_workers=3))[-1] == "worker-3"
