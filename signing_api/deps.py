@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from reelhouse import accounts, keys, videos
 from reelhouse.config import Settings
 from reelhouse.db import Database, User, Video
+from reelhouse.records import VideoStatus
 from reelhouse.storage import Storage
 from signing_api.errors import ApiError, not_found, unauthorized
 from signing_api.ratelimit import RateLimits
@@ -121,7 +122,7 @@ async def viewable_video(svc: Services, video_id: str, viewer: User | None) -> V
     if video is None:
         video = await read(svc, videos.lookup_video, video_id)
         # Only finished videos are reused: one still processing changes status any moment.
-        if video is not None and video.status == "ready":
+        if video is not None and video.status == VideoStatus.READY:
             svc.recent_videos.put(video_id, video)
     return _shown(video, viewer)
 

@@ -7,15 +7,16 @@ key is only ever minted from a new video id, and only the caller who was given i
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, field_validator
 
-from reelhouse import keys, uploads, videos
+from reelhouse import keys, records, uploads, videos
 from reelhouse.config import MAX_PARTS
 from reelhouse.db import Video
 from reelhouse.errors import ObjectNotFound, StorageError
+from reelhouse.records import VideoStatus, Visibility
 from reelhouse.storage import Part
 from signing_api.auth import client_address, sign_in
 from signing_api.deps import SvcDep, UserDep, ViewerDep, viewable_video
@@ -36,18 +37,25 @@ class Credentials(BaseModel):
 
 
 class LegacyVideo(BaseModel):
+    """A video in the starter's shape: a few fields of the one record, as its client reads them."""
+
     id: str
     owner: str
     title: str
     description: str
     uploaded_at: datetime | None
 
+    @classmethod
+    def of(cls, video: records.Video) -> LegacyVideo:
+        return cls(id=video.id, owner=video.owner, title=video.title,
+                   description=video.description, uploaded_at=video.uploaded_at)
+
 
 class Register(BaseModel):
     title: str = Field(min_length=1, max_length=videos.MAX_TITLE * 2)
     description: str = Field("", max_length=videos.MAX_DESCRIPTION)
     s3_key: S3Key
-    visibility: Literal["private", "unlisted", "public"] = "private"
+    visibility: Visibility = Visibility.PRIVATE
 
     _title = field_validator("title")(videos.check_title)
     _description = field_validator("description")(videos.check_description)
@@ -100,11 +108,6 @@ class Url(BaseModel):
     url: str
 
 
-def _legacy(video: Video, owner: str) -> LegacyVideo:
-    return LegacyVideo(id=video.id, owner=owner, title=video.title,
-                       description=video.description, uploaded_at=video.uploaded_at)
-
-
 @router.post("/auth/token/")
 def token(body: Credentials, request: Request, svc: SvcDep) -> dict[str, str]:
     """Exchange a username and password for a token: `{"token": ...}`."""
@@ -119,7 +122,7 @@ def list_videos(svc: SvcDep, viewer: ViewerDep) -> list[LegacyVideo]:
     stmt = videos.list_statement(viewer, videos.VideoQuery(limit=LIST_CAP))
     with svc.db.session() as session:
         rows = session.execute(stmt.where(Video.uploaded_at.is_not(None))).all()
-    return [_legacy(video, owner) for video, owner in rows]
+    return [LegacyVideo.of(videos.record(video, owner)) for video, owner in rows]
 
 
 @router.post("/videos/", response_model=LegacyVideo, status_code=201)
@@ -133,7 +136,7 @@ def register(body: Register, svc: SvcDep, user: UserDep) -> LegacyVideo:
         video.title, video.description = body.title, body.description
         video.visibility = body.visibility
         uploads.complete_upload(session, svc.storage, video, upload)
-        return _legacy(video, user.username)
+        return LegacyVideo.of(videos.record(video, user.username))
 
 
 @router.post("/videos/presign-upload/", response_model=PresignedUpload)
@@ -151,9 +154,10 @@ def presign_upload(body: FileInfo, svc: SvcDep, user: UserDep) -> PresignedUploa
 async def presign_download(video_id: str, svc: SvcDep, viewer: ViewerDep) -> Url:
     """A GET URL a plain `<video src>` plays: the progressive MP4 once ready, else the upload."""
     video = await viewable_video(svc, video_id, viewer)
-    if video.status == "uploading":
+    if video.status == VideoStatus.UPLOADING:
         raise ApiError(409, "not_uploaded", "the video has not been uploaded yet")
-    key = keys.progressive_key(video.id) if video.status == "ready" else keys.source_key(video.id)
+    key = keys.progressive_key(video.id) if video.status == VideoStatus.READY \
+        else keys.source_key(video.id)
     return Url(url=svc.playback.presign(key))
 
 
