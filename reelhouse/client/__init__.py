@@ -25,9 +25,10 @@ from reelhouse.client.errors import (
     Unauthorized,
     WaitTimeout,
 )
-from reelhouse.client.models import Playback, SignedPut, UploadState, Video, VideoList
+from reelhouse.client.models import Playback, SignedPut, UploadState, VideoList
 from reelhouse.client.resume import ResumeRecord, ResumeStore
 from reelhouse.client.retry import RetryPolicy
+from reelhouse.records import Video, VideoPage, VideoStatus, Visibility
 
 __all__ = [
     "ApiError",
@@ -53,6 +54,9 @@ __all__ = [
     "UploadState",
     "Video",
     "VideoList",
+    "VideoPage",
+    "VideoStatus",
+    "Visibility",
     "WaitTimeout",
     "guess_content_type",
 ]
