@@ -18,6 +18,7 @@ from pipelines.database import DatabaseResource
 from pipelines.partitions import videos_partitions
 from pipelines.resources import StorageResource
 from reelhouse import keys
+from reelhouse.records import VideoStatus
 
 
 def write_rows(*args: object) -> str:
@@ -76,7 +77,8 @@ def catalog_videos(context: dg.AssetExecutionContext, storage: StorageResource,
         if not s3.exists(keys.master_key(video_id)):
             raise dg.Failure("master.m3u8 is missing: materialize hls_renditions",
                              allow_retries=False)
-        if not database.set_status(video_id, "ready", upload_version=upload_version(context)):
+        if not database.set_status(video_id, VideoStatus.READY,
+                                   upload_version=upload_version(context)):
             context.log.warning("video not marked ready: a newer upload replaced this one")
         poster = poster_markdown(s3, video_id) if thumbs else ""
     return dg.MaterializeResult(metadata={
