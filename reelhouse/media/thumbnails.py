@@ -14,7 +14,7 @@ import av
 import numpy as np
 from PIL import Image
 
-from reelhouse.errors import ReelhouseError
+from reelhouse.errors import MediaError
 from reelhouse.media.ffmpeg import ffmpeg_path, run_ffmpeg
 from reelhouse.media.probe import DEMUXERS, VideoInfo
 from reelhouse.media.sdr import deinterlace, to_sdr, tonemap
@@ -32,7 +32,7 @@ SPRITE_PATTERN = "storyboard_%03d.jpg"
 SOURCE_FORMATS = ",".join(DEMUXERS)
 
 
-class ThumbnailError(ReelhouseError, ValueError):
+class ThumbnailError(MediaError, ValueError):
     """The source has no decodable video to take a poster or storyboard from."""
 
 
