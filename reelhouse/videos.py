@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
-from sqlalchemy import Connection, Select, bindparam, delete, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, delete, or_, select, true
 from sqlalchemy.orm import Session
 
 from reelhouse import keys, records
@@ -137,14 +137,38 @@ def _one_of(kind: type[E], value: str, name: str) -> E:
         raise ValueError(f"{name}: one of {', '.join(kind)}") from None
 
 
+def listable(viewer: User | None) -> ColumnElement[bool]:
+    """Which videos `viewer` may list: public ones, their own, all of them for admins
+    (never others' unlisted ones, which only their id opens)."""
+    if viewer is None:
+        return Video.visibility == Visibility.PUBLIC
+    if viewer.role == "admin":
+        return true()
+    return or_(Video.visibility == Visibility.PUBLIC, Video.owner_id == viewer.id)
+
+
+def listable_ids(session: Session, viewer: User | None) -> list[str] | None:
+    """The ids of every video `viewer` may list; None for an admin, who may list them all."""
+    if viewer is not None and viewer.role == "admin":
+        return None
+    return list(session.scalars(select(Video.id).where(listable(viewer))))
+
+
+def viewable_statuses(session: Session, viewer: User | None,
+                      video_ids: list[str]) -> dict[str, VideoStatus]:
+    """Of these ids, those `viewer` may view (as `can_view` decides), with their status."""
+    if not video_ids:
+        return {}
+    rows = session.execute(select(Video.id, Video.owner_id, Video.visibility, Video.status)
+                           .where(Video.id.in_(video_ids)))
+    found = [Video(**row._asdict()) for row in rows]  # detached: only what can_view reads
+    return {v.id: VideoStatus(v.status) for v in found if can_view(viewer, v)}
+
+
 def list_statement(viewer: User | None, query: VideoQuery) -> Select[tuple[Video, str]]:
     """Videos `viewer` may see in a listing (never others' unlisted ones), newest first."""
-    stmt = select(Video, User.username).join(User, User.id == Video.owner_id)
-    if viewer is None:
-        stmt = stmt.where(Video.visibility == Visibility.PUBLIC)
-    elif viewer.role != "admin":
-        stmt = stmt.where(or_(Video.visibility == Visibility.PUBLIC,
-                              Video.owner_id == viewer.id))
+    stmt = select(Video, User.username).join(User, User.id == Video.owner_id) \
+        .where(listable(viewer))
     if query.owner is not None:
         stmt = stmt.where(User.username == query.owner.strip().lower())
     if query.status is not None:

@@ -21,6 +21,7 @@ from signing_api.ratelimit import RateLimits
 from signing_api.recent import Recent
 
 if TYPE_CHECKING:
+    from reelhouse.catalog.snapshot import CatalogSnapshot
     from signing_api.playlists import PlaybackSigner
 
 
@@ -39,6 +40,8 @@ class Services:
     playback: PlaybackSigner
     # Ready videos by id, reused for api_read_cache_s (tokens are checked on every request).
     recent_videos: Recent[str, Video]
+    # Made on first use by signing_api.catalog (DuckDB and pyarrow load only then).
+    catalog: CatalogSnapshot | None = None
 
 
 # Trivial dependencies are `async def`: a plain `def` would cost a thread hop per request.

@@ -28,6 +28,7 @@ from reelhouse.client.errors import (
 from reelhouse.client.models import Playback, SignedPut, UploadState, VideoList
 from reelhouse.client.resume import ResumeRecord, ResumeStore
 from reelhouse.client.retry import RetryPolicy
+from reelhouse.insights import Insights, Rung, VideoFacts
 from reelhouse.records import Video, VideoPage, VideoStatus, Visibility
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "ClientError",
     "Conflict",
     "Forbidden",
+    "Insights",
     "NotFound",
     "NotReady",
     "Playback",
@@ -46,6 +48,7 @@ __all__ = [
     "ResumeRecord",
     "ResumeStore",
     "RetryPolicy",
+    "Rung",
     "ServerError",
     "SignedPut",
     "TooLarge",
@@ -53,6 +56,7 @@ __all__ = [
     "Unauthorized",
     "UploadState",
     "Video",
+    "VideoFacts",
     "VideoList",
     "VideoPage",
     "VideoStatus",

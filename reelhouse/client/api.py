@@ -29,12 +29,14 @@ from reelhouse.client.retry import RetryPolicy
 from reelhouse.client.sources import FileSource, open_source
 from reelhouse.client.upload import send_upload
 from reelhouse.config import configured_token
+from reelhouse.insights import Insights, Rung, VideoFacts
 from reelhouse.records import Video, VideoPage, VideoStatus, Visibility
 
 if TYPE_CHECKING:
     from reelhouse.config import Settings
 
 API_PAGE_MAX = 100
+FACTS_MAX = 100  # ids per catalog facts request
 
 
 def _user_agent() -> str:
@@ -70,8 +72,9 @@ class Client:
     """A session with the signing API; bytes of uploads go straight to object storage.
 
     `base_url` defaults to the local stack's API (`load_settings().api_url`). The token is
-    `token`, else a fresh one for `username`/`password`, else `$REELHOUSE_TOKEN`; without any
-    the client is anonymous and sees public videos only.
+    `token`, else a fresh one for `username`/`password`, else `$REELHOUSE_TOKEN` (unless
+    `env_token=False`, as for a server acting for its visitors); without any the client is
+    anonymous and sees public videos only.
     """
 
     def __init__(self, base_url: str | None = None, token: str | None = None, *,
@@ -80,7 +83,7 @@ class Client:
                  transport: httpx.BaseTransport | None = None,
                  storage_transport: httpx.BaseTransport | None = None,
                  resume_dir: str | os.PathLike[str] | None = None,
-                 retry: RetryPolicy | None = None) -> None:
+                 retry: RetryPolicy | None = None, env_token: bool = True) -> None:
         if (username is None) != (password is None):
             raise ValueError("username and password: give both or neither")
         if base_url is None:
@@ -102,7 +105,7 @@ class Client:
             self.token = token
         elif username is not None and password is not None:
             self.login(username, password)
-        elif configured := configured_token():
+        elif env_token and (configured := configured_token()):
             self.token = configured
 
     def __repr__(self) -> str:
@@ -228,6 +231,31 @@ class Client:
         """Signed URLs (HLS master, poster, storyboard, MP4) for a ready video; NotReady if not."""
         return Playback.from_api(self._json("GET", _video_path(video_id, "/playback"),
                                             idempotent=True))
+
+    # --- catalog -----------------------------------------------------------------------
+    def facts(self, video_ids: list[str]) -> dict[str, VideoFacts]:
+        """Catalog facts (duration, size, codecs, processing time) by id, for those videos the
+        caller may view and the catalog holds; other ids are simply absent."""
+        wanted = list(dict.fromkeys(video_ids))
+        found: dict[str, VideoFacts] = {}
+        for start in range(0, len(wanted), FACTS_MAX):
+            batch = wanted[start:start + FACTS_MAX]
+            for item in self._json("GET", "/api/v1/catalog/facts", idempotent=True,
+                                   params={"id": batch}):
+                fact = VideoFacts.model_validate(item)
+                found[fact.video_id] = fact
+        return found
+
+    def rungs(self, video_id: str) -> list[Rung]:
+        """The HLS rungs of a video as the catalog holds them, tallest first."""
+        _video_path(video_id)
+        return [Rung.model_validate(r) for r in self._json(
+            "GET", f"/api/v1/catalog/videos/{video_id}/rungs", idempotent=True)]
+
+    def insights(self) -> Insights:
+        """Totals and distributions over the processed videos the caller may list."""
+        return Insights.model_validate(self._json("GET", "/api/v1/catalog/insights",
+                                                  idempotent=True))
 
     def wait_until_ready(self, video_id: str, timeout: float = 600, interval: float = 2.0,
                          on_status: Callable[[Video], None] | None = None) -> Video:
