@@ -8,7 +8,7 @@ import panel as pn
 import pytest
 
 from dashboard import app
-from dashboard.api import Api
+from reelhouse.client import Client
 
 
 def test_anonymous_session_asks_the_api_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -17,11 +17,11 @@ def test_anonymous_session_asks_the_api_nothing(monkeypatch: pytest.MonkeyPatch)
     calls: list[str] = []
     deferred: list[Callable[[], None]] = []
 
-    def answer(self: Api, method: str, path: str, **_kw: object) -> dict:
+    def answer(self: Client, method: str, path: str, **_kw: object) -> dict:
         calls.append(f"{method} {path}")
         return {"items": [], "next_cursor": None}
 
-    monkeypatch.setattr(Api, "request", answer)
+    monkeypatch.setattr(Client, "_json", answer)
     # Served, Panel runs onload callbacks after the websocket connects; here we hold them.
     monkeypatch.setattr(pn.state, "onload", deferred.append)
     monkeypatch.setattr(pn.state, "add_periodic_callback", lambda *a, **k: None)
