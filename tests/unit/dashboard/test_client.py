@@ -8,7 +8,7 @@ import pytest
 from dashboard import settings as dashboard_settings
 from dashboard.settings import server_api_url, session_client
 from dashboard.store import Store
-from reelhouse.client import ApiUnavailable, Client, NotFound, Unauthorized
+from reelhouse.client import ApiUnavailable, Client, NotFound, RetryPolicy, Unauthorized
 from reelhouse.config import load_settings
 from tests.unit.dashboard.conftest import PASSWORD, sdk
 
@@ -66,7 +66,8 @@ def test_unreachable_api_says_what_to_do() -> None:
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("refused", request=request)
 
-    api = Client("http://127.0.0.1:9", transport=httpx.MockTransport(refuse), env_token=False)
+    api = Client("http://127.0.0.1:9", transport=httpx.MockTransport(refuse), env_token=False,
+                 retry=RetryPolicy(base_s=0.0))
     with pytest.raises(ApiUnavailable) as caught:
         api.videos_page()
     message = Store(api=api).explain(caught.value)
