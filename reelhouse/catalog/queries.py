@@ -156,9 +156,10 @@ def stats(con: duckdb.DuckDBPyConnection, video_ids: Scope = None) -> dict[str, 
     over `video_ids` only when given (say, those a viewer may see)."""
     videos, vp = _scoped("videos", video_ids)
     renditions, rp = _scoped("renditions", video_ids)
-    count, duration, source = con.execute(
+    totals = con.execute(
         "SELECT count(*), coalesce(sum(duration_s), 0), coalesce(sum(source_size), 0) "
         f"FROM {videos}", vp).fetchone()
+    count, duration, source = totals if totals is not None else (0, 0.0, 0)
     by_status = dict(con.execute(
         f"SELECT status, count(*) FROM {videos} GROUP BY status "
         "ORDER BY count(*) DESC, status", vp).fetchall())
@@ -184,8 +185,9 @@ def duration_histogram(con: duckdb.DuckDBPyConnection, bins: int = 20,
                        video_ids: Scope = None) -> list[dict[str, float]]:
     """How many videos last how long: about `bins` bins of whole seconds, empty bins left out."""
     videos, vp = _scoped("videos", video_ids)
-    top = con.execute(f"SELECT max(duration_s) FROM {videos} WHERE duration_s > 0",
-                      vp).fetchone()[0]
+    row = con.execute(f"SELECT max(duration_s) FROM {videos} WHERE duration_s > 0",
+                      vp).fetchone()
+    top = row[0] if row is not None else None
     if not top:
         return []
     width = max(1.0, math.ceil(float(top) / bins))
