@@ -172,8 +172,8 @@ def tokens_revoke(token_id: str) -> None:
 # --- SDK commands: upload and list through the signing API (reelhouse.client) -------------
 # Everything below is a client of a running API, like a notebook: no database access here.
 
-_VISIBILITIES = click.Choice(list(Visibility))
-_STATUSES = click.Choice(list(VideoStatus))
+_VISIBILITIES = click.Choice([v.value for v in Visibility])
+_STATUSES = click.Choice([s.value for s in VideoStatus])
 
 
 def _api_options(command: Callable[..., Any]) -> Callable[..., Any]:
