@@ -1,22 +1,23 @@
 """Catalog assets: one Parquet part per video per table, rebuilt from storage and the API DB.
 
 Materializing them again (no transcode) rewrites a video's rows from the facts in the bucket.
+They run in the `catalog` pool, which `compacted_catalog` shares (see assets/compaction.py).
 """
 
 
 import dagster as dg
 
 from assets.catalog_rows import rendition_rows, thumbnail_rows, video_row
-from assets.common import STORAGE_RETRY, guard, upload_version
+from assets.common import CATALOG_POOL, MEDIA_CODE_VERSION, STORAGE_RETRY, guard, upload_version
+from assets.database import DatabaseResource
 from assets.facts import audio, need_facts, read_facts, renditions
 from assets.hls import hls_renditions
-from assets.metadata import poster_markdown, video_summary
+from assets.metadata import catalog_metadata, poster_url, video_summary
+from assets.partitions import videos_partitions
 from assets.quality import rendition_quality
+from assets.resources import StorageResource
 from assets.source import source_probe
 from assets.thumbnails import thumbnails
-from pipelines.database import DatabaseResource
-from pipelines.partitions import videos_partitions
-from pipelines.resources import StorageResource
 from reelhouse import keys
 from reelhouse.records import VideoStatus
 
@@ -30,7 +31,8 @@ def write_rows(*args: object) -> str:
 
 
 _ASSET = {"partitions_def": videos_partitions, "group_name": "catalog",
-          "kinds": {"parquet", "s3"}, "retry_policy": STORAGE_RETRY}
+          "kinds": {"parquet", "s3"}, "retry_policy": STORAGE_RETRY, "pool": CATALOG_POOL,
+          "code_version": MEDIA_CODE_VERSION}
 
 
 @dg.asset(deps=[hls_renditions, rendition_quality], **_ASSET)
@@ -43,7 +45,7 @@ def catalog_renditions(context: dg.AssetExecutionContext, storage: StorageResour
         hls = need_facts(s3, video_id, "hls", "hls_renditions")
         rows = rendition_rows(hls, read_facts(s3, video_id, "quality"))
         key = write_rows(s3, "renditions", video_id, rows)
-    return dg.MaterializeResult(metadata={"rows": len(rows), "key": dg.MetadataValue.path(key)})
+    return dg.MaterializeResult(metadata=catalog_metadata("renditions", len(rows), key))
 
 
 @dg.asset(deps=[thumbnails], **_ASSET)
@@ -55,7 +57,7 @@ def catalog_thumbnails(context: dg.AssetExecutionContext, storage: StorageResour
         s3 = storage.client()
         rows = thumbnail_rows(need_facts(s3, video_id, "thumbnails", "thumbnails"))
         key = write_rows(s3, "thumbnails", video_id, rows)
-    return dg.MaterializeResult(metadata={"rows": len(rows), "key": dg.MetadataValue.path(key)})
+    return dg.MaterializeResult(metadata=catalog_metadata("thumbnails", len(rows), key))
 
 
 @dg.asset(deps=[source_probe, hls_renditions, thumbnails, catalog_renditions,
@@ -80,9 +82,9 @@ def catalog_videos(context: dg.AssetExecutionContext, storage: StorageResource,
         if not database.set_status(video_id, VideoStatus.READY,
                                    upload_version=upload_version(context)):
             context.log.warning("video not marked ready: a newer upload replaced this one")
-        poster = poster_markdown(s3, video_id) if thumbs else ""
+    poster = {"poster": dg.MetadataValue.url(poster_url(storage.settings, video_id))}
     return dg.MaterializeResult(metadata={
         **video_summary(storage.settings, video_id, hls["duration_s"], renditions(hls),
                         audio(hls)),
-        "poster": dg.MetadataValue.md(poster), "title": video.title, "owner": video.owner,
-        "key": dg.MetadataValue.path(key)})
+        **(poster if thumbs else {}), "title": video.title, "owner": video.owner,
+        **catalog_metadata("videos", 1, key)})

@@ -1,4 +1,4 @@
-"""What every per-video asset shares: retry rules, run tags and the failure guard."""
+"""What every per-video asset shares: retry rules, pools, code version, run tags, the guard."""
 
 from __future__ import annotations
 
@@ -7,11 +7,20 @@ from contextlib import contextmanager
 
 import dagster as dg
 
-from pipelines.database import DatabaseResource
+from assets.database import DatabaseResource
 from reelhouse.errors import ObjectNotFound, StorageError
+from reelhouse.media.ladder import LADDER_VERSION
 from reelhouse.records import VideoStatus
 
 UPLOAD_VERSION_TAG = "reelhouse/upload_version"
+# Pools (Dagster op concurrency): the instance config serialises every pool (limit 1), and
+# the daemon widens `transcode` to REELHOUSE_TRANSCODE_CONCURRENCY (pipelines.pools).
+# Catalog writers and compaction share `catalog`, so compaction never races a write.
+TRANSCODE_POOL = "transcode"
+CATALOG_POOL = "catalog"
+# The ladder version names how media is made from a source (ladder, tone mapping, thumbnails),
+# so a bump marks every product of every video stale in the UI; probing is not part of it.
+MEDIA_CODE_VERSION = LADDER_VERSION
 # Transient storage errors only (see `guard`): a few tries, 2 s then doubling, jittered.
 STORAGE_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL,
                                jitter=dg.Jitter.PLUS_MINUS)

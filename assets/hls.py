@@ -3,23 +3,20 @@
 
 import dagster as dg
 
-from assets.common import STORAGE_RETRY, guard
+from assets.common import MEDIA_CODE_VERSION, STORAGE_RETRY, TRANSCODE_POOL, guard
+from assets.database import DatabaseResource
 from assets.facts import accepted_probe, audio, hls_to_dict, read_facts, renditions, write_facts
 from assets.metadata import video_summary
+from assets.partitions import videos_partitions
 from assets.progress import ProgressReporter
 from assets.publish import publish_hls
+from assets.resources import MediaResource, StorageResource
 from assets.source import source_probe
 from assets.workspace import Workspace
-from pipelines.database import DatabaseResource
-from pipelines.partitions import videos_partitions
-from pipelines.resources import MediaResource, StorageResource
 from reelhouse import keys
-from reelhouse.dagster_instance import POOL
 from reelhouse.media.hls import transcode_hls
 from reelhouse.media.ladder import plan_ladder
 from reelhouse.storage import Storage
-
-TRANSCODE_POOL = POOL  # sized by reelhouse.dagster_instance
 
 
 class HlsConfig(dg.Config):
@@ -34,7 +31,8 @@ def _published_stamp(s3: Storage, video_id: str) -> dict[str, str]:
 
 
 @dg.asset(partitions_def=videos_partitions, group_name="media", kinds={"ffmpeg", "s3"},
-          deps=[source_probe], pool=TRANSCODE_POOL, retry_policy=STORAGE_RETRY)
+          deps=[source_probe], pool=TRANSCODE_POOL, retry_policy=STORAGE_RETRY,
+          code_version=MEDIA_CODE_VERSION)
 def hls_renditions(context: dg.AssetExecutionContext, config: HlsConfig,
                    storage: StorageResource, database: DatabaseResource,
                    media: MediaResource) -> dg.MaterializeResult:

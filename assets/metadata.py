@@ -1,38 +1,67 @@
-"""Metadata the Dagster UI shows for a video: rung table, duration, play link, poster."""
+"""Metadata the Dagster UI shows for a video: rung and score tables, links, column schemas."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
 from reelhouse import keys
 from reelhouse.config import Settings
 from reelhouse.media.hls import Rendition
-from reelhouse.storage import Storage
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+# Dagster's own keys: the UI shows these as the table's columns and its row count.
+COLUMN_SCHEMA = "dagster/column_schema"
+ROW_COUNT = "dagster/row_count"
+
+RUNG_SCHEMA = dg.TableSchema(columns=[
+    dg.TableColumn("rung"), dg.TableColumn("resolution"),
+    dg.TableColumn("avg_kbps", "int", "average bitrate, kbit/s"),
+    dg.TableColumn("peak_kbps", "int", "peak bitrate, kbit/s"),
+    dg.TableColumn("size_mb", "float", "bytes of all its segments, MB"),
+    dg.TableColumn("segments", "int")])
+SCORE_SCHEMA = dg.TableSchema(columns=[
+    dg.TableColumn("rung"), dg.TableColumn("vmaf", "float"),
+    dg.TableColumn("vmaf_min", "float"), dg.TableColumn("ssim", "float"),
+    dg.TableColumn("psnr_db", "float"), dg.TableColumn("frames", "int")])
 
 
-def _kbps(bits: int) -> str:
-    return f"{bits / 1000:,.0f} kb/s"
+def rung_table(renditions: Sequence[Rendition], audio: Rendition | None = None
+               ) -> dg.TableMetadataValue:
+    """One row per rung (and the audio group): resolution, bitrates, size and segments."""
+    return dg.MetadataValue.table([dg.TableRecord({
+        "rung": r.name, "resolution": f"{r.width}x{r.height}" if r.width else "audio",
+        "avg_kbps": round(r.bitrate / 1000), "peak_kbps": round(r.peak_bitrate / 1000),
+        "size_mb": round(r.total_bytes / 1e6, 2), "segments": r.segment_count,
+    }) for r in [*renditions, *([audio] if audio else [])]], RUNG_SCHEMA)
 
 
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
-        n /= 1000  # type: ignore[assignment]
-    return str(n)
+def score_table(scores: Mapping[str, Mapping[str, Any]]) -> dg.TableMetadataValue:
+    """One row per rung: its quality against the source (None where a metric did not run)."""
+    return dg.MetadataValue.table([dg.TableRecord({
+        "rung": name, "vmaf": s["vmaf"], "vmaf_min": s["vmaf_min"], "ssim": s["ssim"],
+        "psnr_db": s["psnr"], "frames": s["frames"],
+    }) for name, s in scores.items()], SCORE_SCHEMA)
 
 
-def rung_table(renditions: Sequence[Rendition], audio: Rendition | None = None) -> str:
-    """A Markdown table: one row per rung (and the audio group) with size and bitrates."""
-    lines = ["| rung | resolution | avg bitrate | peak bitrate | size | segments |",
-             "| --- | --- | --- | --- | --- | --- |"]
-    for r in [*renditions, *([audio] if audio else [])]:
-        resolution = f"{r.width}x{r.height}" if r.width else "audio"
-        lines.append(f"| {r.name} | {resolution} | {_kbps(r.bitrate)} | "
-                     f"{_kbps(r.peak_bitrate)} | {_size(r.total_bytes)} | {r.segment_count} |")
-    return "\n".join(lines)
+def column_schema(schema: pa.Schema) -> dg.TableSchema:
+    """A catalog table's Arrow schema as Dagster's column schema (type names as Arrow's)."""
+    return dg.TableSchema(columns=[
+        dg.TableColumn(f.name, str(f.type),
+                       constraints=dg.TableColumnConstraints(nullable=f.nullable))
+        for f in schema])
+
+
+def catalog_metadata(table: str, rows: int, key: str) -> dict[str, Any]:
+    """What a catalog asset reports for one video: its columns, its row count, its part."""
+    from reelhouse.catalog import SCHEMAS  # pyarrow: imported on use, as the writer is
+
+    return {COLUMN_SCHEMA: dg.MetadataValue.table_schema(column_schema(SCHEMAS[table])),
+            ROW_COUNT: dg.MetadataValue.int(rows), "key": dg.MetadataValue.path(key)}
 
 
 def play_url(settings: Settings, video_id: str) -> str:
@@ -40,10 +69,9 @@ def play_url(settings: Settings, video_id: str) -> str:
     return f"{settings.dashboard_url}/?video={keys.check_video_id(video_id)}"
 
 
-def poster_markdown(storage: Storage, video_id: str) -> str:
-    """The poster as a Markdown image, signed for the longest lifetime settings allow."""
-    url = storage.presign_get(keys.poster_key(video_id), storage.settings.max_url_ttl_s)
-    return f"![poster]({url})"
+def poster_url(settings: Settings, video_id: str) -> str:
+    """The API's poster route, which never expires: it signs a fresh link on every visit."""
+    return f"{settings.api_url}/api/v1/videos/{keys.check_video_id(video_id)}/poster"
 
 
 def video_summary(settings: Settings, video_id: str, duration_s: float,
@@ -54,5 +82,5 @@ def video_summary(settings: Settings, video_id: str, duration_s: float,
         "play": dg.MetadataValue.url(play_url(settings, video_id)),
     }
     if renditions:
-        out["rungs"] = dg.MetadataValue.md(rung_table(renditions, audio))
+        out["rungs"] = rung_table(renditions, audio)
     return out

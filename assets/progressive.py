@@ -3,20 +3,20 @@
 
 import dagster as dg
 
-from assets.common import STORAGE_RETRY, guard
+from assets.common import MEDIA_CODE_VERSION, STORAGE_RETRY, guard
+from assets.database import DatabaseResource
 from assets.facts import audio, need_facts, read_facts, renditions, write_facts
 from assets.hls import hls_renditions
+from assets.partitions import videos_partitions
 from assets.publish import IMAGES
+from assets.resources import MediaResource, StorageResource
 from assets.workspace import Workspace
-from pipelines.database import DatabaseResource
-from pipelines.partitions import videos_partitions
-from pipelines.resources import MediaResource, StorageResource
 from reelhouse import keys
 from reelhouse.media.progressive import pick_download_rung, remux_progressive
 
 
 @dg.asset(partitions_def=videos_partitions, group_name="media", kinds={"ffmpeg", "s3"},
-          deps=[hls_renditions], retry_policy=STORAGE_RETRY)
+          deps=[hls_renditions], retry_policy=STORAGE_RETRY, code_version=MEDIA_CODE_VERSION)
 def progressive_mp4(context: dg.AssetExecutionContext, storage: StorageResource,
                     database: DatabaseResource, media: MediaResource) -> dg.MaterializeResult:
     """media/{id}/download.mp4: one rung plus the audio group, copied (no second encode)."""

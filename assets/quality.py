@@ -5,13 +5,14 @@ import time
 
 import dagster as dg
 
-from assets.common import STORAGE_RETRY, guard
+from assets.common import MEDIA_CODE_VERSION, STORAGE_RETRY, guard
+from assets.database import DatabaseResource
 from assets.facts import accepted_probe, need_facts, read_facts, renditions, write_facts
 from assets.hls import hls_renditions
+from assets.metadata import score_table
+from assets.partitions import videos_partitions
+from assets.resources import MediaResource, StorageResource
 from assets.workspace import Workspace
-from pipelines.database import DatabaseResource
-from pipelines.partitions import videos_partitions
-from pipelines.resources import MediaResource, StorageResource
 from reelhouse import keys
 from reelhouse.media.quality import RungRef, measure_ladder
 
@@ -21,22 +22,8 @@ from reelhouse.media.quality import RungRef, measure_ladder
 SAMPLE_EVERY_N, MAX_FRAMES = 25, 40
 
 
-def _fmt(value: float | None, spec: str) -> str:
-    return "" if value is None else format(value, spec)
-
-
-def _table(scores: dict[str, dict]) -> str:
-    lines = ["| rung | VMAF | VMAF min | SSIM | PSNR (dB) | frames |",
-             "| --- | --- | --- | --- | --- | --- |"]
-    fmt = _fmt
-    for name, s in scores.items():
-        lines.append(f"| {name} | {fmt(s['vmaf'], '.1f')} | {fmt(s['vmaf_min'], '.1f')} | "
-                     f"{fmt(s['ssim'], '.4f')} | {fmt(s['psnr'], '.2f')} | {s['frames']} |")
-    return "\n".join(lines)
-
-
 @dg.asset(partitions_def=videos_partitions, group_name="media", kinds={"ffmpeg"},
-          deps=[hls_renditions], retry_policy=STORAGE_RETRY)
+          deps=[hls_renditions], retry_policy=STORAGE_RETRY, code_version=MEDIA_CODE_VERSION)
 def rendition_quality(context: dg.AssetExecutionContext, storage: StorageResource,
                       database: DatabaseResource, media: MediaResource) -> dg.MaterializeResult:
     """Per-rung VMAF (or SSIM/PSNR) against the source on subsampled frames, once playable."""
@@ -70,6 +57,6 @@ def rendition_quality(context: dg.AssetExecutionContext, storage: StorageResourc
                              f"transcode of {probe.duration_s:.1f}s of video")
     return dg.MaterializeResult(metadata={
         "status": status, "metric": facts["metric"],
-        "scores": dg.MetadataValue.md(_table(facts["rungs"])),
+        "scores": score_table(facts["rungs"]),
         "elapsed_s": dg.MetadataValue.float(facts["elapsed_s"]),
         "transcode_s": dg.MetadataValue.float(facts["transcode_s"])})

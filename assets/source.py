@@ -9,16 +9,16 @@ from pathlib import Path
 import dagster as dg
 
 from assets.common import STORAGE_RETRY, guard, mark_failed, upload_version
+from assets.database import DatabaseResource
 from assets.facts import write_facts
 from assets.metadata import play_url
+from assets.partitions import videos_partitions
+from assets.resources import MediaResource, StorageResource
 from assets.workspace import Workspace
-from pipelines.database import DatabaseResource
-from pipelines.partitions import videos_partitions
-from pipelines.resources import MediaResource, StorageResource
 from reelhouse import keys
+from reelhouse.checksums import file_sha256
 from reelhouse.media.probe import InvalidMediaError, Probe, probe, validate
 from reelhouse.records import Video, VideoStatus
-from reelhouse.uploads import file_sha256
 
 
 def check_declared_sha256(src: Path, video: Video | None) -> None:

@@ -7,16 +7,16 @@ from typing import Any
 import dagster as dg
 from PIL import Image
 
-from assets.common import STORAGE_RETRY, guard
+from assets.common import MEDIA_CODE_VERSION, STORAGE_RETRY, guard
+from assets.database import DatabaseResource
 from assets.facts import accepted_probe, read_facts, write_facts
 from assets.hls import hls_renditions
-from assets.metadata import poster_markdown
+from assets.metadata import poster_url
+from assets.partitions import videos_partitions
 from assets.publish import remove_stale, upload_tree
+from assets.resources import MediaResource, StorageResource
 from assets.source import source_probe
 from assets.workspace import Workspace
-from pipelines.database import DatabaseResource
-from pipelines.partitions import videos_partitions
-from pipelines.resources import MediaResource, StorageResource
 from reelhouse import keys
 from reelhouse.media.probe import Probe
 from reelhouse.media.thumbnails import choose_poster, make_storyboard
@@ -49,7 +49,8 @@ def _make(work: Workspace, etag: str, probe: Probe, media: MediaResource) -> dic
 
 # After the HLS ladder so the video is playable as early as possible.
 @dg.asset(partitions_def=videos_partitions, group_name="media", kinds={"ffmpeg", "s3"},
-          deps=[source_probe, hls_renditions], retry_policy=STORAGE_RETRY)
+          deps=[source_probe, hls_renditions], retry_policy=STORAGE_RETRY,
+          code_version=MEDIA_CODE_VERSION)
 def thumbnails(context: dg.AssetExecutionContext, storage: StorageResource,
                database: DatabaseResource, media: MediaResource) -> dg.MaterializeResult:
     """The poster JPEG and storyboard sprite sheets + WebVTT (#xywh) + JSON under thumbs/."""
@@ -70,9 +71,8 @@ def thumbnails(context: dg.AssetExecutionContext, storage: StorageResource,
             write_facts(s3, video_id, "thumbnails", facts)
             status = "made"
         poster, board = facts["poster"], facts["storyboard"]
-        preview = poster_markdown(s3, video_id)
     return dg.MaterializeResult(metadata={
-        "status": status, "poster": dg.MetadataValue.md(preview),
+        "status": status, "poster": dg.MetadataValue.url(poster_url(media.settings, video_id)),
         "poster_time_s": dg.MetadataValue.float(poster["time_s"]),
         "poster_size": f"{poster['width']}x{poster['height']}",
         "storyboard_sheets": len(board["sheets"]), "storyboard_thumbs": board["thumbs"],

@@ -1,7 +1,7 @@
 """The dashboard's browser-side pieces: Panel JSComponents over the bundled ES modules.
 
 `frontend/build.mjs` bundles `frontend/src/dashboard_*.entry.js` (with hls.js and the shared
-uploader and player) into `reelhouse/static/<name>.js`; the Panel server serves those files
+uploader and player) into `dashboard/static/<name>.js`; the Panel server serves those files
 itself, so nothing loads from a CDN. Every message from the browser is checked here before it
 reaches the store: the browser is not trusted.
 """
@@ -17,13 +17,13 @@ from panel.custom import JSComponent
 
 from reelhouse import keys
 
-# A link to ../reelhouse/static, where frontend/build.mjs writes: Panel serves a component's
+# Where frontend/build.mjs writes the dashboard modules: Panel serves a component's
 # bundle only from under the component's own package directory.
 STATIC = Path(__file__).parent / "static"
 
 
 def bundle(name: str) -> Path:
-    """The built module `reelhouse/static/<name>.js` (run `make static` if it is missing)."""
+    """The built module `dashboard/static/<name>.js` (run `make static` if it is missing)."""
     return STATIC / f"{name}.js"
 
 

@@ -1,14 +1,16 @@
-// Bundle each entry in src/ (with hls.js) into one self-contained ES module in
-// reelhouse/static/, where the widgets and the dashboard load it from.
+// Bundle each entry in src/ (with hls.js) into one self-contained ES module: widget_* into
+// reelhouse/static/ (anywidget loads them from there), dashboard_* into dashboard/static/
+// (Panel serves a component's module only from under the component's own package).
 import { build } from "esbuild";
 import { readdirSync } from "node:fs";
 
+const outDir = (file) => (file.startsWith("dashboard_") ? "../dashboard/static" : "../reelhouse/static");
 const entries = readdirSync("src").filter((f) => f.endsWith(".entry.js"));
 await Promise.all(
   entries.map((file) =>
     build({
       entryPoints: [`src/${file}`],
-      outfile: `../reelhouse/static/${file.replace(".entry.js", ".js")}`,
+      outfile: `${outDir(file)}/${file.replace(".entry.js", ".js")}`,
       bundle: true,
       format: "esm",
       target: "es2020",
@@ -18,4 +20,4 @@ await Promise.all(
     }),
   ),
 );
-console.log(`bundled ${entries.length} modules into reelhouse/static/`);
+console.log(`bundled ${entries.length} modules into reelhouse/static/ and dashboard/static/`);

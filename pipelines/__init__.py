@@ -1,1 +1,5 @@
-"""Dagster wiring for Reelhouse: resources, partitions, sensors, jobs, schedules, checks."""
+"""Dagster wiring for Reelhouse: Definitions, sensors, jobs, schedules, checks, the daemon."""
+
+from reelhouse.extras import require_extra
+
+require_extra("pipeline", "the Dagster pipelines")

@@ -9,9 +9,9 @@ import dagster as dg
 
 from assets.facts import read_facts
 from assets.hls import hls_renditions
+from assets.partitions import videos_partitions
+from assets.resources import StorageResource
 from assets.thumbnails import thumbnails
-from pipelines.partitions import videos_partitions
-from pipelines.resources import StorageResource
 from reelhouse import keys
 from reelhouse.media.hls import SEGMENT_S
 from reelhouse.media.playlists import parse_master_playlist, parse_media_playlist

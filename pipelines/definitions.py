@@ -5,16 +5,17 @@ from collections.abc import Mapping
 import dagster as dg
 
 from assets.catalog import catalog_renditions, catalog_thumbnails, catalog_videos
+from assets.compaction import compacted_catalog
+from assets.database import DatabaseResource
 from assets.hls import hls_renditions
+from assets.partitions import videos_partitions
 from assets.progressive import progressive_mp4
 from assets.quality import rendition_quality
+from assets.resources import MediaResource, ReelhouseConfig, StorageResource
 from assets.source import source_probe
 from assets.thumbnails import thumbnails
 from pipelines.checks import hls_durations_match, hls_master_complete, poster_present
-from pipelines.database import DatabaseResource
 from pipelines.jobs import catalog_compaction_job, process_video_job, reprocess_job
-from pipelines.partitions import videos_partitions
-from pipelines.resources import MediaResource, SettingsResource, StorageResource, overrides_for
 from pipelines.schedules import catalog_compaction_schedule
 from pipelines.sensors import processing_failure_sensor, uploads_sensor
 from reelhouse.config import Settings
@@ -22,16 +23,18 @@ from reelhouse.config import Settings
 __all__ = ["build_defs", "defs", "resources_for", "videos_partitions"]
 
 ASSETS = [source_probe, hls_renditions, thumbnails, progressive_mp4, rendition_quality,
-          catalog_renditions, catalog_thumbnails, catalog_videos]
+          catalog_renditions, catalog_thumbnails, catalog_videos, compacted_catalog]
 CHECKS = [hls_master_complete, hls_durations_match, poster_present]
 
 
-def resources_for(settings: Settings | None = None) -> dict[str, SettingsResource]:
-    """Our resources, reading settings when a run starts (or pinned to `settings`)."""
-    overrides = overrides_for(settings) if settings is not None else {}
-    return {"storage": StorageResource(overrides=overrides),
-            "database": DatabaseResource(overrides=overrides),
-            "media": MediaResource(overrides=overrides)}
+def resources_for(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
+    """Our resources over one `ReelhouseConfig`: settings from the environment when a run
+    starts (secrets as EnvVars), or pinned to `settings`."""
+    config = (ReelhouseConfig.pinned(settings) if settings is not None
+              else ReelhouseConfig.from_environment())
+    return {"reelhouse": config, "storage": StorageResource(reelhouse=config),
+            "database": DatabaseResource(reelhouse=config),
+            "media": MediaResource(reelhouse=config)}
 
 
 def build_defs(resources: Mapping[str, object] | None = None) -> dg.Definitions:

@@ -3,10 +3,11 @@
 
 import dagster as dg
 
-from pipelines.resources import StorageResource
+from assets.compaction import compacted_catalog
 
 # Every per-video asset and, with them, their checks.
-VIDEO_ASSETS = dg.AssetSelection.groups("media", "catalog")
+VIDEO_ASSETS = dg.AssetSelection.groups("media", "catalog") - dg.AssetSelection.assets(
+    compacted_catalog)
 
 process_video_job = dg.define_asset_job(
     "process_video_job", selection=VIDEO_ASSETS,
@@ -18,19 +19,7 @@ reprocess_job = dg.define_asset_job(
                 "Products whose source and ladder version match are reused; set "
                 "hls_renditions' `force` to transcode anyway.")
 
-
-@dg.op(tags={"kind": "parquet"})
-def compact_catalog(context: dg.OpExecutionContext, storage: StorageResource) -> None:
-    """Fold each catalog table's per-video parts into one compacted Parquet file."""
-    from reelhouse.catalog import TABLES, compact  # pyarrow + DuckDB: only this op needs them
-
-    s3 = storage.client()
-    for table in TABLES:
-        result = compact(s3, table)
-        context.log.info(f"{table}: {len(result.folded)} files -> {result.key} "
-                         f"({result.rows} rows; {len(result.kept)} parts changed meanwhile)")
-
-
-@dg.job(description="Compact the Parquet catalog (per-video parts into one file per table).")
-def catalog_compaction_job() -> None:
-    compact_catalog()
+catalog_compaction_job = dg.define_asset_job(
+    "catalog_compaction_job", selection=[compacted_catalog],
+    description="Compact the Parquet catalog (per-video parts into one file per table); "
+                "waits for the `catalog` pool, so no catalog write runs meanwhile.")

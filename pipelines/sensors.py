@@ -4,9 +4,9 @@
 import dagster as dg
 
 from assets.common import UPLOAD_VERSION_TAG
-from pipelines.database import DatabaseResource
+from assets.database import DatabaseResource
+from assets.partitions import videos_partitions
 from pipelines.jobs import process_video_job
-from pipelines.partitions import videos_partitions
 from reelhouse.keys import check_video_id
 from reelhouse.records import VideoStatus
 

@@ -12,6 +12,7 @@ import click
 
 from reelhouse.config import Settings, load_settings
 from reelhouse.errors import ReelhouseError
+from reelhouse.extras import require_extra
 from reelhouse.records import VideoStatus, Visibility
 
 
@@ -61,6 +62,7 @@ def up(no_sample: bool) -> None:
     signing API, Dagster (webserver and daemon) and the dashboard. Data lives in the
     state dir (default .reelhouse/), so a restart keeps every object, user and run.
     """
+    require_extra("stack", "reelhouse up")
     from reelhouse.stack import run_stack
 
     overrides = {"seed_sample": False} if no_sample else {}
@@ -73,6 +75,7 @@ def users() -> None:
 
 
 def _db(settings: Settings | None = None) -> Any:
+    require_extra("api", "managing users and tokens")
     from reelhouse.db import Database
 
     db = Database(settings or load_settings())

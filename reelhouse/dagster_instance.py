@@ -9,13 +9,15 @@ import yaml
 
 from reelhouse.config import Settings
 
-# The only pool: the transcode step of hls_renditions (assets.hls.TRANSCODE_POOL).
-POOL = "transcode"
-
 
 def instance_config(settings: Settings, max_concurrent_runs: int = 2,
                     dequeue_interval_s: int = 1) -> dict[str, Any]:
-    """dagster.yaml as a dict: telemetry off, queued runs, a transcode pool from settings."""
+    """dagster.yaml as a dict: telemetry off, queued runs, every pool serialised by default.
+
+    Pools are named by the assets and the transcode pool widened by the daemon
+    (`pipelines.pools`): dagster.yaml holds one default limit for every pool, no limit per
+    pool. No value here comes from `settings` any more; the stack still passes them.
+    """
     return {
         "telemetry": {"enabled": False},
         # No "join the community" pop-up over the UI on a user's first visit.
@@ -24,9 +26,10 @@ def instance_config(settings: Settings, max_concurrent_runs: int = 2,
         "run_queue": {"dequeue_interval_seconds": dequeue_interval_s},
         "concurrency": {
             "runs": {"max_concurrent_runs": max_concurrent_runs},
-            # No other pool exists, so the default limit is the transcode limit; steps wait
-            # for a slot (op granularity) while the rest of their run proceeds.
-            "pools": {"default_limit": settings.transcode_concurrency, "granularity": "op"},
+            # 1: the catalog pool (its writers and compaction) must never run two at once,
+            # and a pool no one sized is safest serialised. Steps wait for a slot (op
+            # granularity) while the rest of their run proceeds.
+            "pools": {"default_limit": 1, "granularity": "op"},
         },
         # The uploads sensor ticks every second; keep a day of its skipped ticks, not a week.
         "retention": {"sensor": {"purge_after_days": {"skipped": 1, "failure": 7,

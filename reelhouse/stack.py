@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -19,7 +20,16 @@ from reelhouse.dagster_instance import write_instance
 from reelhouse.errors import StackError
 from reelhouse.ports import port_free
 
-ROOT = Path(__file__).resolve().parent.parent
+# Dagster loads our definitions by module name, so an installed wheel needs no checkout.
+DEFINITIONS_MODULE = "pipelines.definitions"
+
+
+def dashboard_app() -> Path:
+    """The Panel app file inside the installed `dashboard` package."""
+    spec = importlib.util.find_spec("dashboard")
+    if spec is None or spec.origin is None:
+        raise StackError("the dashboard package is not installed: pip install 'reelhouse[stack]'")
+    return Path(spec.origin).parent / "app.py"
 
 
 def http_answers(
@@ -69,7 +79,7 @@ class Supervisor:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log_dir / f"{service.name}.log", "ab") as log:
             service.process = subprocess.Popen(
-                service.argv, env=service.env, cwd=ROOT, stdin=subprocess.DEVNULL,
+                service.argv, env=service.env, stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.services.append(service)
 
@@ -164,7 +174,7 @@ def init_dagster_storage(settings: Settings, home: Path) -> None:
         return
     dagster = Path(sys.executable).parent / "dagster"
     done = subprocess.run([str(dagster), "instance", "migrate"], env=dagster_env(settings, home),
-                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300)
     if done.returncode != 0:
         raise StackError(f"dagster: could not create its storage in {home}: "
                          f"{done.stderr.strip().splitlines()[-1:]}")
@@ -176,12 +186,12 @@ def dagster_env(settings: Settings, home: Path) -> dict[str, str]:
 
 
 def daemon_service(settings: Settings, home: Path) -> Service:
-    """`dagster-daemon run` over workspace.yaml (sensors, schedules, the run queue).
+    """`dagster-daemon run` over our definitions (sensors, schedules, the run queue).
 
-    Started through `reelhouse.dagster_daemon`, whose sensor loop turns every second.
+    Started through `pipelines.daemon`, whose sensor loop turns every second.
     """
-    return Service("dagster-daemon", [sys.executable, "-m", "reelhouse.dagster_daemon", "run",
-                                      "-w", str(ROOT / "workspace.yaml")],
+    return Service("dagster-daemon", [sys.executable, "-m", "pipelines.daemon", "run",
+                                      "-m", DEFINITIONS_MODULE],
                    {}, lambda: True, env=dagster_env(settings, home))
 
 
@@ -208,20 +218,19 @@ def app_services(settings: Settings, home: Path | None = None) -> list[Service]:
     home = home or dagster_home(settings)
     env = dagster_env(settings, home)
     bin_dir = Path(sys.executable).parent
-    workspace = str(ROOT / "workspace.yaml")
     host = settings.host
     origins = [o.split("://", 1)[1] for o in settings.allowed_origins]
     return [
         api_service(settings, env=env),
         daemon_service(settings, home),
-        Service("dagster", [str(bin_dir / "dagster-webserver"), "-w", workspace,
+        Service("dagster", [str(bin_dir / "dagster-webserver"), "-m", DEFINITIONS_MODULE,
                             "-h", host, "-p", str(settings.dagster_port)],
                 {"http": settings.dagster_port},
                 http_answers(f"http://127.0.0.1:{settings.dagster_port}/server_info",
                              lambda c: c == 200),
                 env=env, url=settings.dagster_url),
         Service("dashboard", [sys.executable, "-m", "panel", "serve",
-                              str(ROOT / "dashboard" / "app.py"),
+                              str(dashboard_app()),
                               "--address", host, "--port", str(settings.dashboard_port),
                               *[arg for o in origins for arg in ("--allow-websocket-origin", o)],
                               "--num-procs", "1"],

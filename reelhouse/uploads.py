@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import math
 import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete
@@ -91,15 +89,6 @@ def plan_parts(size: int, settings: Settings) -> tuple[int, int]:
     if part_size > MAX_PART_SIZE:
         raise UploadTooLarge(f"size: {size} bytes needs parts over S3's 5 GiB limit")
     return part_size, max(1, math.ceil(size / part_size))
-
-
-def file_sha256(path: Path, chunk: int = 4 * 1024 * 1024) -> str:
-    """The hex SHA-256 of a file, read in chunks (memory stays flat whatever its size)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while block := f.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def sha256_b64(hex_digest: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from reelhouse import keys
@@ -64,6 +65,20 @@ router.add_api_route("/api/v1/videos/{video_id}/playback", _playback, methods=["
                      response_model=PlaybackOut, summary="Playback URLs for a ready video")
 router.add_api_route("/api/videos/{video_id}/playback", _playback, methods=["GET"],
                      response_model=PlaybackOut, include_in_schema=False)
+
+
+async def _poster(video_id: str, svc: SvcDep, viewer: ViewerDep) -> RedirectResponse:
+    """Redirect to the poster, freshly signed: a link to this route never expires."""
+    video = await viewable_video(svc, video_id, viewer)
+    return RedirectResponse(svc.playback.presign(keys.poster_key(video.id)), status_code=307,
+                            headers={"Cache-Control": "private, max-age=60"})
+
+
+router.add_api_route("/api/v1/videos/{video_id}/poster", _poster, methods=["GET"],
+                     response_class=RedirectResponse, status_code=307,
+                     summary="The poster image, as a redirect to a freshly signed URL",
+                     responses={307: {"description": "To the poster in storage or the CDN"},
+                                404: {"description": "No such video, or not one you may see"}})
 
 
 @router.get(PLAY_PREFIX + "/{video_id}/{expires}/{token}/{path:path}",

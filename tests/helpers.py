@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from argon2 import PasswordHasher
 
@@ -11,8 +12,11 @@ from reelhouse import accounts
 from reelhouse.db import Database, User, Video, new_id, utcnow
 from reelhouse.ports import free_port, free_s3_port
 
-__all__ = ["CHROMIUM_ARGS", "add_user", "add_video", "cheap_password_hashing", "free_port",
-           "free_s3_port"]
+__all__ = ["CHECKOUT", "CHROMIUM_ARGS", "add_user", "add_video", "cheap_password_hashing",
+           "free_port", "free_s3_port"]
+
+# The checkout the tests run from (deploy/, notebooks/, frontend/ live here, not in the wheel).
+CHECKOUT = Path(__file__).resolve().parent.parent
 
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -26,6 +26,8 @@ class StackProcess:
     env: dict[str, str]
     proc: subprocess.Popen[str] | None = None
     lines: list[str] = field(default_factory=list)
+    exe: Path = field(default_factory=lambda: Path(sys.executable).parent / "reelhouse")
+    cwd: Path | None = None
 
     @classmethod
     def on_free_ports(cls, state_dir: Path, **extra: str) -> StackProcess:
@@ -44,9 +46,8 @@ class StackProcess:
 
     def start(self, timeout_s: float = 180) -> None:
         """Start and read the output until the stack says it is up."""
-        exe = Path(sys.executable).parent / "reelhouse"
-        self.proc = subprocess.Popen([str(exe), "up"], env=self.env, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True)
+        self.proc = subprocess.Popen([str(self.exe), "up"], env=self.env, cwd=self.cwd,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines = []
         deadline = time.monotonic() + timeout_s
         assert self.proc.stdout is not None

@@ -7,13 +7,17 @@ import sys
 
 import dagster as dg
 
-from pipelines.definitions import defs
+from assets.resources import ReelhouseConfig
+from pipelines.definitions import build_defs, defs
+from reelhouse.media.ladder import LADDER_VERSION
 
 JOBS = {"process_video_job", "reprocess_job", "catalog_compaction_job"}
 SENSORS = {"uploads_sensor", "processing_failure_sensor"}
 SCHEDULES = {"catalog_compaction_schedule"}
-ASSETS = {"source_probe", "hls_renditions", "thumbnails", "progressive_mp4",
-          "rendition_quality", "catalog_videos", "catalog_renditions", "catalog_thumbnails"}
+VIDEO_ASSETS = {"source_probe", "hls_renditions", "thumbnails", "progressive_mp4",
+                "rendition_quality", "catalog_videos", "catalog_renditions",
+                "catalog_thumbnails"}
+CATALOG = {"catalog_videos", "catalog_renditions", "catalog_thumbnails"}
 
 
 def test_definitions_are_loadable() -> None:
@@ -39,20 +43,25 @@ def test_video_jobs_cover_every_asset_and_check_for_one_partition() -> None:
     """Both video jobs run the whole graph (with its checks) on the videos partitions."""
     for name in ("process_video_job", "reprocess_job"):
         job = defs.resolve_job_def(name)
-        assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} == ASSETS
+        assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} == (
+            VIDEO_ASSETS)
         assert {c.name for c in job.asset_layer.asset_graph.asset_check_keys} == {
             "hls_master_complete", "hls_durations_match", "poster_present"}
         assert job.partitions_def is not None and job.partitions_def.name == "videos"
 
 
-def test_transcodes_share_one_pool_and_only_storage_steps_retry() -> None:
-    """hls_renditions is the one step in the `transcode` pool; retries go with the guard."""
+def test_transcodes_and_catalog_writes_each_share_one_pool() -> None:
+    """hls_renditions is the one step in the `transcode` pool; the catalog writers and
+    compaction share `catalog`, so a compaction never overlaps a write; nothing else waits."""
     graph = defs.resolve_asset_graph()
     pools = {k.to_user_string(): graph.get(k).pools for k in graph.get_all_asset_keys()}
-    assert pools["hls_renditions"] == {"transcode"}
-    assert all(not p for name, p in pools.items() if name != "hls_renditions")
+    assert pools.pop("hls_renditions") == {"transcode"}
+    assert {name for name, p in pools.items() if p == {"catalog"}} == CATALOG | {
+        "compacted_catalog"}
+    assert all(not p for name, p in pools.items() if name not in CATALOG | {
+        "compacted_catalog"})
     uploads = defs.resolve_sensor_def("uploads_sensor")
-    assert uploads.minimum_interval_seconds == 1  # with reelhouse.dagster_daemon's 1 s loop
+    assert uploads.minimum_interval_seconds == 1  # with pipelines.daemon's 1 s loop
     assert uploads.default_status == dg.DefaultSensorStatus.RUNNING
 
 
@@ -64,4 +73,36 @@ def test_loading_reads_no_settings() -> None:
     code = "import pipelines.definitions as d; print(len(d.defs.assets))"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, timeout=120, check=True)
-    assert out.stdout.strip() == "8"
+    assert out.stdout.strip() == "9"
+
+
+def test_compaction_is_an_asset_downstream_of_every_catalog_table() -> None:
+    """The scheduled compaction job materializes compacted_catalog, which the graph puts
+    after the three per-video catalog assets."""
+    graph = defs.resolve_asset_graph()
+    key = dg.AssetKey("compacted_catalog")
+    assert {k.to_user_string() for k in graph.get(key).parent_keys} == CATALOG
+    job = defs.resolve_job_def("catalog_compaction_job")
+    assert {k.to_user_string() for k in job.asset_layer.executable_asset_keys} == {
+        "compacted_catalog"}
+
+
+def test_media_products_carry_the_ladder_version_as_code_version() -> None:
+    """Every per-video product but the probe has the ladder version as its code version, so a
+    ladder bump shows each processed partition stale in the UI."""
+    graph = defs.resolve_asset_graph()
+    versions = {name: graph.get(dg.AssetKey(name)).code_version for name in VIDEO_ASSETS}
+    assert versions.pop("source_probe") is None
+    assert set(versions.values()) == {LADDER_VERSION}
+
+
+def test_resources_show_typed_config_with_secrets_as_env_vars(monkeypatch) -> None:
+    """The Dagster UI sees the settings as typed fields; a secret present in the environment
+    is an EnvVar there, never its value."""
+    monkeypatch.setenv("REELHOUSE_S3_SECRET_ACCESS_KEY", "do-not-show")
+    resources = build_defs().resources
+    config = resources["reelhouse"]
+    assert isinstance(config, ReelhouseConfig)
+    assert config.s3_secret_access_key == dg.EnvVar("REELHOUSE_S3_SECRET_ACCESS_KEY")
+    assert resources["storage"].reelhouse is config  # type: ignore[union-attr]
+    assert "do-not-show" not in repr(resources)

@@ -54,16 +54,26 @@ class CallbackReporter(Reporter):
 
 
 class BarReporter(Reporter):
-    """A tqdm bar: `tqdm.notebook` (ipywidgets) in a kernel, plain tqdm on a terminal."""
+    """A tqdm bar: tqdm's ipywidgets bar in a kernel that has ipywidgets, text anywhere else."""
 
     def __init__(self, total: int, initial: int, label: str, notebook: bool) -> None:
         super().__init__(total, initial)
+        options: dict[str, Any] = dict(total=total, initial=initial, desc=label, unit="B",
+                                       unit_scale=True, unit_divisor=1024, leave=True)
+        self._bar: Any = None
         if notebook:
-            from tqdm.notebook import tqdm
-        else:
+            from tqdm.notebook import tqdm as notebook_tqdm
+
+            try:
+                self._bar = notebook_tqdm(**options)
+            except ImportError:
+                # No ipywidgets (the SDK-only install): tqdm refuses its widget bar, the
+                # text bar still shows in the cell's output.
+                self._bar = None
+        if self._bar is None:
             from tqdm import tqdm
-        self._bar: Any = tqdm(total=total, initial=initial, desc=label, unit="B",
-                              unit_scale=True, unit_divisor=1024, leave=True)
+
+            self._bar = tqdm(**options)
 
     def _show(self, count: int) -> None:
         self._bar.update(count)

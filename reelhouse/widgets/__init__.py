@@ -9,9 +9,13 @@ browser talks to the API and to S3 directly, and no video byte passes through th
     Browser(token=token, status="ready")   # search and filter; a click plays the video
 """
 
-from reelhouse.widgets._base import ApiWidget, login
-from reelhouse.widgets.browser import Browser, BrowserGrid
-from reelhouse.widgets.player import Player
-from reelhouse.widgets.uploader import Uploader
+from reelhouse.extras import require_extra
+
+require_extra("notebook", "reelhouse.widgets")
+
+from reelhouse.widgets._base import ApiWidget, login  # noqa: E402
+from reelhouse.widgets.browser import Browser, BrowserGrid  # noqa: E402
+from reelhouse.widgets.player import Player  # noqa: E402
+from reelhouse.widgets.uploader import Uploader  # noqa: E402
 
 __all__ = ["ApiWidget", "Browser", "BrowserGrid", "Player", "Uploader", "login"]

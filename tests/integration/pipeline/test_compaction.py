@@ -1,4 +1,4 @@
-"""The catalog compaction job folds per-video parts, and readers see the same rows after."""
+"""The compaction asset folds per-video parts, and readers see the same rows after."""
 
 from __future__ import annotations
 
@@ -26,7 +26,11 @@ def test_compaction_job_folds_parts_without_losing_rows(pipeline_settings: Setti
                                                           "status": "ready"}])
     with dg.DagsterInstance.ephemeral() as instance:
         job = build_defs(resources_for(settings)).resolve_job_def("catalog_compaction_job")
-        assert job.execute_in_process(instance=instance).success
+        result = job.execute_in_process(instance=instance)
+        assert result.success
+    [event] = result.asset_materializations_for_node("compacted_catalog")
+    folded = {r.data["table"]: r.data for r in event.metadata["tables"].records}
+    assert (folded["videos"]["rows"], folded["videos"]["folded"]) == (3, 3)
     files = [o["Key"] for o in storage.list_keys("catalog/videos/")]
     assert len(files) == 1 and "/compacted-" in files[0]
     con = catalog.connect(storage)

@@ -104,15 +104,36 @@ def test_catalog_rows_exist_for_every_table(ready_video: Ready, storage: Storage
     assert kinds[0] == "poster" and "storyboard" in kinds
 
 
-def test_materializations_show_rungs_play_link_and_poster(ready_video: Ready) -> None:
-    """The UI gets a rung table, the duration, a link to play and the poster image."""
+def test_materializations_show_tables_links_and_catalog_columns(
+        ready_video: Ready, pipeline_settings: Settings) -> None:
+    """The UI gets rung and score tables, the duration, a play link, a poster link to the
+    API route (which never expires), and each catalog asset its columns and row count."""
     video_id, result = ready_video
     hls = _metadata(result, "hls_renditions")
-    assert "| 360p | 640x360 |" in hls["rungs"].value
+    rungs = {r.data["rung"]: r.data for r in hls["rungs"].records}
+    assert rungs["360p"]["resolution"] == "640x360" and set(rungs) == {"360p", "240p", "audio"}
     assert hls["play"].value.endswith(f"?video={video_id}")
     assert hls["duration_s"].value == pytest.approx(2.0, abs=0.2)
-    assert _metadata(result, "thumbnails")["poster"].value.startswith("![poster](http")
-    assert "poster" in _metadata(result, "catalog_videos")
+    scores = _metadata(result, "rendition_quality")["scores"].records
+    assert sorted(r.data["rung"] for r in scores) == ["240p", "360p"]
+    poster = f"{pipeline_settings.api_url}/api/v1/videos/{video_id}/poster"
+    assert _metadata(result, "thumbnails")["poster"].value == poster
+    assert _metadata(result, "catalog_videos")["poster"].value == poster
+    for asset, table, rows in (("catalog_videos", "videos", 1),
+                               ("catalog_renditions", "renditions", 2)):
+        meta = _metadata(result, asset)
+        assert [c.name for c in meta["dagster/column_schema"].schema.columns] == (
+            catalog.SCHEMAS[table].names)
+        assert meta["dagster/row_count"].value == rows
+
+
+def test_materializations_record_the_ladder_version_as_code_version(
+        ready_video: Ready) -> None:
+    """Each product's materialization is stamped with the ladder version it was made under,
+    which is what lets the UI call a partition stale after a ladder bump."""
+    _, result = ready_video
+    [event] = result.asset_materializations_for_node("hls_renditions")
+    assert event.tags["dagster/code_version"] == LADDER_VERSION
 
 
 def test_rerun_after_a_crash_overwrites_and_removes_stale_outputs(

@@ -276,3 +276,23 @@ def test_a_secret_key_keeps_links_alive_across_s3_key_rotation(tmp_path, service
     derived_before, derived_after = signer("old-s3-secret", None), signer("new-s3-secret", None)
     path, expires = derived_before.play_path(video_id)
     assert not derived_after.path_ok(video_id, expires, path.rsplit("/", 1)[1])
+
+
+def test_poster_route_redirects_to_a_fresh_signature_for_viewers_only(
+        client: TestClient, make_user, make_video, frozen) -> None:
+    """The poster route (the Dagster UI's lasting link) answers a 307 to the poster signed in
+    the current window, for any video the caller may see, processed or not; others get a 404."""
+    owner, token = make_user()
+    _, other = make_user()
+    public, private = make_video(owner, status="processing"), make_video(owner, "private")
+    when = datetime.fromtimestamp(int(NOW) // frozen.window_s * frozen.window_s, UTC)
+    response = client.get(f"/api/v1/videos/{public.id}/poster", follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == frozen.presigner.presign_get(
+        keys.poster_key(public.id), frozen.ttl_s, now=when)
+    assert response.headers["cache-control"] == "private, max-age=60"
+    url = f"/api/v1/videos/{private.id}/poster"
+    assert client.get(url, follow_redirects=False).status_code == 404
+    assert client.get(url, headers=auth(other), follow_redirects=False).status_code == 404
+    assert client.get(url, headers=auth(token), follow_redirects=False).status_code == 307
+    assert client.get("/api/v1/videos/not-an-id/poster").status_code == 404

@@ -35,6 +35,19 @@ def test_a_notebook_gets_the_widget_bar(monkeypatch: pytest.MonkeyPatch) -> None
     bar.close()
 
 
+def test_a_notebook_without_ipywidgets_gets_the_text_bar(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a kernel without ipywidgets (the SDK-only install) the upload still shows a text bar."""
+    import tqdm.notebook
+
+    monkeypatch.setattr(progress, "in_notebook", lambda: True)
+    monkeypatch.setattr(tqdm.notebook, "IProgress", None)
+    bar = reporter(None, 10)
+    bar.advance(10)
+    assert type(bar._bar).__module__ == "tqdm.std"
+    assert bar._bar.n == 10
+    bar.close()
+
+
 def test_callback_sees_done_and_total() -> None:
     """A callable gets (done, total) at the start and after every change, retries included."""
     seen = []

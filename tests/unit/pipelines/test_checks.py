@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pipelines.checks import read_tree
 from reelhouse import keys
-from tests.unit.pipelines.fakes import VIDEO_ID, FakeStorage
+from tests.unit.assets.fakes import VIDEO_ID, FakeStorage
 
 PREFIX = keys.hls_prefix(VIDEO_ID)
 MASTER = ('#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="audio",URI="audio/index.m3u8"\n'

@@ -9,15 +9,16 @@ import dagster as dg
 import pytest
 
 from assets.common import UPLOAD_VERSION_TAG
-from pipelines.database import DatabaseResource
+from assets.database import DatabaseResource
+from assets.resources import ReelhouseConfig
 from pipelines.sensors import STOPPED_REASON, processing_failure_sensor, uploads_sensor
 from reelhouse.db import Database, User, Video, new_id
 
 
 @pytest.fixture
 def database(tmp_path: Path) -> DatabaseResource:
-    resource = DatabaseResource(overrides={"database_url": f"sqlite:///{tmp_path / 'api.db'}",
-                                           "state_dir": str(tmp_path)})
+    resource = DatabaseResource(reelhouse=ReelhouseConfig(
+        database_url=f"sqlite:///{tmp_path / 'api.db'}", state_dir=str(tmp_path)))
     Database(resource.settings).create_all()
     with resource.database().session() as session:
         session.add(User(id=1, username="ada", password_hash="-"))

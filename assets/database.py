@@ -6,7 +6,7 @@ import dagster as dg
 from pydantic import PrivateAttr
 from sqlalchemy import select, update
 
-from pipelines.resources import SettingsResource
+from assets.resources import SettingsResource
 from reelhouse import records, videos
 from reelhouse.db import Database, User, Video, VideoProgress, utcnow
 from reelhouse.records import VideoStatus
@@ -29,7 +29,8 @@ class DatabaseResource(SettingsResource):
 
     def uploaded(self, limit: int = 200) -> list[tuple[str, int]]:
         """(id, upload_version) of videos whose upload completed and awaits processing."""
-        stmt = (select(Video.id, Video.upload_version).where(Video.status == VideoStatus.UPLOADED)
+        stmt = (select(Video.id, Video.upload_version)
+                .where(Video.status == VideoStatus.UPLOADED)
                 .order_by(Video.uploaded_at, Video.id).limit(limit))
         with self.database().session() as session:
             return [(row.id, row.upload_version) for row in session.execute(stmt)]

@@ -12,7 +12,7 @@ from reelhouse.catalog.writer import rows_table
 from reelhouse.media.hls import HlsResult, Rendition
 from reelhouse.media.probe import AudioInfo, Probe, VideoInfo
 from reelhouse.records import Video
-from tests.unit.pipelines.fakes import VIDEO_ID
+from tests.unit.assets.fakes import VIDEO_ID
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 PROBE = Probe("/tmp/source", "mov,mp4,m4a,3gp,3g2,mj2", "mp4", 10.0, 123_456,

@@ -12,7 +12,7 @@ import pytest
 from assets.common import STORAGE_RETRY, UPLOAD_VERSION_TAG, guard
 from reelhouse.errors import ObjectNotFound, StorageError
 from reelhouse.media.ffmpeg import FfmpegError
-from tests.unit.pipelines.fakes import VIDEO_ID
+from tests.unit.assets.fakes import VIDEO_ID
 
 
 class FakeDatabase:

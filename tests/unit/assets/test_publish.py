@@ -8,7 +8,7 @@ import pytest
 
 from assets.publish import cache_control, content_type, publish_hls
 from reelhouse import keys
-from tests.unit.pipelines.fakes import VIDEO_ID, FakeStorage
+from tests.unit.assets.fakes import VIDEO_ID, FakeStorage
 
 PREFIX = keys.hls_prefix(VIDEO_ID)
 MASTER = keys.master_key(VIDEO_ID)
