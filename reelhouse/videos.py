@@ -165,7 +165,7 @@ def viewable_statuses(session: Session, viewer: User | None,
     return {v.id: VideoStatus(v.status) for v in found if can_view(viewer, v)}
 
 
-def list_statement(viewer: User | None, query: VideoQuery) -> Select[tuple[Video, str]]:
+def list_statement(viewer: User | None, query: VideoQuery) -> Select[Video, str]:
     """Videos `viewer` may see in a listing (never others' unlisted ones), newest first."""
     stmt = select(Video, User.username).join(User, User.id == Video.owner_id) \
         .where(listable(viewer))
