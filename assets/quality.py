@@ -43,7 +43,7 @@ def rendition_quality(context: dg.AssetExecutionContext, storage: StorageResourc
                 src, [RungRef(work.rendition_dir(r.name) / keys.RUNG_PLAYLIST, r.width or 0,
                               r.height or 0) for r in rungs],
                 sample_every_n=SAMPLE_EVERY_N, max_frames=MAX_FRAMES, ffmpeg=media.ffmpeg,
-                video=probe.video)
+                video=probe.video, demuxer=probe.demuxer)
             metric = measured[0].metric if measured else ""
             scores = {r.name: {"vmaf": q.vmaf_mean, "vmaf_min": q.vmaf_min, "ssim": q.ssim,
                                "psnr": q.psnr, "frames": q.frames_compared}

@@ -26,9 +26,9 @@ def _make(work: Workspace, etag: str, probe: Probe, media: MediaResource) -> dic
     """Render poster and storyboard locally; the facts describing them, keys included."""
     src, out, duration_s = work.source(etag), work.dir / "thumbs", probe.duration_s
     poster = choose_poster(src, duration_s, out / "poster.jpg", ffmpeg=media.ffmpeg,
-                           video=probe.video)
+                           video=probe.video, demuxer=probe.demuxer)
     board = make_storyboard(src, duration_s, out, media.storyboard_interval_s,
-                            ffmpeg=media.ffmpeg, video=probe.video)
+                            ffmpeg=media.ffmpeg, video=probe.video, demuxer=probe.demuxer)
     per_sheet = Counter(c.sprite for c in board.cues)
     prefix = keys.thumbs_prefix(work.video_id)
     sheets = []

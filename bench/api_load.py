@@ -51,7 +51,7 @@ def seed(settings: Settings, segments: int) -> tuple[str, str]:
     storage = Storage(settings)
     storage.ensure_bucket(settings.allowed_origins)
     db = Database(settings)
-    db.create_all()
+    db.upgrade()
     with db.session() as session:
         user = accounts.create_user(session, "bench", "bench-password")
         token, _ = accounts.issue_token(session, user, 3600)

@@ -119,7 +119,7 @@ def main() -> None:
             storage = Storage(settings)
             storage.ensure_bucket(settings.allowed_origins)
             db = Database(settings)
-            db.create_all()
+            db.upgrade()
             with db.session() as session:
                 owner = User(username="bench", password_hash="-")
                 session.add(owner)

@@ -127,7 +127,7 @@ def main() -> None:
             storage = Storage(settings)
             storage.ensure_bucket(settings.allowed_origins)
             db = Database(settings)
-            db.create_all()
+            db.upgrade()
             with db.session() as session:
                 user = accounts.create_user(session, "bench", "bench-password-1")
                 token, _ = accounts.issue_token(session, user, 3600)

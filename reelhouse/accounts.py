@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,6 +21,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 TOKEN_PREFIX = "rh"
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_.-")
+_TOKEN_ID = re.compile(r"[0-9a-f]{16}")
 
 
 def validate_username(username: str) -> str:
@@ -46,7 +48,11 @@ def create_user(session: Session, username: str, password: str, role: str = "use
 
 def authenticate(session: Session, username: str, password: str) -> User:
     """The enabled user with these credentials, else `AuthError` (same error for every cause)."""
-    user = session.scalar(select(User).where(User.username == username.strip().lower()))
+    name = username.strip().lower()
+    user = None
+    # A name no user can have is not looked up (PostgreSQL refuses NUL in any query).
+    if set(name) <= USERNAME_CHARS:
+        user = session.scalar(select(User).where(User.username == name))
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
@@ -74,10 +80,6 @@ def issue_token(session: Session, user: User, ttl_s: int, name: str = "") -> tup
 _USER_COLUMNS = ("id", "username", "role", "disabled", "created_at")
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 # Built once: this lookup runs on every authenticated request, and building the statement
 # costs several times what SQLite takes to answer it.
 _TOKEN_LOOKUP = (
@@ -94,14 +96,14 @@ def resolve_token(db: Session | Connection, token: str) -> User:
     hash: enough to decide what the caller may do, in one query.
     """
     parts = token.split("_", 2)
-    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX or not _TOKEN_ID.fullmatch(parts[1]):
         raise AuthError("invalid token")
     row = db.execute(_TOKEN_LOOKUP, {"token_id": parts[1]}).first()
     if row is None or not hmac.compare_digest(row.secret_hash, _digest(parts[2])):
         raise AuthError("invalid token")
     if row.revoked_at is not None:
         raise AuthError("token revoked")
-    if _aware(row.expires_at) <= utcnow():
+    if row.expires_at <= utcnow():
         raise AuthError("token expired")
     if row.disabled:
         raise AuthError("user disabled")
@@ -125,8 +127,8 @@ def get_user(session: Session, username: str) -> User:
 
 
 def list_users(session: Session) -> list[User]:
-    """Every user, in the order they were created."""
-    return list(session.scalars(select(User).order_by(User.id)))
+    """Every user, by username."""
+    return list(session.scalars(select(User).order_by(User.username)))
 
 
 def set_disabled(session: Session, username: str, disabled: bool = True) -> User:
@@ -134,10 +136,3 @@ def set_disabled(session: Session, username: str, disabled: bool = True) -> User
     user = get_user(session, username)
     user.disabled = disabled
     return user
-
-
-def list_tokens(session: Session, username: str) -> list[ApiToken]:
-    """A user's tokens (ids, names, expiry, revocation), never their secrets."""
-    user = get_user(session, username)
-    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
-                                .order_by(ApiToken.created_at)))

@@ -1,4 +1,4 @@
-"""First-start setup: the bucket, the tables, an admin user and a sample video."""
+"""First-start setup: the bucket, the schema, an admin user and a sample video."""
 
 from __future__ import annotations
 
@@ -30,9 +30,9 @@ class FirstAdmin:
 
 
 def prepare(settings: Settings, storage: Storage, db: Database) -> FirstAdmin | None:
-    """Make the bucket and tables; on first start also the admin (returned) and the sample."""
+    """Make the bucket, migrate the schema; on first start also the admin (returned), sample."""
     storage.ensure_bucket(settings.allowed_origins)
-    db.create_all()
+    db.upgrade()
     with db.session() as session:
         if session.scalar(select(func.count()).select_from(User)):
             return None

@@ -1,4 +1,5 @@
-"""The `reelhouse` command line: run the local stack and manage users and tokens."""
+"""The `reelhouse` command line: run the local stack, migrate its database, manage users and
+tokens."""
 
 from __future__ import annotations
 
@@ -44,12 +45,16 @@ def main() -> None:
 @_friendly
 def config() -> None:
     """Show the settings in effect (secrets masked) and where each service will listen."""
+    from sqlalchemy.engine import make_url
+
     settings = load_settings()
+    # A database URL may carry its password.
+    masked = make_url(settings.db_url).render_as_string(hide_password=True)
     for name, value in sorted(settings.model_dump().items()):
-        click.echo(f"{name:28} {value}")
+        click.echo(f"{name:28} {masked if name == 'database_url' and value else value}")
     click.echo(f"{'(s3 endpoint)':28} {settings.s3_endpoint}"
                f"{' (embedded SeaweedFS)' if settings.embedded_s3 else ''}")
-    click.echo(f"{'(database)':28} {settings.db_url}")
+    click.echo(f"{'(database)':28} {masked}")
 
 
 @main.command()
@@ -69,17 +74,91 @@ def up(no_sample: bool) -> None:
     run_stack(load_settings(**overrides), echo=click.echo)
 
 
+@main.command()
+@click.option("--no-sample", is_flag=True, help="Skip the generated sample video.")
+@_friendly
+def init(no_sample: bool) -> None:
+    """Prepare external storage and database once, as `up` does before it starts anything.
+
+    Creates the bucket with its CORS and multipart-cleanup rules, the API tables and, on the
+    first run, the admin user (printed once) and the sample video. Safe to run again.
+    """
+    from reelhouse.bootstrap import prepare
+    from reelhouse.db import Database
+    from reelhouse.storage import Storage
+
+    settings = load_settings(**({"seed_sample": False} if no_sample else {}))
+    admin = prepare(settings, Storage(settings), Database(settings))
+    if admin:
+        click.echo(f"admin user {admin.username!r}, password {admin.password}\n"
+                   f"API token (shown once): {admin.token}")
+    click.echo(f"bucket {settings.s3_bucket!r} at {settings.s3_endpoint} and the database "
+               "are ready")
+
+
+@main.group()
+def db() -> None:
+    """Migrate the API database (SQLite file or DATABASE_URL) and show its revision."""
+
+
+@db.command("upgrade")
+@_friendly
+def db_upgrade() -> None:
+    """Migrate to the newest schema (an empty or pre-migration database too); safe to repeat.
+
+    `reelhouse up` and every API process do this on start, one at a time.
+    """
+    from reelhouse import migrations
+
+    database = _db()
+    click.echo(f"database at revision {migrations.current(database.engine)} (newest)")
+
+
+@db.command("current")
+@_friendly
+def db_current() -> None:
+    """Print the database's revision and the newest this code knows."""
+    engine = _database().engine
+    from reelhouse import migrations
+
+    revision = migrations.current(engine)
+    newest = migrations.head()
+    state = "up to date" if revision == newest else "run `reelhouse db upgrade`"
+    click.echo(f"{revision or 'none'} (newest {newest}: {state})")
+
+
+@db.command("check")
+@_friendly
+def db_check() -> None:
+    """Exit 1 when the database's tables differ from the models (drift), listing each difference."""
+    engine = _database().engine
+    from reelhouse import migrations
+
+    differences = migrations.drift(engine)
+    for difference in differences:
+        click.echo(f"drift: {difference}")
+    if differences:
+        sys.exit(1)
+    click.echo("no drift: the schema matches the models")
+
+
 @main.group()
 def users() -> None:
     """Add, list and disable users of the signing API."""
 
 
-def _db(settings: Settings | None = None) -> Any:
-    require_extra("api", "managing users and tokens")
+def _database(settings: Settings | None = None) -> Any:
+    """The API database as the settings name it, not migrated."""
+    require_extra("api", "the API database (users, tokens, `reelhouse db`)")
     from reelhouse.db import Database
 
-    db = Database(settings or load_settings())
-    db.create_all()
+    return Database(settings or load_settings())
+
+
+def _db(settings: Settings | None = None) -> Any:
+    """The API database migrated to the newest schema, as the API itself would on start."""
+    db = _database(settings)
+    db.upgrade()
     return db
 
 
@@ -101,14 +180,11 @@ def users_add(username: str, admin: bool, password: str) -> None:
 @_friendly
 def users_list() -> None:
     """List users with their role and state."""
-    from sqlalchemy import select
-
-    from reelhouse.db import User
+    from reelhouse import accounts
 
     with _db().session() as session:
-        rows = session.scalars(select(User).order_by(User.username)).all()
         click.echo(f"{'USERNAME':24} {'ROLE':6} {'STATE':9} CREATED")
-        for user in rows:
+        for user in accounts.list_users(session):
             state = "disabled" if user.disabled else "active"
             click.echo(f"{user.username:24} {user.role:6} {state:9} {user.created_at:%Y-%m-%d}")
 
@@ -118,15 +194,10 @@ def users_list() -> None:
 @_friendly
 def users_disable(username: str) -> None:
     """Disable USERNAME: their tokens stop working at once."""
-    from sqlalchemy import select
-
-    from reelhouse.db import User
+    from reelhouse import accounts
 
     with _db().session() as session:
-        user = session.scalar(select(User).where(User.username == username.lower()))
-        if user is None:
-            raise ValueError(f"no user {username!r}")
-        user.disabled = True
+        user = accounts.set_disabled(session, username)
         click.echo(f"disabled {user.username!r}")
 
 
@@ -143,16 +214,11 @@ def tokens() -> None:
 @_friendly
 def tokens_create(username: str, name: str, ttl_days: int | None) -> None:
     """Create a token for USERNAME and print it once."""
-    from sqlalchemy import select
-
     from reelhouse import accounts
-    from reelhouse.db import User
 
     settings = load_settings()
     with _db(settings).session() as session:
-        user = session.scalar(select(User).where(User.username == username.lower()))
-        if user is None:
-            raise ValueError(f"no user {username!r}")
+        user = accounts.get_user(session, username)
         ttl = ttl_days * 86400 if ttl_days else settings.token_ttl_s
         token, row = accounts.issue_token(session, user, ttl, name=name)
         click.echo(token)

@@ -36,7 +36,8 @@ class Settings(BaseSettings):
     api_workers: int = Field(2, ge=1, le=64)
     dagster_port: int = Field(3000, ge=1, le=65535)
     dashboard_port: int = Field(5006, ge=1, le=65535)
-    s3_port: int = Field(8333, ge=1024, le=55535)
+    # SeaweedFS also takes the next five ports and each + 10000 (gRPC): all must be <= 65535.
+    s3_port: int = Field(8333, ge=1024, le=55530)
     seed_sample: bool = True
     admin_password: SecretStr | None = None
 

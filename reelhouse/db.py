@@ -17,11 +17,12 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    TypeDecorator,
     create_engine,
     event,
 )
 from sqlalchemy import Enum as SqlEnum
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from ulid import ULID
 
@@ -47,8 +48,22 @@ def _words(kind: type[StrEnum]) -> SqlEnum:
                    values_callable=lambda members: [m.value for m in members])
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """A moment stored in UTC that reads back timezone-aware on every database."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value.astimezone(UTC) if value is not None and value.tzinfo else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        # SQLite keeps no offset: without this, API answers carry timestamps with no zone.
+        return value.replace(tzinfo=UTC) if value is not None and not value.tzinfo else value
+
+
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: DateTime(timezone=True)}
+    type_annotation_map = {datetime: UtcDateTime()}
 
 
 class User(Base):
@@ -127,8 +142,8 @@ class UploadPartChecksum(Base):
 class VideoProgress(Base):
     """How far the pipeline has got with a video it is processing (the transcode's percent).
 
-    A table of its own rather than a column on `videos`, so databases made by earlier
-    versions gain it from `create_all` without a migration.
+    A table of its own rather than a column on `videos`: databases made before it gained it
+    from `create_all`, which is why the first migration creates only missing tables.
     """
 
     __tablename__ = "video_progress"
@@ -159,22 +174,38 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 
 # The API's worker threads (anyio's default limit) each hold a connection at most.
 _SQLITE_POOL_SIZE = 40
+# Per process, against a server: API workers on several hosts share its max_connections
+# (PostgreSQL's default 100), and a request waits at most this long for a connection.
+_SERVER_POOL = {"pool_size": 8, "max_overflow": 8, "pool_timeout": 10, "pool_recycle": 1800}
 
 
 def _pool_options(url: str) -> dict[str, object]:
     """A pool per kind of database: a file SQLite keeps a connection per API worker thread
     (opening one runs three PRAGMAs, and there is no server to ping); a server database gets
-    its connections pinged, since the server may have closed them."""
+    a bounded pool of pinged connections, since the server may have closed them, and a
+    connect timeout, so requests fail fast while it is away rather than hang."""
     if url.startswith("sqlite:///") and ":memory:" not in url:
         return {"pool_size": _SQLITE_POOL_SIZE, "max_overflow": 8, "pool_pre_ping": False}
-    return {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        return {"pool_pre_ping": True}
+    options: dict[str, object] = {**_SERVER_POOL, "pool_pre_ping": True}
+    if make_url(url).get_driver_name() in ("psycopg", "psycopg2"):
+        options["connect_args"] = {"connect_timeout": 5}
+    return options
+
+
+def engine_url(url: str) -> str:
+    """The URL with PostgreSQL's driver made psycopg 3 when none is named: `postgresql://`
+    and `postgres://` (as many hosts hand them out) would otherwise ask for psycopg2."""
+    scheme, sep, rest = url.partition("://")
+    return f"postgresql+psycopg{sep}{rest}" if scheme in ("postgresql", "postgres") else url
 
 
 class Database:
-    """An engine and session factory for the API database; `create_all` makes the tables."""
+    """An engine and session factory for the API database; `upgrade` migrates its schema."""
 
     def __init__(self, settings: Settings) -> None:
-        url = settings.db_url
+        url = engine_url(settings.db_url)
         if url.startswith("sqlite:///"):
             from pathlib import Path
 
@@ -184,8 +215,11 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
-    def create_all(self) -> None:
-        Base.metadata.create_all(self.engine)
+    def upgrade(self) -> None:
+        """Bring the schema to the newest revision (reelhouse.migrations); safe to repeat."""
+        from reelhouse import migrations
+
+        migrations.upgrade(self.engine)
 
     @property
     def local(self) -> bool:

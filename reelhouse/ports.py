@@ -25,11 +25,13 @@ def free_port() -> int:
 
 
 def free_s3_port() -> int:
-    """An S3 port whose derived SeaweedFS ports (and their gRPC twins) are all free."""
+    """An S3 port whose derived SeaweedFS ports (and their gRPC twins) are all free, for the
+    embedded and the cluster layout alike."""
     from reelhouse import seaweed
 
     for _ in range(200):
         port = random.randrange(20_000, 40_000)
-        if all(port_free("127.0.0.1", p) for p in seaweed.ports_for(port).values()):
+        derived = {*seaweed.ports_for(port).values(), *seaweed.cluster_ports(port).values()}
+        if all(port_free("127.0.0.1", p) for p in derived):
             return port
     raise RuntimeError("no free port range for SeaweedFS")

@@ -287,6 +287,7 @@ def run_stack(settings: Settings, echo: Callable[[str], None] = print) -> None:
              f"{supervisor.log_dir.resolve()}. Press Ctrl-C to stop.")
         while (dead := supervisor.dead()) is None:
             time.sleep(0.5)
+        assert dead.process is not None
         raise StackError(f"{dead.name} stopped unexpectedly (exit {dead.process.returncode}); "
                          f"see {supervisor.log_dir / (dead.name + '.log')}")
     except KeyboardInterrupt:

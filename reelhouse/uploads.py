@@ -254,8 +254,8 @@ def upload_status(storage: Storage, upload: UploadSession) -> UploadStatus:
     except ObjectNotFound as e:
         raise UploadConflict("S3 no longer knows this upload (aborted or expired)",
                              "upload_gone") from e
-    held = {p.number for p in parts if p.size == part_size_of(upload, p.number)}
-    missing = [n for n in range(1, upload.part_count + 1) if n not in held]
+    whole = {p.number for p in parts if p.size == part_size_of(upload, p.number)}
+    missing = [n for n in range(1, upload.part_count + 1) if n not in whole]
     return UploadStatus(parts, missing, sum(p.size for p in parts))
 
 

@@ -14,12 +14,12 @@ from reelhouse.db import Database
 from reelhouse.signing.cloudfront import CloudFrontSigner
 from reelhouse.signing.sigv4 import QueryPresigner
 from reelhouse.storage import Storage
-from signing_api import auth, catalog, errors, legacy, logs, playback, uploads, videos
+from signing_api import auth, catalog, errors, legacy, logs, openapi, playback, uploads, videos
 from signing_api.deps import Services
 from signing_api.middleware import BodyLimit, SafeHeaders
-from signing_api.playlists import PlaybackSigner
 from signing_api.ratelimit import RateLimits
 from signing_api.recent import Recent
+from signing_api.signer import PlaybackSigner
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -30,9 +30,9 @@ starter's contract is served under `/api/` with its trailing slashes. Errors are
 
 
 def build_services(settings: Settings, limits: RateLimits | None = None) -> Services:
-    """Database, storage and signers for one app; tables are created if missing."""
+    """Database (migrated to the newest schema), storage and signers for one app."""
     db = Database(settings)
-    db.create_all()
+    db.upgrade()
     storage = Storage(settings)
     signer = PlaybackSigner(settings, storage, QueryPresigner.from_settings(settings),
                             CloudFrontSigner.from_settings(settings))
@@ -64,8 +64,10 @@ def create_app(settings: Settings | None = None, *, limits: RateLimits | None = 
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    for module in (auth, videos, uploads, playback, catalog, legacy):
-        app.include_router(module.router)
+    routers = [module.router for module in (auth, videos, uploads, playback, catalog, legacy)]
+    for router in routers:
+        app.include_router(router)
+    openapi.install(app, routers)
     # Last added runs first: CORS answers preflights before anything else looks at them.
     app.add_middleware(SafeHeaders)
     # Our own limit rather than FastAPI's max_body_size: that one answers 413 in plain text.

@@ -12,7 +12,7 @@ from reelhouse.db import ApiToken, User
 from reelhouse.errors import AuthError
 from signing_api import ratelimit
 from signing_api.deps import Services, SvcDep, UserDep
-from signing_api.errors import unauthorized
+from signing_api.errors import responses, unauthorized
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -23,7 +23,8 @@ class Credentials(BaseModel):
 
 
 class TokenRequest(Credentials):
-    name: str = Field("", max_length=100)
+    name: str = Field("", max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$",
+                      description="a label to recognise the token by (no control characters)")
 
 
 class UserOut(BaseModel):
@@ -57,23 +58,27 @@ def sign_in(svc: Services, address: str, username: str, password: str,
     limits = svc.limits
     buckets = {f"login-addr:{address}": limits.login_failures_per_address,
                f"login-user:{username.strip().lower()}": limits.login_failures_per_user}
+    # Counted before the password is checked, in a transaction of its own, so attempts
+    # racing on other API processes see each other; a success is uncounted below.
+    with svc.db.session() as session:
+        held = [ratelimit.reserve(session, bucket, limit, limits.window_s)
+                for bucket, limit in sorted(buckets.items())]
     user: User | None = None
     with svc.db.session() as session:
-        for bucket, limit in buckets.items():
-            ratelimit.check(session, bucket, limit, limits.window_s)
         try:
             user = accounts.authenticate(session, username, password)
         except AuthError:
-            for bucket in buckets:
-                ratelimit.record(session, bucket, limits.window_s)
+            pass
         else:
+            ratelimit.release(session, held)
             token, row = accounts.issue_token(session, user, svc.settings.token_ttl_s, name)
     if user is None:
         raise unauthorized("wrong username or password")
     return token, row, user
 
 
-@router.post("/token", response_model=TokenOut, status_code=201)
+@router.post("/token", response_model=TokenOut, status_code=201,
+             responses=responses(400, (401, "wrong username or password"), 413, 429))
 def create_token(body: TokenRequest, request: Request, svc: SvcDep) -> TokenOut:
     """Exchange a username and password for an API token (shown once)."""
     token, row, user = sign_in(svc, client_address(request), body.username, body.password,
@@ -82,7 +87,7 @@ def create_token(body: TokenRequest, request: Request, svc: SvcDep) -> TokenOut:
                     user=UserOut.of(user))
 
 
-@router.delete("/token", status_code=204)
+@router.delete("/token", status_code=204, responses=responses(401))
 def revoke_current_token(request: Request, svc: SvcDep, _user: UserDep) -> Response:
     """Revoke the token this request was made with (sign out)."""
     with svc.db.session() as session:
@@ -90,7 +95,7 @@ def revoke_current_token(request: Request, svc: SvcDep, _user: UserDep) -> Respo
     return Response(status_code=204)
 
 
-@router.get("/me", response_model=UserOut)
+@router.get("/me", response_model=UserOut, responses=responses(401))
 def me(user: UserDep) -> UserOut:
     """Who the token belongs to."""
     return UserOut.of(user)

@@ -17,7 +17,7 @@ from reelhouse import keys, videos
 from reelhouse.insights import Insights, Rung, VideoFacts
 from reelhouse.records import VideoStatus
 from signing_api.deps import Services, SvcDep, ViewerDep, viewable_video
-from signing_api.errors import ApiError
+from signing_api.errors import ApiError, responses
 
 if TYPE_CHECKING:
     from reelhouse.catalog.snapshot import CatalogSnapshot
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
 
 MAX_IDS = 100
+_UNAVAILABLE = "the catalog cannot be read right now (`catalog_unavailable`)"
 _building = threading.Lock()
 
 
@@ -46,7 +47,7 @@ def _ids(values: list[str]) -> list[str]:
         raise ApiError(400, "invalid_request", f"id: {e}") from None
 
 
-@router.get("/facts", response_model=list[VideoFacts])
+@router.get("/facts", response_model=list[VideoFacts], responses=responses(400, 401))
 def facts(svc: SvcDep, viewer: ViewerDep,
           ids: Annotated[list[str], Query(alias="id", min_length=1, max_length=MAX_IDS)]
           ) -> list[VideoFacts]:
@@ -59,7 +60,8 @@ def facts(svc: SvcDep, viewer: ViewerDep,
     return snapshot(svc).facts([v for v in wanted if v in statuses], ready)
 
 
-@router.get("/videos/{video_id}/rungs", response_model=list[Rung])
+@router.get("/videos/{video_id}/rungs", response_model=list[Rung],
+            responses=responses(401, 404))
 async def rungs(video_id: str, svc: SvcDep, viewer: ViewerDep) -> list[Rung]:
     """The HLS rungs of a video the caller may view, tallest first (empty until processed)."""
     video = await viewable_video(svc, video_id, viewer)
@@ -67,7 +69,8 @@ async def rungs(video_id: str, svc: SvcDep, viewer: ViewerDep) -> list[Rung]:
     return await run_in_threadpool(snapshot(svc).rungs, video.id, ready)
 
 
-@router.get("/insights", response_model=Insights)
+@router.get("/insights", response_model=Insights,
+            responses=responses(401, (503, _UNAVAILABLE)))
 def insights(svc: SvcDep, viewer: ViewerDep) -> Insights:
     """Totals and distributions over the processed videos the caller may list: public ones,
     their own, every video for admins."""

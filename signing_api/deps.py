@@ -22,7 +22,7 @@ from signing_api.recent import Recent
 
 if TYPE_CHECKING:
     from reelhouse.catalog.snapshot import CatalogSnapshot
-    from signing_api.playlists import PlaybackSigner
+    from signing_api.signer import PlaybackSigner
 
 
 P = ParamSpec("P")
@@ -61,13 +61,13 @@ def _token(request: Request) -> str | None:
 
 
 async def read(svc: Services, query: Callable[Concatenate[Connection, P], T],
-               *args: P.args) -> T:
+               *args: P.args, **kwargs: P.kwargs) -> T:
     """Run a short read with a prebuilt statement: inline on a local SQLite file, where it
     takes about 0.1 ms and a hop to the thread pool costs more than the query; in the thread
     pool for a server database, whose round trips must not stall the event loop."""
     def call() -> T:
         with svc.db.reader() as connection:
-            return query(connection, *args)
+            return query(connection, *args, **kwargs)
 
     return call() if svc.db.local else await run_in_threadpool(call)
 

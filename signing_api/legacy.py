@@ -7,7 +7,7 @@ key is only ever minted from a new video id, and only the caller who was given i
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, field_validator
@@ -18,9 +18,9 @@ from reelhouse.db import Video
 from reelhouse.errors import ObjectNotFound, StorageError
 from reelhouse.records import VideoStatus, Visibility
 from reelhouse.storage import Part
-from signing_api.auth import client_address, sign_in
+from signing_api.auth import Credentials, client_address, sign_in
 from signing_api.deps import SvcDep, UserDep, ViewerDep, viewable_video
-from signing_api.errors import ApiError
+from signing_api.errors import ApiError, responses
 
 router = APIRouter(prefix="/api", tags=["starter contract"])
 
@@ -29,11 +29,10 @@ LIST_CAP = 500
 _PART_ERRORS = ("InvalidPart", "InvalidPartOrder", "EntityTooSmall")
 S3Key = Annotated[str, Field(min_length=1, max_length=200)]
 UploadId = Annotated[str, Field(min_length=1, max_length=1024)]
-
-
-class Credentials(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=1024)
+_NOT_GRANTED = (403, "the key or upload id is not one this caller was given (`key_not_granted`)")
+_CONFLICT = (409, "the upload is not in a state that allows this (`upload_incomplete`, "
+                  "`upload_missing`, `size_mismatch`, `upload_conflict`)")
+_TOO_LARGE = (413, "the request body is over 1 MiB, or the file over the upload limit")
 
 
 class LegacyVideo(BaseModel):
@@ -97,7 +96,8 @@ class PartRef(UploadRef):
 
 class CompletedPart(BaseModel):
     PartNumber: int = Field(ge=1, le=MAX_PARTS)
-    ETag: str = Field(min_length=1, max_length=100)
+    # Printable ASCII, as every S3 ETag is: a NUL would break the XML sent to S3.
+    ETag: str = Field(min_length=1, max_length=100, pattern=r"^[ -~]+$")
 
 
 class CompleteRef(UploadRef):
@@ -108,15 +108,27 @@ class Url(BaseModel):
     url: str
 
 
-@router.post("/auth/token/")
-def token(body: Credentials, request: Request, svc: SvcDep) -> dict[str, str]:
+class TokenOnly(BaseModel):
+    token: str
+
+
+class UploadStep(BaseModel):
+    """A multipart upload the caller completed (then register it) or aborted."""
+
+    status: Literal["completed", "aborted"]
+    s3_key: str
+
+
+@router.post("/auth/token/", response_model=TokenOnly,
+             responses=responses(400, (401, "wrong username or password"), 413, 429))
+def token(body: Credentials, request: Request, svc: SvcDep) -> TokenOnly:
     """Exchange a username and password for a token: `{"token": ...}`."""
     plain, _row, _user = sign_in(svc, client_address(request), body.username, body.password,
                                  "starter client")
-    return {"token": plain}
+    return TokenOnly(token=plain)
 
 
-@router.get("/videos/", response_model=list[LegacyVideo])
+@router.get("/videos/", response_model=list[LegacyVideo], responses=responses(401))
 def list_videos(svc: SvcDep, viewer: ViewerDep) -> list[LegacyVideo]:
     """Registered videos the caller may list, newest first (anonymous: public ones)."""
     stmt = videos.list_statement(viewer, videos.VideoQuery(limit=LIST_CAP))
@@ -125,7 +137,8 @@ def list_videos(svc: SvcDep, viewer: ViewerDep) -> list[LegacyVideo]:
     return [LegacyVideo.of(videos.record(video, owner)) for video, owner in rows]
 
 
-@router.post("/videos/", response_model=LegacyVideo, status_code=201)
+@router.post("/videos/", response_model=LegacyVideo, status_code=201,
+             responses=responses(400, 401, _NOT_GRANTED, _CONFLICT, _TOO_LARGE, 502))
 def register(body: Register, svc: SvcDep, user: UserDep) -> LegacyVideo:
     """Register an uploaded object: only a key this caller got from presign or multipart init."""
     with svc.db.session() as session:
@@ -139,7 +152,8 @@ def register(body: Register, svc: SvcDep, user: UserDep) -> LegacyVideo:
         return LegacyVideo.of(videos.record(video, user.username))
 
 
-@router.post("/videos/presign-upload/", response_model=PresignedUpload)
+@router.post("/videos/presign-upload/", response_model=PresignedUpload,
+             responses=responses(400, 401, 413))
 def presign_upload(body: FileInfo, svc: SvcDep, user: UserDep) -> PresignedUpload:
     """A PUT URL (content type signed in) for a new object; register it afterwards."""
     with svc.db.session() as session:
@@ -150,7 +164,8 @@ def presign_upload(body: FileInfo, svc: SvcDep, user: UserDep) -> PresignedUploa
     return PresignedUpload(upload_url=signed.url, s3_key=upload.key)
 
 
-@router.get("/videos/{video_id}/presign-download/", response_model=Url)
+@router.get("/videos/{video_id}/presign-download/", response_model=Url,
+            responses=responses(401, 404, (409, "the video has not been uploaded yet")))
 async def presign_download(video_id: str, svc: SvcDep, viewer: ViewerDep) -> Url:
     """A GET URL a plain `<video src>` plays: the progressive MP4 once ready, else the upload."""
     video = await viewable_video(svc, video_id, viewer)
@@ -161,7 +176,8 @@ async def presign_download(video_id: str, svc: SvcDep, viewer: ViewerDep) -> Url
     return Url(url=svc.playback.presign(key))
 
 
-@router.post("/videos/multipart/init/", response_model=MultipartInit)
+@router.post("/videos/multipart/init/", response_model=MultipartInit,
+             responses=responses(400, 401, 413, 502))
 def multipart_init(svc: SvcDep, user: UserDep,
                    body: OptionalFileInfo | None = None) -> MultipartInit:
     """Start a multipart upload for a new object."""
@@ -173,7 +189,8 @@ def multipart_init(svc: SvcDep, user: UserDep,
     return MultipartInit(upload_id=upload.upload_id or "", s3_key=upload.key)
 
 
-@router.post("/videos/multipart/presign/", response_model=Url)
+@router.post("/videos/multipart/presign/", response_model=Url,
+             responses=responses(400, 401, _NOT_GRANTED, _CONFLICT, 413))
 def multipart_presign(body: PartRef, svc: SvcDep, user: UserDep) -> Url:
     """A PUT URL for one part of the caller's own multipart upload."""
     with svc.db.session() as session:
@@ -182,8 +199,9 @@ def multipart_presign(body: PartRef, svc: SvcDep, user: UserDep) -> Url:
     return Url(url=signed.url)
 
 
-@router.post("/videos/multipart/complete/")
-def multipart_complete(body: CompleteRef, svc: SvcDep, user: UserDep) -> dict[str, str]:
+@router.post("/videos/multipart/complete/", response_model=UploadStep,
+             responses=responses(400, 401, _NOT_GRANTED, 413, 502))
+def multipart_complete(body: CompleteRef, svc: SvcDep, user: UserDep) -> UploadStep:
     """Assemble the parts; the object is then registered with `POST /api/videos/`."""
     with svc.db.session() as session:
         _video, upload = uploads.granted_upload(session, user, body.s3_key, body.upload_id)
@@ -198,14 +216,15 @@ def multipart_complete(body: CompleteRef, svc: SvcDep, user: UserDep) -> dict[st
                                       "small) or no longer knows the upload",
                                       "invalid_parts") from e
         upload.upload_id = None  # from now on the object exists and can be registered
-    return {"status": "completed", "s3_key": body.s3_key}
+    return UploadStep(status="completed", s3_key=body.s3_key)
 
 
-@router.post("/videos/multipart/abort/")
-def multipart_abort(body: UploadRef, svc: SvcDep, user: UserDep) -> dict[str, str]:
+@router.post("/videos/multipart/abort/", response_model=UploadStep,
+             responses=responses(400, 401, _NOT_GRANTED, 413, 502))
+def multipart_abort(body: UploadRef, svc: SvcDep, user: UserDep) -> UploadStep:
     """Abort the caller's multipart upload (until S3 lists no parts) and forget its key."""
     with svc.db.session() as session:
         video, upload = uploads.granted_upload(session, user, body.s3_key, body.upload_id)
         uploads.abort_upload(session, svc.storage, video, upload)
-    return {"status": "aborted", "s3_key": body.s3_key}
+    return UploadStep(status="aborted", s3_key=body.s3_key)
 

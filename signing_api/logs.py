@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
-from signing_api.playlists import PLAY_PREFIX
+from signing_api.signer.paths import PLAY_PREFIX
 
 _PLAY = re.compile(re.escape(PLAY_PREFIX) + r"/([^/]+)/(\d+)/[^/]+/")
 _SECRET_QUERY = re.compile(r"(?i)(signature|credential|security-token|token|policy|key-pair-id)")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
@@ -14,12 +16,14 @@ from reelhouse.errors import ObjectNotFound
 from reelhouse.records import VideoStatus
 from reelhouse.signing.playlist import resolve_relative
 from signing_api.deps import SvcDep, ViewerDep, viewable_video
-from signing_api.errors import ApiError, not_found
-from signing_api.playlists import PLAY_PREFIX, PlaybackSigner, download_disposition
+from signing_api.errors import ApiError, not_found, responses
+from signing_api.signer import PlaybackSigner
+from signing_api.signer.paths import PLAY_PREFIX
 
 router = APIRouter(tags=["playback"])
 
 _MEDIA_TYPES = {"m3u8": "application/vnd.apple.mpegurl", "vtt": "text/vtt; charset=utf-8"}
+_NOT_READY = (409, "the video is not ready (`not_ready`; the message says why)")
 
 
 class PlaybackOut(BaseModel):
@@ -37,19 +41,28 @@ class PlaybackOut(BaseModel):
     cookies: dict[str, str] | None = None
 
 
+def download_disposition(filename: str) -> str:
+    """`attachment` with an ASCII fallback name and the UTF-8 original (RFC 6266 / 5987)."""
+    stem = filename.rsplit(".", 1)[0] if "." in filename else filename
+    fallback = re.sub(r"[^A-Za-z0-9._ -]", "_", stem)[:100].strip() or "video"
+    return (f'attachment; filename="{fallback}.mp4"; '
+            f"filename*=UTF-8''{quote(stem[:100] + '.mp4', safe='')}")
+
+
 def playback_urls(signer: PlaybackSigner, video: Video, base_url: str) -> PlaybackOut:
-    path, expires = signer.play_path(video.id)
+    path, _expires = signer.paths.play_path(video.id)
     api = base_url.rstrip("/") + path
     disposition = download_disposition(video.filename or video.title)
-    cookies = signer.cdn_cookies(video.id)
+    cookies = signer.cdn.cookies(video.id) if signer.cdn is not None else None
     return PlaybackOut(
-        video_id=video.id, mode=signer.mode, expires_at=signer.expires_at(),
+        video_id=video.id, mode=signer.mode, expires_at=signer.window.expires_at(),
         hls=f"{api}/hls/master.m3u8", storyboard_vtt=f"{api}/thumbs/storyboard.vtt",
         poster=signer.presign(keys.poster_key(video.id)),
         mp4=signer.presign(keys.progressive_key(video.id)),
         download=signer.presign(keys.progressive_key(video.id),
                                 {"response-content-disposition": disposition}),
-        cdn_hls=signer.cdn_master(video.id) if cookies else None, cookies=cookies)
+        cdn_hls=signer.cdn.master(video.id) if signer.cdn is not None else None,
+        cookies=cookies)
 
 
 async def _playback(video_id: str, request: Request, svc: SvcDep,
@@ -62,7 +75,8 @@ async def _playback(video_id: str, request: Request, svc: SvcDep,
 
 
 router.add_api_route("/api/v1/videos/{video_id}/playback", _playback, methods=["GET"],
-                     response_model=PlaybackOut, summary="Playback URLs for a ready video")
+                     response_model=PlaybackOut, summary="Playback URLs for a ready video",
+                     responses=responses(401, 404, _NOT_READY))
 router.add_api_route("/api/videos/{video_id}/playback", _playback, methods=["GET"],
                      response_model=PlaybackOut, include_in_schema=False)
 
@@ -78,11 +92,17 @@ router.add_api_route("/api/v1/videos/{video_id}/poster", _poster, methods=["GET"
                      response_class=RedirectResponse, status_code=307,
                      summary="The poster image, as a redirect to a freshly signed URL",
                      responses={307: {"description": "To the poster in storage or the CDN"},
-                                404: {"description": "No such video, or not one you may see"}})
+                                **responses(401, 404)})
 
 
 @router.get(PLAY_PREFIX + "/{video_id}/{expires}/{token}/{path:path}",
-            summary="A playlist or storyboard under a signed path (the link is the permission)")
+            summary="A playlist or storyboard under a signed path (the link is the permission)",
+            response_class=Response, responses={
+                200: {"description": "the signed playlist or storyboard", "content": {
+                    media_type: {"schema": {"type": "string"}}
+                    for media_type in _MEDIA_TYPES.values()}},
+                **responses(400, (403, "the link is forged or expired (`link_expired`)"), 404,
+                            502)})
 async def play(video_id: str, expires: int, token: str, path: str, request: Request,
                svc: SvcDep) -> Response:
     """Serve a signed playlist: segment URIs rewritten to presigned GETs; cached per window."""
@@ -92,13 +112,14 @@ async def play(video_id: str, expires: int, token: str, path: str, request: Requ
         resolve_relative(path)
     except ValueError:
         raise not_found("playlist") from None
-    if not signer.path_ok(video_id, expires, token):
+    if not signer.paths.path_ok(video_id, expires, token):
         raise ApiError(403, "link_expired", "this playback link is invalid or has expired")
     try:
-        signed = await signer.signed(video_id, path)
+        signed = await signer.playlists.signed(video_id, path)
     except (ObjectNotFound, ValueError):
         raise not_found("playlist") from None
-    max_age = max(0, min(signer.window_s, expires - signer.window_start()))
+    window = signer.window
+    max_age = max(0, min(window.window_s, expires - window.start()))
     headers = {"Cache-Control": f"private, max-age={max_age}", "Vary": "Accept-Encoding",
                "Access-Control-Allow-Origin": "*"}
     body = signed.body

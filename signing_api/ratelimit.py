@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, literal, select, text
 from sqlalchemy.orm import Session
 
 from reelhouse.config import Settings
@@ -32,22 +33,43 @@ class RateLimits:
                    settings.signin_window_s)
 
 
-def check(session: Session, bucket: str, limit: int, window_s: int) -> None:
-    """Raise a 429 when `bucket` already holds `limit` events inside the window."""
-    since = utcnow() - timedelta(seconds=window_s)
-    count = session.scalar(select(func.count()).select_from(RateEvent)
-                           .where(RateEvent.bucket == bucket, RateEvent.at > since))
-    if count is not None and count >= limit:
-        raise ApiError(429, "rate_limited", "too many sign-in attempts; try again later",
-                       {"Retry-After": str(window_s)})
+def _stored(bucket: str) -> str:
+    """The bucket as stored: its kind, then a digest of what it counts (a typed username may
+    be a password, may hold NUL, which PostgreSQL refuses, and may be of any length)."""
+    kind, _, counted = bucket.partition(":")
+    return f"{kind[:40]}:{hashlib.sha256(counted.encode('utf-8', 'replace')).hexdigest()}"
 
 
-def record(session: Session, bucket: str, window_s: int) -> None:
-    """Count one event in `bucket`, dropping events that fell out of its window."""
-    now = utcnow()
-    session.execute(delete(RateEvent).where(RateEvent.bucket == bucket,
-                                            RateEvent.at <= now - timedelta(seconds=window_s)))
+def reserve(session: Session, bucket: str, limit: int, window_s: int) -> int:
+    """Count one attempt in `bucket` and return its id, or raise a 429 when the bucket
+    already holds `limit` inside the window.
+
+    The count and the insert are one statement, and on PostgreSQL the bucket is locked for
+    the transaction, so API processes on any number of hosts never let more than `limit`
+    attempts through between them, however many arrive at once. An attempt that turns out
+    to succeed is released again (`release`), so only failures stay counted.
+    """
+    key, now = _stored(bucket), utcnow()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                        {"key": key})
     if random.random() < 0.01:  # buckets nobody hits again are swept now and then
         session.execute(delete(RateEvent).where(RateEvent.at <= now - timedelta(days=1)))
-    session.add(RateEvent(bucket=bucket[:200], at=now))
-    session.flush()
+    session.execute(delete(RateEvent).where(RateEvent.bucket == key,
+                                            RateEvent.at <= now - timedelta(seconds=window_s)))
+    held = (select(func.count()).select_from(RateEvent)
+            .where(RateEvent.bucket == key, RateEvent.at > now - timedelta(seconds=window_s))
+            .scalar_subquery())
+    row = select(literal(key, RateEvent.bucket.type), literal(now, RateEvent.at.type)) \
+        .where(held < limit)
+    event_id = session.execute(insert(RateEvent).from_select(["bucket", "at"], row)
+                               .returning(RateEvent.id)).scalar()
+    if event_id is None:
+        raise ApiError(429, "rate_limited", "too many sign-in attempts; try again later",
+                       {"Retry-After": str(window_s)})
+    return event_id
+
+
+def release(session: Session, event_ids: list[int]) -> None:
+    """Uncount attempts `reserve` counted (they succeeded)."""
+    session.execute(delete(RateEvent).where(RateEvent.id.in_(event_ids)))

@@ -15,10 +15,15 @@ from reelhouse.config import MAX_PARTS
 from reelhouse.db import UploadSession, User, Video
 from reelhouse.records import VideoStatus, Visibility
 from signing_api.deps import SvcDep, UserDep, editable_video
-from signing_api.errors import ApiError
+from signing_api.errors import ApiError, responses
 from signing_api.videos import video_out
 
 router = APIRouter(prefix="/api/v1/uploads", tags=["uploads"])
+
+_CONFLICT = (409, "the upload is not in a state that allows this step (`upload_conflict`, "
+                  "`parts_missing`, `upload_missing`, `size_mismatch`, `upload_gone`)")
+_TOO_LARGE = (413, "the request body is over 1 MiB, or the file over the upload limit "
+                   "(`too_large`, `upload_too_large`)")
 
 Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")]
 Sha256B64 = Annotated[str, Field(min_length=44, max_length=44)]
@@ -131,7 +136,7 @@ class OpenUpload(BaseModel):
     created_at: datetime
 
 
-@router.get("", response_model=list[OpenUpload])
+@router.get("", response_model=list[OpenUpload], responses=responses(401))
 def open_uploads(svc: SvcDep, user: UserDep) -> list[OpenUpload]:
     """The caller's unfinished uploads, oldest first, so another device can pick one up."""
     stmt = (select(UploadSession, Video).join(Video, Video.id == UploadSession.video_id)
@@ -143,7 +148,8 @@ def open_uploads(svc: SvcDep, user: UserDep) -> list[OpenUpload]:
                        created_at=upload.created_at) for upload, video in rows]
 
 
-@router.post("", response_model=UploadOut, status_code=201)
+@router.post("", response_model=UploadOut, status_code=201,
+             responses=responses(400, 401, _TOO_LARGE, 502))
 def start_upload(body: UploadCreate, svc: SvcDep, user: UserDep) -> UploadOut:
     """Mint a video id and sign its upload: one PUT for small files, else multipart parts."""
     with svc.db.session() as session:
@@ -161,7 +167,8 @@ def start_upload(body: UploadCreate, svc: SvcDep, user: UserDep) -> UploadOut:
     return out
 
 
-@router.post("/{video_id}/parts", response_model=PartsOut)
+@router.post("/{video_id}/parts", response_model=PartsOut,
+             responses=responses(400, 401, 403, 404, _CONFLICT, 413))
 def sign_parts(video_id: str, body: PartsRequest, svc: SvcDep, user: UserDep) -> PartsOut:
     """More part URLs, each with the part's length and (when sent) its SHA-256 signed in."""
     with svc.db.session() as session:
@@ -171,7 +178,8 @@ def sign_parts(video_id: str, body: PartsRequest, svc: SvcDep, user: UserDep) ->
     return PartsOut(parts=[SignedOut.of(s) for s in signed])
 
 
-@router.get("/{video_id}", response_model=UploadStatusOut)
+@router.get("/{video_id}", response_model=UploadStatusOut,
+            responses=responses(401, 403, 404, _CONFLICT, 502))
 def upload_status(video_id: str, svc: SvcDep, user: UserDep) -> UploadStatusOut:
     """The parts S3 already holds and those missing, so any client can resume the upload."""
     with svc.db.session() as session:
@@ -188,7 +196,8 @@ def upload_status(video_id: str, svc: SvcDep, user: UserDep) -> UploadStatusOut:
         missing=status.missing)
 
 
-@router.post("/{video_id}/complete", response_model=records.Video)
+@router.post("/{video_id}/complete", response_model=records.Video,
+             responses=responses(401, 403, 404, _CONFLICT, _TOO_LARGE, 502))
 def complete_upload(video_id: str, svc: SvcDep, user: UserDep) -> records.Video:
     """Check parts, size (and signed checksums), assemble the object, mark it `uploaded`."""
     with svc.db.session() as session:
@@ -201,7 +210,7 @@ def complete_upload(video_id: str, svc: SvcDep, user: UserDep) -> records.Video:
         return video_out(session, video)
 
 
-@router.delete("/{video_id}", status_code=204)
+@router.delete("/{video_id}", status_code=204, responses=responses(401, 403, 404, 502))
 def abort_upload(video_id: str, svc: SvcDep, user: UserDep) -> Response:
     """Abort the upload (until S3 lists no parts) and forget the video it was for."""
     with svc.db.session() as session:

@@ -12,7 +12,7 @@ from reelhouse import records, videos
 from reelhouse.db import User, Video
 from reelhouse.records import VideoPage, VideoStatus, Visibility
 from signing_api.deps import SvcDep, UserDep, ViewerDep, editable_video, visible_video
-from signing_api.errors import ApiError
+from signing_api.errors import ApiError, responses
 
 router = APIRouter(prefix="/api/v1/videos", tags=["videos"])
 
@@ -43,7 +43,7 @@ class VideoPatch(BaseModel):
         return None if value is None else videos.check_description(value)
 
 
-@router.get("", response_model=VideoPage)
+@router.get("", response_model=VideoPage, responses=responses(400, 401))
 def list_videos(
     svc: SvcDep, viewer: ViewerDep,
     owner: Annotated[str | None, Query(max_length=64)] = None,
@@ -66,14 +66,15 @@ def list_videos(
     return VideoPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
 
 
-@router.get("/{video_id}", response_model=records.Video)
+@router.get("/{video_id}", response_model=records.Video, responses=responses(401, 404))
 def get_video(video_id: str, svc: SvcDep, viewer: ViewerDep) -> records.Video:
     """One video: public and unlisted ones for anyone with the id, private for owner and admin."""
     with svc.db.session() as session:
         return video_out(session, visible_video(session, video_id, viewer))
 
 
-@router.patch("/{video_id}", response_model=records.Video)
+@router.patch("/{video_id}", response_model=records.Video,
+              responses=responses(400, 401, 403, 404, 413))
 def update_video(video_id: str, body: VideoPatch, svc: SvcDep,
                  user: UserDep) -> records.Video:
     """Change title, description or visibility (owner or admin)."""
@@ -89,7 +90,7 @@ def update_video(video_id: str, body: VideoPatch, svc: SvcDep,
     return out
 
 
-@router.delete("/{video_id}", status_code=204)
+@router.delete("/{video_id}", status_code=204, responses=responses(401, 403, 404, 502))
 def delete_video(video_id: str, svc: SvcDep, user: UserDep) -> Response:
     """Delete a video with its objects and catalog rows (owner or admin)."""
     with svc.db.session() as session:

@@ -10,6 +10,7 @@ from reelhouse.config import Settings, load_settings
 from reelhouse.stack import Supervisor, s3_service
 from reelhouse.storage import Storage
 from tests.helpers import free_s3_port
+from tests.postgres import postgres_databases  # noqa: F401 (a session fixture for every test)
 
 
 @pytest.fixture(scope="session")

@@ -109,7 +109,8 @@ def count(con: duckdb.DuckDBPyConnection, text: str | None = None, owner: str | 
     """How many videos `search` would page through with the same filters."""
     clause, params = where(text, owner, status, visibility, min_duration, max_duration,
                            min_height, owner_id)
-    return int(con.execute(f"SELECT count(*) FROM {VIDEOS}{clause}", params).fetchone()[0])
+    row = con.execute(f"SELECT count(*) FROM {VIDEOS}{clause}", params).fetchone()
+    return int(row[0]) if row else 0
 
 
 def get_video(con: duckdb.DuckDBPyConnection, video_id: str) -> dict[str, Any] | None:

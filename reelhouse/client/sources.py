@@ -106,7 +106,8 @@ class FileSource:
         self.size = stat.st_size
         self.name = self.path.name
         # Path, size and mtime (as rsync does): any edit of the file starts a new upload.
-        self.fingerprint = f"file:{self.path}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
+        self.fingerprint: str | None = (
+            f"file:{self.path}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}")
 
     def _read_at(self, offset: int, length: int) -> bytes:
         return os.pread(self._fd, length, offset)

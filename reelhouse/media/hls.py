@@ -14,7 +14,8 @@ from reelhouse.media.ladder import LadderPlan
 from reelhouse.media.playlists import parse_master_playlist, parse_media_playlist
 from reelhouse.media.probe import Probe
 from reelhouse.media.progress import ProgressCallback, run_with_progress
-from reelhouse.media.sdr import deinterlace, tonemap
+from reelhouse.media.reader import source_input
+from reelhouse.media.sdr import deinterlace, flatten, tonemap
 
 SEGMENT_S = 4
 AUDIO_NAME = "audio"
@@ -69,7 +70,10 @@ def filter_graph(probe: Probe, plan: LadderPlan) -> str:
     scaled from the last."""
     assert probe.video is not None
     # ffmpeg has already applied the display rotation (autorotate) before this graph.
-    first = [*deinterlace(probe.video), f"fps={plan.frame_rate}", *tonemap(probe.video)]
+    # tpad holds the last frame while the sound goes on (the output's -t ends it), so every
+    # rung lasts as long as the file, as a player shows a soundtrack longer than its picture.
+    first = [*flatten(probe.video), *deinterlace(probe.video), f"fps={plan.frame_rate}",
+             "tpad=stop=-1:stop_mode=clone", *tonemap(probe.video)]
     chains, n = [], len(plan.rungs)
     for i, rung in enumerate(plan.rungs):
         # setsar=1: scale keeps the display aspect by bending the pixel aspect, which
@@ -80,6 +84,9 @@ def filter_graph(probe: Probe, plan: LadderPlan) -> str:
         else:
             chain = f"[c{i - 1}]{chain}"
         chains.append(f"{chain},split=2[v{i}][c{i}]" if i < n - 1 else f"{chain}[v{i}]")
+    if plan.audio is not None and probe.audio is not None:
+        # Silence after a soundtrack shorter than the picture, for the same reason.
+        chains.append(f"[0:{probe.audio.index}]apad[a]")
     return ";".join(chains)
 
 
@@ -101,14 +108,14 @@ def hls_argv(ffmpeg: str, src: Path | str, probe: Probe, plan: LadderPlan, out_d
         raise ValueError(f"output directory may not contain '%': {out}")
     gop = max(1, round(float(plan.frame_rate) * segment_s))
     limit = probe.duration_s + segment_s
+    length = probe.duration_s  # of the longest stream, which the padding brings all to
     if max_duration_s is not None:
-        limit = min(limit, max_duration_s)
+        limit, length = min(limit, max_duration_s), min(length, max_duration_s)
     argv = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-nostats",
             "-progress", "pipe:1", "-y",
             # A forced demuxer and file-only protocols: the input cannot turn into a
             # playlist that opens other files or URLs.
-            "-protocol_whitelist", "file", "-f", probe.demuxer, "-t", f"{limit:.3f}",
-            "-i", str(src),
+            "-t", f"{limit:.3f}", *source_input(src, probe.demuxer, probe.video),
             "-filter_complex", filter_graph(probe, plan),
             "-map_metadata", "-1", "-map_chapters", "-1"]
     for i in range(len(plan.rungs)):
@@ -116,7 +123,7 @@ def hls_argv(ffmpeg: str, src: Path | str, probe: Probe, plan: LadderPlan, out_d
     if plan.audio is not None:
         if probe.audio is None:
             raise ValueError("hls_argv: the plan has audio but the probe has none")
-        argv += ["-map", f"0:{probe.audio.index}"]
+        argv += ["-map", "[a]"]
     # Identical GOPs, no scene-cut keyframes and keyframes forced on segment boundaries:
     # every rung's segments start on the same frame, so players switch rungs cleanly.
     argv += ["-c:v", "libx264", "-preset", plan.preset, "-g", str(gop), "-keyint_min",
@@ -136,8 +143,9 @@ def hls_argv(ffmpeg: str, src: Path | str, probe: Probe, plan: LadderPlan, out_d
     variants = len(plan.rungs) + (1 if plan.audio is not None else 0)
     init = f"../%v/{INIT_NAME}" if variants > 1 else INIT_NAME
     # No -fs: the hls muxer writes through its own per-segment files, which -fs cannot see.
-    argv += ["-f", "hls", "-hls_time", str(segment_s), "-hls_playlist_type", "vod",
-             "-hls_segment_type", "fmp4", "-hls_flags", "independent_segments",
+    argv += ["-t", f"{length:.3f}", "-f", "hls", "-hls_time", str(segment_s),
+             "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4",
+             "-hls_flags", "independent_segments",
              "-start_number", "1", "-hls_fmp4_init_filename", init,
              "-hls_segment_filename", f"{out}/%v/seg_%05d.m4s",
              "-master_pl_name", MASTER_NAME, "-var_stream_map", _var_stream_map(plan),

@@ -10,7 +10,8 @@ from reelhouse.media.probe import Probe
 
 # Bump whenever the table, the encoder settings or the filter graph change: output keys and
 # catalog rows carry it, so a re-run with a new ladder is a new product, not a silent edit.
-LADDER_VERSION = "2026.11-2"  # -2: HDR sources tone-mapped, interlaced ones deinterlaced
+# 2026.12-1: alpha flattened onto black; picture and sound padded to the longer of the two.
+LADDER_VERSION = "2026.12-1"
 X264_PRESET = "veryfast"
 
 

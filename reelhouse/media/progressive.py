@@ -13,10 +13,13 @@ from reelhouse.errors import MediaError
 from reelhouse.keys import RUNG_PLAYLIST
 from reelhouse.media.ffmpeg import ffmpeg_path, run_ffmpeg
 from reelhouse.media.playlists import parse_media_playlist, write_concat_list
+from reelhouse.media.reader import time_base
 
 # A remux copies the container's timestamps; more drift than this means a segment went missing.
 DURATION_TOLERANCE_S = 0.5
 DOWNLOAD_TARGET_HEIGHT = 720
+# Our own fMP4 segments, read as such: the mov demuxer pinned, only the concatf list and files.
+_RUNG_INPUT = ["-protocol_whitelist", "concatf,file", "-f", "mov"]
 
 
 class RemuxError(MediaError, RuntimeError):
@@ -48,9 +51,10 @@ def pick_download_rung(rungs: list[tuple[str, int]],
 
 def remux_argv(ffmpeg: str, video_url: str, audio_url: str | None, out_path: Path) -> list[str]:
     """argv that copies the first video (and audio) stream into a faststart MP4, no re-encode."""
-    argv = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", video_url]
+    argv = [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+            *_RUNG_INPUT, "-i", video_url]
     if audio_url:
-        argv += ["-i", audio_url]
+        argv += [*_RUNG_INPUT, "-i", audio_url]
     argv += ["-map", "0:v:0"]
     argv += ["-map", "1:a:0"] if audio_url else ["-map", "0:a:0?"]
     # faststart moves the moov box to the front so players start before the download ends.
@@ -63,7 +67,7 @@ def _read_back(path: Path) -> tuple[float, str, int, int, str | None]:
         if not container.streams.video:
             raise RemuxError(f"{path.name}: no video stream after remux")
         video = container.streams.video[0]
-        duration = (float(video.duration * video.time_base) if video.duration
+        duration = (float(video.duration * time_base(video)) if video.duration
                     else (container.duration or 0) / av.time_base)
         audio = container.streams.audio[0].codec_context.name if container.streams.audio else None
         return (duration, video.codec_context.name, video.codec_context.width,

@@ -27,13 +27,9 @@ from reelhouse.media.playlists import (
     write_concat_list,
 )
 from reelhouse.media.probe import VideoInfo
+from reelhouse.media.reader import detect_demuxer, main_video, open_source, source_input
 from reelhouse.media.sdr import to_sdr
-from reelhouse.media.thumbnails import (
-    escape_filter_value,
-    main_video,
-    open_source,
-    source_input,
-)
+from reelhouse.media.thumbnails import escape_filter_value
 
 Metric = Literal["auto", "vmaf", "ssim_psnr"]
 # libvmaf caps 8-bit PSNR at 60 dB; the psnr filter says "inf" for identical frames.
@@ -107,20 +103,21 @@ def sample_step(estimated_frames: int, sample_every_n: int, max_frames: int, run
 def quality_filtergraph(metric: str, rungs: Sequence[tuple[int, int, str | None]], step: int,
                         run: int, max_frames: int, log_dir: Path, scaler: str = "bicubic",
                         threads: int = 2, *, source: int = 0, tag: str = "",
-                        prepare: Sequence[str] = ()) -> str:
+                        prepare: Sequence[str] = (), video_stream: str = "V:0") -> str:
     """filter_complex comparing inputs source+1..source+N (rungs: width, height, source rate
     to resample to or None) with input `source` (decoded once) on `run` consecutive frames
     every `step`, both sides scaled to the rung's size with the same scaler; logs go to
     `log_dir`. `tag` ends every label and log name, so several graphs can share one pass.
-    `prepare` filters the source first as the ladder did (deinterlace, HDR to SDR)."""
+    `prepare` filters the source first as the ladder did (flatten, deinterlace, HDR to SDR);
+    `video_stream` picks the source's main video (its index, once probed)."""
     # The cap lives in select: an output -frames limit puts the streams in a sync queue
     # that ends them all with the shortest, cutting the longer rungs short.
     limit = step * max(1, max_frames // run)
     pick = (f"select='lt(mod(n,{step}),{run})*lt(n,{limit})',scale={{w}}:{{h}}:flags={scaler},"
             f"format=yuv420p,settb=1/{_PAIR_RATE},setpts=N")
     labels = "".join(f"[s{i}{tag}]" for i in range(len(rungs)))
-    # V is the source's first video stream that is not cover art.
-    head = f"[{source}:V:0]" + "".join(f"{f}," for f in prepare)
+    # V:0 is the first video stream that is not cover art.
+    head = f"[{source}:{video_stream}]" + "".join(f"{f}," for f in prepare)
     chains = [f"{head}split={len(rungs)}{labels}" if len(rungs) > 1
               else f"{head}null[s0{tag}]"]
     for i, (w, h, rate) in enumerate(rungs):
@@ -144,8 +141,10 @@ def quality_filtergraph(metric: str, rungs: Sequence[tuple[int, int, str | None]
 
 def quality_argv(ffmpeg: str, source: Path, rung_inputs: Sequence[str], graph: str,
                  outputs: Sequence[str],
-                 windows: Sequence[tuple[float, float]] | None = None) -> list[str]:
-    """argv running the comparison graph into the null muxer: the source, then its rungs.
+                 windows: Sequence[tuple[float, float]] | None = None, *, demuxer: str,
+                 video: VideoInfo | None = None) -> list[str]:
+    """argv running the comparison graph into the null muxer: the source (its `demuxer`
+    pinned), then its rungs.
 
     With `windows` ((start, duration) each), the source and its rungs are read once per
     window, the source seeking to it: rung_inputs then holds len(windows) groups of rungs.
@@ -154,7 +153,7 @@ def quality_argv(ffmpeg: str, source: Path, rung_inputs: Sequence[str], graph: s
     per_window = len(rung_inputs) // len(windows) if windows else len(rung_inputs)
     for w, window in enumerate(windows or [None]):
         seek = ["-ss", f"{window[0]:.3f}", "-t", f"{window[1]:.3f}"] if window else []
-        argv += [*seek, *source_input(source)]
+        argv += [*seek, *source_input(source, demuxer, video)]
         for url in rung_inputs[w * per_window:(w + 1) * per_window]:
             argv += ["-i", url]
     argv += ["-filter_complex", graph]
@@ -249,11 +248,13 @@ def combine(parts: Sequence[QualityResult]) -> QualityResult:
 def measure_ladder(source: Path, rungs: Sequence[RungRef], sample_every_n: int = 10,
                    max_frames: int = 300, ffmpeg: str | None = None, metric: Metric = "auto",
                    scaler: str = "bicubic", timeout_s: float = 3600,
-                   video: VideoInfo | None = None) -> list[QualityResult]:
+                   video: VideoInfo | None = None,
+                   demuxer: str | None = None) -> list[QualityResult]:
     """Measure every rung in one ffmpeg pass, so the source is decoded once for all of them.
 
     `video` (the source's probe) makes the source deinterlaced and tone-mapped as the
-    ladder made it, so an HDR upload is compared with what its rungs were meant to show.
+    ladder made it, so an HDR upload is compared with what its rungs were meant to show;
+    `demuxer` (the probe's) is pinned to read it.
 
     A long video is compared on `MAX_WINDOWS` segments spread over it: only those are
     decoded, from the rungs and (seeking) from the source, so the cost stops growing with
@@ -270,7 +271,8 @@ def measure_ladder(source: Path, rungs: Sequence[RungRef], sample_every_n: int =
     with tempfile.TemporaryDirectory(prefix="reelhouse-q-") as tmp:
         work = Path(tmp)
         try:
-            with open_source(Path(source)) as container:
+            demuxer = demuxer or detect_demuxer(source)
+            with open_source(Path(source), demuxer) as container:
                 source_rate = _rate(container)
             inputs = [_rung_input(Path(r.path), work, i) for i, r in enumerate(rungs)]
             windows = pick_windows([Path(r.path) for r in rungs], MAX_WINDOWS)
@@ -285,11 +287,12 @@ def measure_ladder(source: Path, rungs: Sequence[RungRef], sample_every_n: int =
         # One libvmaf per rung runs side by side; share the cores between them.
         threads = max(1, min(4, os.cpu_count() or 1) // len(rungs))
         kinds = ["vmaf"] if metric == "vmaf" else ["ssim", "psnr"]
+        stream = str(video.index) if video is not None else "V:0"
         if windows is None:
             estimated = max(math.ceil(d * float(rate or 30)) for _, d, rate in inputs)
             step = sample_step(estimated, sample_every_n, max_frames, run)
             graph = quality_filtergraph(metric, specs, step, run, max_frames, work, scaler,
-                                        threads, prepare=to_sdr(video))
+                                        threads, prepare=to_sdr(video), video_stream=stream)
             urls, tags, spans = [url for url, _, _ in inputs], [""], None
         else:
             budget = max(run, max_frames // len(windows))
@@ -299,7 +302,7 @@ def measure_ladder(source: Path, rungs: Sequence[RungRef], sample_every_n: int =
             graph = ";".join(
                 quality_filtergraph(metric, specs, step, run, budget, work, scaler, threads,
                                     source=n * (len(rungs) + 1), tag=tag,
-                                    prepare=to_sdr(video))
+                                    prepare=to_sdr(video), video_stream=stream)
                 for n, tag in enumerate(tags))
             files = [playlist_files(Path(r.path)) for r in rungs]
             urls = [_window_input(files[i], w, work, f"w{n}_{i}")
@@ -307,7 +310,8 @@ def measure_ladder(source: Path, rungs: Sequence[RungRef], sample_every_n: int =
             spans = [(w.start_s, w.duration_s) for w in windows]
         outputs = [f"{kind}{i}{tag}" for tag in tags for i in range(len(rungs))
                    for kind in kinds]
-        run_ffmpeg(quality_argv(exe, Path(source), urls, graph, outputs, spans), timeout_s)
+        run_ffmpeg(quality_argv(exe, Path(source), urls, graph, outputs, spans,
+                                demuxer=demuxer, video=video), timeout_s)
         results = []
         for i in range(len(rungs)):
             if metric == "vmaf":

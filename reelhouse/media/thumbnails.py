@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import math
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -16,20 +14,26 @@ from PIL import Image
 
 from reelhouse.errors import MediaError
 from reelhouse.media.ffmpeg import ffmpeg_path, run_ffmpeg
-from reelhouse.media.probe import DEMUXERS, VideoInfo
-from reelhouse.media.sdr import deinterlace, to_sdr, tonemap
+from reelhouse.media.probe import VideoInfo
+from reelhouse.media.reader import (
+    detect_demuxer,
+    main_video,
+    map_video,
+    open_source,
+    source_input,
+    time_base,
+)
+from reelhouse.media.sdr import deinterlace, flatten, to_sdr, tonemap
 
 POSTER_MAX_SIDE = 1280
 # Candidates sit in 10-60% of the runtime: past intros and fades, before end credits.
 POSTER_SPAN = (0.10, 0.60)
 POSTER_FALLBACK_SPAN = (0.65, 0.95)
 POSTER_CANDIDATES = 6
+POSTER_LEAD_S = 5.0
 # Luma (0-255, full range) bounds outside which a frame reads as black, blown out or flat.
 DARK_MEAN, BRIGHT_MEAN, FLAT_STD = 24.0, 232.0, 10.0
 SPRITE_PATTERN = "storyboard_%03d.jpg"
-# The upload is untrusted: only the demuxers probe accepts, and no protocol but the file
-# itself, so a crafted playlist or concat script cannot make ffmpeg read other files.
-SOURCE_FORMATS = ",".join(DEMUXERS)
 
 
 class ThumbnailError(MediaError, ValueError):
@@ -95,46 +99,41 @@ def candidate_times(duration_s: float, span: tuple[float, float] = POSTER_SPAN,
     return [round(duration_s * (lo + i * step), 3) for i in range(count)]
 
 
-def source_input(src: Path) -> list[str]:
-    """ffmpeg input arguments that read an upload with the probe's demuxers and nothing else."""
-    return ["-protocol_whitelist", "file", "-format_whitelist", SOURCE_FORMATS, "-i", str(src)]
+def _detect(src: Path) -> str:
+    try:
+        return detect_demuxer(src)
+    except ValueError as e:
+        raise ThumbnailError(str(e)) from e
 
 
-@contextmanager
-def open_source(src: Path) -> Iterator[av.container.InputContainer]:
-    """Open an upload in PyAV through a file object, limited to the probe's demuxers."""
-    with Path(src).open("rb") as f, av.open(
-            f, "r", options={"format_whitelist": SOURCE_FORMATS}) as container:
-        yield container
-
-
-def main_video(container: av.container.InputContainer) -> av.video.stream.VideoStream:
-    """The first video stream that is not cover art; IndexError when there is none."""
-    streams = [s for s in container.streams.video
-               if not s.disposition & av.stream.Disposition.attached_pic]
-    return streams[0]
-
-
-def _sample_luma(src: Path, times: list[float]) -> list[tuple[float, np.ndarray]]:
+def _sample_luma(src: Path, times: list[float], demuxer: str,
+                 video: VideoInfo | None) -> list[tuple[float, np.ndarray]]:
     """(time from the file start, small luma plane) of the first frame at or after each time."""
     try:
-        return _decode_luma(src, times)
+        return _decode_luma(src, times, demuxer, video)
     except (av.FFmpegError, IndexError) as e:
         raise ThumbnailError(f"{src.name}: cannot decode video frames: {e}") from e
 
 
-def _decode_luma(src: Path, times: list[float]) -> list[tuple[float, np.ndarray]]:
+def _decode_luma(src: Path, times: list[float], demuxer: str,
+                 video: VideoInfo | None) -> list[tuple[float, np.ndarray]]:
     found: list[tuple[float, np.ndarray]] = []
-    with open_source(src) as container:
-        stream = main_video(container)
-        tb = stream.time_base
+    with open_source(src, demuxer) as container:
+        stream = (next(s for s in container.streams.video if s.index == video.index)
+                  if video is not None else main_video(container))
+        tb = time_base(stream)
         start = float(stream.start_time * tb) if stream.start_time is not None else 0.0
         for t in times:
-            container.seek(int((start + t) / tb), stream=stream, backward=True)
             last = None
-            for frame in container.decode(stream):
-                last = frame
-                if frame.time is not None and frame.time >= start + t - 1e-3:
+            # MPEG-TS and -PS seeks by timestamp can land past the GOP's keyframe; with no
+            # keyframe after it nothing decodes, so decode from the start instead.
+            for target in (start + t, start):
+                container.seek(int(target / tb), stream=stream, backward=True)
+                for frame in container.decode(stream):
+                    last = frame
+                    if frame.time is not None and frame.time >= start + t - 1e-3:
+                        break
+                if last is not None:
                     break
             if last is not None:
                 when = (last.time - start) if last.time is not None else t
@@ -150,28 +149,39 @@ def _box_filter(max_side: int) -> str:
 
 
 def poster_argv(ffmpeg: str, src: Path, time_s: float, out_path: Path,
-                max_side: int = POSTER_MAX_SIDE, video: VideoInfo | None = None) -> list[str]:
+                max_side: int = POSTER_MAX_SIDE, video: VideoInfo | None = None, *,
+                demuxer: str) -> list[str]:
     """argv writing the frame at `time_s` as a JPEG that fits a max_side box with even sides."""
-    # -ss before -i seeks to the keyframe, then decodes up to the exact frame; 0:V skips
-    # cover art, which is a video stream too.
+    # -ss before -i seeks near the time, then the -ss after it decodes up to the exact
+    # frame: seeking POSTER_LEAD_S early means a seek that lands between keyframes (MPEG-TS
+    # and -PS seek by timestamp) still meets one before the time. The map skips cover art,
+    # which is a video stream too.
+    lead = min(time_s, POSTER_LEAD_S)
     return [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-            "-ss", f"{time_s:.3f}", *source_input(src), "-map", "0:V:0", "-frames:v", "1",
+            "-ss", f"{time_s - lead:.3f}", *source_input(src, demuxer, video), "-map",
+            map_video(video), "-ss", f"{lead:.3f}", "-frames:v", "1",
             "-vf", ",".join([*to_sdr(video), _box_filter(max_side)]), "-q:v", "3",
             "-update", "1", str(out_path)]
 
 
 def choose_poster(src: Path, duration_s: float, out_path: Path,
-                  ffmpeg: str | None = None, video: VideoInfo | None = None) -> PosterResult:
+                  ffmpeg: str | None = None, video: VideoInfo | None = None,
+                  demuxer: str | None = None) -> PosterResult:
     """Write the most detailed non-black frame among candidates in 10-60% of the video
-    (tone-mapped and deinterlaced as the probe's `video` asks)."""
+    (flattened, tone-mapped and deinterlaced as the probe's `video` asks), read with the
+    probe's `demuxer` pinned."""
     src, out_path = Path(src), Path(out_path)
-    scored = [(frame_score(luma), t) for t, luma in _sample_luma(src, candidate_times(duration_s))]
+    demuxer = demuxer or _detect(src)
+    scored = [(frame_score(luma), t)
+              for t, luma in _sample_luma(src, candidate_times(duration_s), demuxer, video)]
     if not scored or max(scored)[0] < 0:
-        fallback = _sample_luma(src, candidate_times(duration_s, POSTER_FALLBACK_SPAN))
+        fallback = _sample_luma(src, candidate_times(duration_s, POSTER_FALLBACK_SPAN),
+                                demuxer, video)
         scored += [(frame_score(luma), t) for t, luma in fallback]
     score, time_s = max(scored) if scored else (-6.0, 0.0)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    run_ffmpeg(poster_argv(ffmpeg_path(ffmpeg), src, time_s, out_path, video=video),
+    run_ffmpeg(poster_argv(ffmpeg_path(ffmpeg), src, time_s, out_path, video=video,
+                           demuxer=demuxer),
                timeout_s=300)
     with Image.open(out_path) as im:
         width, height = im.size
@@ -228,11 +238,12 @@ def escape_filter_value(text: str) -> str:
 
 def storyboard_argv(ffmpeg: str, src: Path, out_dir: Path, interval_s: float, tile_w: int,
                     grid: tuple[int, int], max_thumbs: int, count_file: Path,
-                    video: VideoInfo | None = None) -> list[str]:
+                    video: VideoInfo | None = None, *, demuxer: str) -> list[str]:
     """argv for one pass: a frame every interval, scaled, tiled into sheets, each thumb logged."""
     cols, rows = grid
     landscape = "gte(iw*sar,ih)"
     vf = ",".join([
+        *flatten(video),
         *deinterlace(video),
         # Zero-based timestamps so thumbnail k lands on k*interval whatever the start time.
         "setpts=PTS-STARTPTS",
@@ -250,14 +261,15 @@ def storyboard_argv(ffmpeg: str, src: Path, out_dir: Path, interval_s: float, ti
         f"tile={cols}x{rows}",
     ])
     return [ffmpeg, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-            *source_input(src), "-map", "0:V:0", "-vf", vf, "-fps_mode", "passthrough", "-q:v", "4",
+            *source_input(src, demuxer, video), "-map", map_video(video), "-vf", vf,
+            "-fps_mode", "passthrough", "-q:v", "4",
             "-start_number", "0", str(out_dir / SPRITE_PATTERN)]
 
 
 def make_storyboard(src: Path, duration_s: float, out_dir: Path, interval_s: float,
                     tile_w: int = 160, columns: int = 10, rows: int = 10,
                     ffmpeg: str | None = None, timeout_s: float = 3600,
-                    video: VideoInfo | None = None) -> Storyboard:
+                    video: VideoInfo | None = None, demuxer: str | None = None) -> Storyboard:
     """Write storyboard_NNN.jpg sheets, storyboard.vtt and storyboard.json into `out_dir`."""
     if interval_s <= 0 or duration_s <= 0:
         raise ValueError("make_storyboard: duration and interval must be positive")
@@ -269,7 +281,8 @@ def make_storyboard(src: Path, duration_s: float, out_dir: Path, interval_s: flo
     with tempfile.TemporaryDirectory(prefix=".storyboard-", dir=out_dir) as tmp:
         work = Path(tmp)
         run_ffmpeg(storyboard_argv(ffmpeg_path(ffmpeg), src, work, interval_s, tile_w, grid,
-                                   expected, work / "thumbs.txt", video), timeout_s)
+                                   expected, work / "thumbs.txt", video,
+                                   demuxer=demuxer or _detect(src)), timeout_s)
         # The real count, in case the stream ends before the duration the caller probed.
         counted = work / "thumbs.txt"
         thumbs = counted.read_text().count("reelhouse.thumb=") if counted.exists() else 0

@@ -54,7 +54,7 @@ def _rewrite(text: str, fn: Callable[[str], str], forbidden: str, kind: str) -> 
     lines = text.splitlines()
     if not lines or lines[0].strip() != "#EXTM3U":
         raise ValueError("playlist: does not start with #EXTM3U")
-    out = []
+    out: list[str] = []
     for raw in lines:
         line = raw.strip()
         if not line:
@@ -79,3 +79,18 @@ def rewrite_media_playlist(text: str, sign: Callable[[str], str]) -> str:
 def rewrite_master_playlist(text: str, map_uri: Callable[[str], str]) -> str:
     """The master playlist with variant and rendition URIs replaced by map_uri(path)."""
     return _rewrite(text, map_uri, "#EXTINF", "master")
+
+
+_VTT_IMAGE = re.compile(r"^([A-Za-z0-9_.-]{1,100}\.(?:jpg|jpeg|png|webp))(#xywh=\d+,\d+,\d+,\d+)?$")
+
+
+def rewrite_storyboard_vtt(text: str, sign: Callable[[str], str]) -> str:
+    """The storyboard WebVTT with each sprite reference (`img.jpg#xywh=...`) made absolute."""
+    lines = text.splitlines()
+    if not lines or not lines[0].startswith("WEBVTT"):
+        raise ValueError("storyboard: not a WebVTT file")
+    out = []
+    for line in lines:
+        match = _VTT_IMAGE.match(line.strip())
+        out.append(sign(match.group(1)) + (match.group(2) or "") if match else line)
+    return "\n".join(out) + "\n"

@@ -1,4 +1,5 @@
-"""Fixtures for API integration tests: the app on the embedded S3, a fresh SQLite per module."""
+"""Fixtures for API integration tests: the app on the embedded S3 and a fresh database per
+module, once SQLite and once PostgreSQL (the cluster case)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from reelhouse.config import Settings
 from reelhouse.db import User, Video, utcnow
 from signing_api.app import create_app
 from signing_api.deps import Services
-from tests import helpers
+from tests import helpers, postgres
 
 _names = itertools.count()
 
@@ -25,11 +26,13 @@ def cheap_password_hashing() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="module")
-def api_settings(s3_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The embedded S3's settings with this module's own database file."""
+@pytest.fixture(scope="module", params=postgres.DATABASE_KINDS)
+def api_settings(request: pytest.FixtureRequest, s3_settings: Settings,
+                 tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The embedded S3's settings with this module's own database."""
     db = tmp_path_factory.mktemp("api-db") / "api.db"
-    return s3_settings.model_copy(update={"database_url": f"sqlite:///{db}",
+    url = postgres.database_url(request.param, request, db)
+    return s3_settings.model_copy(update={"database_url": url,
                                           "part_size_bytes": 5 * 1024 * 1024,
                                           "part_url_batch": 2})
 

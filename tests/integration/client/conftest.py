@@ -77,7 +77,7 @@ def start_api(s3_settings: Settings,
         db: Path = tmp_path_factory.mktemp("sdk-db") / "api.db"
         settings = s3_settings.model_copy(update={"database_url": f"sqlite:///{db}",
                                                   **overrides})
-        Database(settings).create_all()
+        Database(settings).upgrade()
         servers.append(serve_api(settings))
         return servers[-1]
 

@@ -186,3 +186,62 @@ def test_demuxer_allowlist_alone_blocks_playlists(tmp_path, tripwire, never_open
     upload.write_text(hostile_uploads(tripwire)[name])
     error = never_opened(lambda: probe(upload))
     assert isinstance(error, InvalidMediaError) and error.code == "unreadable"
+
+
+SDP = ("v=0\no=- 0 0 IN IP4 127.0.0.1\ns=stream\nc=IN IP4 127.0.0.1\nt=0 0\n"
+       "m=video 5004 RTP/AVP 96\na=rtpmap:96 H264/90000\n")
+HTML = "<!DOCTYPE html><html><body><video src='file:///etc/passwd'></video></body></html>\n"
+
+
+@pytest.mark.parametrize(("name", "text"), [("stream.sdp.mp4", SDP), ("page.ts", HTML)])
+def test_sdp_and_html_posing_as_video_are_refused(tmp_path, monkeypatch, name, text):
+    """An SDP description (which would open network sockets) or an HTML page named as a video
+    is refused as text, and with that check off no accepted demuxer reads it either."""
+    upload = tmp_path / name
+    upload.write_text(text)
+    assert refused(upload).code == "text"
+    monkeypatch.setattr(probe_module, "_sniff", lambda head: None)
+    assert refused(upload).code == "unreadable"
+
+
+def test_a_huge_one_frame_file_is_refused_for_its_size(tmp_path, ff):
+    """An 8192x8192 single frame is over the size cap, and the reason names cap and limit
+    rather than calling it a still image."""
+    out = tmp_path / "huge.avi"
+    ff("-f", "lavfi", "-i", "color=c=gray:size=8192x8192", "-frames:v", "1", "-c:v", "mjpeg",
+       "-pix_fmt", "yuvj420p", str(out))
+    e = refused(out, Caps(600, 4096 * 2304, 120, 10**9))
+    assert (e.code, str(e)) == ("too_large", "the picture is too large (8192x8192); the size "
+                                             "limit is 9,437,184 pixels, about 4096x2304")
+
+
+def test_a_one_frame_gif_is_a_still_and_an_animated_one_a_video(tmp_path, ff):
+    """GIF is read by the gif demuxer: one frame is a still image, many frames a video."""
+    still, moving = tmp_path / "still.gif", tmp_path / "moving.gif"
+    ff("-f", "lavfi", "-i", "testsrc2=size=64x64", "-frames:v", "1", str(still))
+    ff("-f", "lavfi", "-i", "testsrc2=size=64x64:rate=10:duration=1", str(moving))
+    assert refused(still).code == "still_image"
+    p = probe(moving)
+    validate(p, CAPS)
+    assert (p.container, p.demuxer, p.video.codec, p.video.frame_count) == ("gif", "gif",
+                                                                             "gif", 10)
+
+
+def test_av1_is_named_by_its_codec_not_its_decoder(tmp_path, ff):
+    """AV1 in MP4 decodes with libdav1d but is the av1 codec, which MP4 accepts."""
+    out = tmp_path / "av1.mp4"
+    ff("-f", "lavfi", "-i", "testsrc2=size=128x96:rate=25:duration=1", "-c:v", "libaom-av1",
+       "-cpu-used", "8", "-usage", "realtime", str(out))
+    p = probe(out)
+    validate(p, CAPS)
+    assert p.video.codec == "av1"
+
+
+def test_an_unsupported_audio_codec_is_named(tmp_path, ff):
+    """WMA in an MKV is refused for its audio codec, with the codec and container named."""
+    out = tmp_path / "wma.mkv"
+    ff("-f", "lavfi", "-i", "testsrc2=size=128x96:rate=25:duration=1", "-f", "lavfi", "-i",
+       "sine=duration=1", "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "wmav2", str(out))
+    e = refused(out)
+    assert (e.code, str(e)) == ("audio_codec",
+                                "the audio codec wmav2 is not supported in MKV files")

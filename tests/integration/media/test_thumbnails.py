@@ -148,13 +148,16 @@ def test_rotated_phone_clip_comes_out_upright(clips: dict[str, Path], tmp_path: 
 
 def test_a_concat_script_posing_as_the_source_is_not_followed(clips: dict[str, Path],
                                                               tmp_path: Path) -> None:
-    """An upload that is an ffconcat script naming a local file is refused, not read."""
+    """An upload that is an ffconcat script naming a local file is refused, not read: no
+    accepted demuxer reads it, and ffmpeg with the probe's demuxer pinned refuses it."""
     fake = tmp_path / "source"
     fake.write_text(f"ffconcat version 1.0\nfile '{clips['pattern']}'\n")
     with pytest.raises(ThumbnailError):
         choose_poster(fake, 4.0, tmp_path / "poster.jpg")
-    with pytest.raises(FfmpegError):
+    with pytest.raises(ThumbnailError):
         make_storyboard(fake, 4.0, tmp_path / "board", 1.0)
+    with pytest.raises(FfmpegError):
+        make_storyboard(fake, 4.0, tmp_path / "board", 1.0, demuxer="mov")
 
 
 def test_hdr_and_interlaced_sources_get_sdr_progressive_pictures(

@@ -24,7 +24,7 @@ def pipeline_settings(s3_settings: Settings, tmp_path_factory: pytest.TempPathFa
     db = tmp_path_factory.mktemp("pipeline-db") / "api.db"
     settings = load_settings(state_dir=s3_settings.state_dir, s3_port=s3_settings.s3_port,
                              database_url=f"sqlite:///{db}", storyboard_interval_s=1)
-    Database(settings).create_all()
+    Database(settings).upgrade()
     return settings
 
 

@@ -1,4 +1,5 @@
-"""Fixtures for API unit tests: one app on moto's S3 and a fresh SQLite file for the package."""
+"""Fixtures for API unit tests: one app on moto's S3 and a fresh database for the package,
+once on a SQLite file and once on PostgreSQL (the cluster case)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from reelhouse.db import User, Video
 from signing_api.app import create_app
 from signing_api.deps import Services
 from signing_api.ratelimit import RateLimits
-from tests import helpers
+from tests import helpers, postgres
 
 _names = itertools.count()
 
@@ -40,9 +41,11 @@ def cheap_password_hashing() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="package")
-def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return unit_settings(tmp_path_factory.mktemp("api-unit"))
+@pytest.fixture(scope="package", params=postgres.DATABASE_KINDS)
+def settings(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    state = tmp_path_factory.mktemp("api-unit")
+    return unit_settings(state, database_url=postgres.database_url(request.param, request,
+                                                                   state / "api.db"))
 
 
 @pytest.fixture(scope="package")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from reelhouse import accounts
 from reelhouse.db import ApiToken, User, utcnow
@@ -117,3 +118,37 @@ def test_sign_in_limits_come_from_settings(tmp_path) -> None:
     settings = unit_settings(tmp_path, signin_failures_per_address=7,
                              signin_failures_per_user=2, signin_window_s=60)
     assert RateLimits.from_settings(settings) == RateLimits(7, 2, 60)
+
+
+
+def test_names_and_tokens_no_account_can_have_are_refused_without_a_lookup(
+        client: TestClient, make_user, services: Services) -> None:
+    """A username with characters no account has, or a token id that is not 16 hex digits,
+    is a plain 401 that never reaches the database (PostgreSQL refuses NUL in queries)."""
+    _, token = make_user()
+    _, token_id, secret = token.split("_", 2)
+    queries: list[str] = []
+
+    def seen(*args: object) -> None:  # (connection, cursor, statement, ...)
+        queries.append(str(args[2]))
+
+    event.listen(services.db.engine, "before_cursor_execute", seen)
+    try:
+        for name in ("a\x00", "bad name", "ünï"):
+            response = client.post("/api/v1/auth/token", json={"username": name,
+                                                                "password": "whatever1"})
+            assert response.status_code == 401, name
+        for forged in (f"rh_{token_id.upper()}_{secret}", f"rh_x_{secret}",
+                       f"rh_{token_id}0_{secret}"):
+            assert client.get("/api/v1/auth/me", headers=auth(forged)).status_code == 401
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", seen)
+    assert not [q for q in queries if "FROM users" in q or "FROM api_tokens" in q], queries
+
+
+def test_token_labels_refuse_control_characters(client: TestClient, make_user) -> None:
+    """A token label with a control character is a 400 naming the field."""
+    user, _ = make_user()
+    response = client.post("/api/v1/auth/token", json={
+        "username": user.username, "password": "correct horse", "name": "tab\there"})
+    assert response.status_code == 400 and response.json()["message"].startswith("name:")

@@ -121,3 +121,13 @@ def test_legacy_writes_need_a_token(client: TestClient) -> None:
                  "/api/videos/multipart/abort/"):
         assert client.post(path, json={}).status_code == 401, path
         assert client.post(path, content=b"{not json").status_code in (400, 401), path
+
+
+def test_part_etags_with_control_characters_are_refused(client: TestClient, make_user) -> None:
+    """An ETag carrying a NUL or other control character is a 400, never sent on to S3."""
+    _, token = make_user()
+    init = client.post("/api/videos/multipart/init/", headers=auth(token)).json()
+    for etag in ("\x00", "a\nb", "\x7f"):
+        done = client.post("/api/videos/multipart/complete/", headers=auth(token),
+                           json={**init, "parts": [{"PartNumber": 1, "ETag": etag}]})
+        assert done.status_code == 400 and done.json()["message"].startswith("parts.0.ETag")

@@ -17,7 +17,7 @@ from reelhouse import keys
 from reelhouse.db import User, Video
 from reelhouse.signing.cloudfront import CloudFrontSigner
 from signing_api.deps import Services
-from signing_api.playlists import PlaybackSigner
+from signing_api.signer import PlaybackSigner
 from tests.unit.api.conftest import auth
 
 NOW = 1_800_000_030.0  # a fixed clock, 30 s into a signing window
@@ -48,10 +48,10 @@ storyboard_001.jpg#xywh=0,0,160,90
 def frozen(services: Services) -> Iterator[PlaybackSigner]:
     """The app's playback signer on a fixed clock."""
     signer = services.playback
-    saved = signer.clock
-    signer.clock = lambda: NOW
+    saved = signer.window.clock
+    signer.window.clock = lambda: NOW
     yield signer
-    signer.clock = saved
+    signer.window.clock = saved
 
 
 @pytest.fixture
@@ -73,15 +73,16 @@ def test_playback_gives_signed_urls_that_expire(client: TestClient, ready, froze
     response = client.get(f"/api/v1/videos/{video.id}/playback")
     assert response.status_code == 200, response.text
     body = response.json()
-    start = int(NOW) // frozen.window_s * frozen.window_s
+    window = frozen.window
+    start = int(NOW) // window.window_s * window.window_s
     assert body["mode"] == "s3"
-    assert body["expires_at"] == datetime.fromtimestamp(start + frozen.ttl_s, UTC).isoformat(
+    assert body["expires_at"] == datetime.fromtimestamp(start + window.ttl_s, UTC).isoformat(
     ).replace("+00:00", "Z")
     assert body["hls"].startswith(f"http://testserver/api/v1/play/{video.id}/")
     assert body["hls"].endswith("/hls/master.m3u8")
     when = datetime.fromtimestamp(start, UTC)
-    assert body["poster"] == frozen.presigner.presign_get(keys.poster_key(video.id),
-                                                          frozen.ttl_s, now=when)
+    assert body["poster"] == frozen.urls.presigner.presign_get(keys.poster_key(video.id),
+                                                               window.ttl_s, now=when)
     download = parse_qs(urlsplit(body["download"]).query)
     assert download["response-content-disposition"][0].startswith('attachment; filename="clip.mp4"')
     assert client.get(f"/api/videos/{video.id}/playback").json()["hls"] == body["hls"]
@@ -97,14 +98,15 @@ def test_master_keeps_relative_uris_and_media_gets_presigned(client: TestClient,
     assert master.headers["content-type"] == "application/vnd.apple.mpegurl"
     assert master.text == MASTER
     rung = client.get(hls.replace("master.m3u8", "360p/index.m3u8")).text
-    when = datetime.fromtimestamp(int(NOW) // frozen.window_s * frozen.window_s, UTC)
+    window = frozen.window
+    when = datetime.fromtimestamp(int(NOW) // window.window_s * window.window_s, UTC)
     prefix = keys.hls_prefix(video.id) + "360p/"
-    sign = frozen.presigner.presign_get
-    init = sign(prefix + "init.mp4", frozen.ttl_s, now=when)
+    sign = frozen.urls.presigner.presign_get
+    init = sign(prefix + "init.mp4", window.ttl_s, now=when)
     assert rung.splitlines()[3] == f'#EXT-X-MAP:URI="{init}"'
-    assert rung.splitlines()[5] == sign(prefix + "seg_00001.m4s", frozen.ttl_s, now=when)
+    assert rung.splitlines()[5] == sign(prefix + "seg_00001.m4s", window.ttl_s, now=when)
     vtt = client.get(hls.replace("hls/master.m3u8", "thumbs/storyboard.vtt")).text
-    sprite = sign(keys.thumbs_prefix(video.id) + "storyboard_001.jpg", frozen.ttl_s, now=when)
+    sprite = sign(keys.thumbs_prefix(video.id) + "storyboard_001.jpg", window.ttl_s, now=when)
     assert vtt.splitlines()[3] == sprite + "#xywh=0,0,160,90"
 
 
@@ -150,7 +152,7 @@ def test_forged_expired_and_escaping_paths_are_refused(client: TestClient, ready
     longer = f"{prefix}/{int(expires) + 60}/{token}/hls/master.m3u8"
     assert client.get(longer).status_code == 403
     past = int(NOW) - 1
-    stale = f"{prefix}/{past}/{frozen._path_token(video.id, past)}/hls/master.m3u8"
+    stale = f"{prefix}/{past}/{frozen.paths.token(video.id, past)}/hls/master.m3u8"
     assert client.get(stale).json()["error"] == "link_expired"
     for escape in ("hls/../../../raw/x/source", "hls/%2e%2e/%2e%2e/source", "hls/a\\b.m3u8",
                    "hls/360p/seg_00001.m4s", "raw/source"):
@@ -194,9 +196,9 @@ def test_cloudfront_mode_signs_one_wildcard_policy_per_video(services: Services,
                                     serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
     cdn = CloudFrontSigner("K2JCJMDEHXQW5F", pem, domain="d1.cloudfront.net")
-    signer = PlaybackSigner(services.settings, services.storage, services.playback.presigner,
+    signer = PlaybackSigner(services.settings, services.storage, services.playback.urls.presigner,
                             cdn, clock=lambda: NOW)
-    rung = signer.render(video.id, "hls/360p/index.m3u8").body.decode().splitlines()
+    rung = signer.playlists.render(video.id, "hls/360p/index.m3u8").body.decode().splitlines()
     segment = urlsplit(rung[5])
     assert f"{segment.scheme}://{segment.netloc}{segment.path}" == (
         f"https://d1.cloudfront.net/media/{video.id}/hls/360p/seg_00001.m4s")
@@ -205,11 +207,11 @@ def test_cloudfront_mode_signs_one_wildcard_policy_per_video(services: Services,
     statement = json.loads(policy)["Statement"][0]
     assert statement["Resource"] == f"https://d1.cloudfront.net/media/{video.id}/*"
     assert statement["Condition"]["DateLessThan"]["AWS:EpochTime"] == (
-        signer.window_start() + signer.ttl_s)
+        signer.window.start() + signer.window.ttl_s)
     private_key.public_key().verify(_cf_b64decode(query["Signature"][0]), policy,
                                     padding.PKCS1v15(), hashes.SHA1())
     assert query["Key-Pair-Id"] == ["K2JCJMDEHXQW5F"]
-    cookies = signer.cdn_cookies(video.id)
+    cookies = signer.cdn.cookies(video.id)
     assert set(cookies) == {"CloudFront-Policy", "CloudFront-Signature",
                             "CloudFront-Key-Pair-Id"}
     assert signer.presign(keys.source_key(video.id)).startswith(
@@ -226,20 +228,21 @@ def test_players_asking_together_share_one_render(services: Services, ready,
 
     _, _, video = ready
     now = [NOW]
-    signer = PlaybackSigner(services.settings, services.storage, services.playback.presigner,
+    signer = PlaybackSigner(services.settings, services.storage, services.playback.urls.presigner,
                             clock=lambda: now[0])
     renders, release = [], threading.Event()
-    real_render = signer.render
+    real_render = signer.playlists.render
 
     def slow_render(video_id: str, path: str):  # noqa: ANN202
         renders.append(path)
         release.wait(5)
         return real_render(video_id, path)
 
-    monkeypatch.setattr(signer, "render", slow_render)
+    monkeypatch.setattr(signer.playlists, "render", slow_render)
 
     async def many_players() -> list[bytes]:
-        asking = [asyncio.ensure_future(signer.signed(video.id, "hls/360p/index.m3u8"))
+        asking = [asyncio.ensure_future(signer.playlists.signed(video.id,
+                                                                "hls/360p/index.m3u8"))
                   for _ in range(20)]
         await asyncio.sleep(0.05)
         release.set()
@@ -251,8 +254,8 @@ def test_players_asking_together_share_one_render(services: Services, ready,
 
     bodies = on_own_loop(many_players)
     assert renders == ["hls/360p/index.m3u8"] and len(set(bodies)) == 1
-    now[0] += signer.window_s
-    on_own_loop(lambda: signer.signed(video.id, "hls/360p/index.m3u8"))
+    now[0] += signer.window.window_s
+    on_own_loop(lambda: signer.playlists.signed(video.id, "hls/360p/index.m3u8"))
     assert len(renders) == 2
 
 
@@ -264,18 +267,18 @@ def test_a_secret_key_keeps_links_alive_across_s3_key_rotation(tmp_path, service
     def signer(s3_secret: str, secret_key: str | None) -> PlaybackSigner:
         extra = {"secret_key": secret_key} if secret_key else {}
         settings = unit_settings(tmp_path, s3_secret_access_key=s3_secret, **extra)
-        return PlaybackSigner(settings, services.storage, services.playback.presigner,
+        return PlaybackSigner(settings, services.storage, services.playback.urls.presigner,
                               clock=lambda: NOW)
 
     video_id = "01JD0000000000000000000000"
     key = "k" * 40
     before, after = signer("old-s3-secret", key), signer("new-s3-secret", key)
-    path, expires = before.play_path(video_id)
+    path, expires = before.paths.play_path(video_id)
     token = path.rsplit("/", 1)[1]
-    assert after.path_ok(video_id, expires, token)
+    assert after.paths.path_ok(video_id, expires, token)
     derived_before, derived_after = signer("old-s3-secret", None), signer("new-s3-secret", None)
-    path, expires = derived_before.play_path(video_id)
-    assert not derived_after.path_ok(video_id, expires, path.rsplit("/", 1)[1])
+    path, expires = derived_before.paths.play_path(video_id)
+    assert not derived_after.paths.path_ok(video_id, expires, path.rsplit("/", 1)[1])
 
 
 def test_poster_route_redirects_to_a_fresh_signature_for_viewers_only(
@@ -285,11 +288,11 @@ def test_poster_route_redirects_to_a_fresh_signature_for_viewers_only(
     owner, token = make_user()
     _, other = make_user()
     public, private = make_video(owner, status="processing"), make_video(owner, "private")
-    when = datetime.fromtimestamp(int(NOW) // frozen.window_s * frozen.window_s, UTC)
+    when = datetime.fromtimestamp(int(NOW) // frozen.window.window_s * frozen.window.window_s, UTC)
     response = client.get(f"/api/v1/videos/{public.id}/poster", follow_redirects=False)
     assert response.status_code == 307
-    assert response.headers["location"] == frozen.presigner.presign_get(
-        keys.poster_key(public.id), frozen.ttl_s, now=when)
+    assert response.headers["location"] == frozen.urls.presigner.presign_get(
+        keys.poster_key(public.id), frozen.window.ttl_s, now=when)
     assert response.headers["cache-control"] == "private, max-age=60"
     url = f"/api/v1/videos/{private.id}/poster"
     assert client.get(url, follow_redirects=False).status_code == 404

@@ -45,7 +45,11 @@ def test_plain_filenames_and_media_types_pass() -> None:
     """Ordinary names (with spaces, accents, dots) and media types are accepted."""
     assert videos.check_filename("Été 2024 (final).v2.mp4") == "Été 2024 (final).v2.mp4"
     assert videos.check_content_type("Video/MP4") == "video/mp4"
-    for bad in ("text/html", "application/javascript", "image/svg+xml", "video/mp4; x=1"):
+    # Animated GIFs and MXF files are videos too, as browsers label them.
+    assert videos.check_content_type("image/gif") == "image/gif"
+    assert videos.check_content_type("application/mxf") == "application/mxf"
+    for bad in ("text/html", "application/javascript", "image/svg+xml", "video/mp4; x=1",
+                "image/png", "application/mxf+xml"):
         with pytest.raises(ValueError):
             videos.check_content_type(bad)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from reelhouse.media.hls import filter_graph, hls_argv
 from reelhouse.media.ladder import plan_ladder
 
 FF = "/opt/ffmpeg"
+HOLD = "tpad=stop=-1:stop_mode=clone"
 
 
 def argv_for(probe, out=Path("/out"), **kw):
@@ -40,15 +42,36 @@ def test_webm_is_read_with_the_matroska_demuxer(make_probe):
 
 
 def test_filter_graph_decodes_once_and_scales_in_cascade(make_probe):
-    """One input label, one fps and 8-bit conversion, each rung scaled from the previous one."""
+    """One input label, one fps and 8-bit conversion, each rung scaled from the previous one;
+    the picture holds its last frame and the sound pads with silence to the longer of the two."""
     probe = make_probe(1920, 1080, fps=30)
     graph = filter_graph(probe, plan_ladder(probe))
     assert graph == (
-        "[0:0]fps=30,scale=1920:1080,setsar=1,format=yuv420p,split=2[v0][c0];"
+        f"[0:0]fps=30,{HOLD},scale=1920:1080,setsar=1,format=yuv420p,split=2[v0][c0];"
         "[c0]scale=1280:720,setsar=1,split=2[v1][c1];"
         "[c1]scale=854:480,setsar=1,split=2[v2][c2];"
         "[c2]scale=640:360,setsar=1,split=2[v3][c3];"
-        "[c3]scale=426:240,setsar=1[v4]")
+        "[c3]scale=426:240,setsar=1[v4];"
+        "[0:1]apad[a]")
+
+
+def test_output_lasts_the_file_and_the_input_is_bounded(make_probe):
+    """The output's -t (after -i) ends the padded streams at the file's length; the input's
+    -t (before -i) stops a file that runs past what its header says."""
+    argv = argv_for(make_probe(duration_s=10.0), segment_s=4)
+    i = argv.index("-i")
+    assert value(argv[:i], "-t") == "14.000" and value(argv[i:], "-t") == "10.000"
+    capped = argv_for(make_probe(duration_s=10.0), max_duration_s=6.0)
+    i = capped.index("-i")
+    assert value(capped[:i], "-t") == "6.000" and value(capped[i:], "-t") == "6.000"
+
+
+def test_alpha_is_flattened_before_anything_else(make_probe):
+    """A source with alpha is premultiplied (onto black) first, while the alpha plane exists."""
+    probe = make_probe(320, 180, fps=25, pix_fmt="yuva444p12le", bit_depth=12)
+    probe = dataclasses.replace(probe, video=dataclasses.replace(probe.video, alpha=True))
+    assert filter_graph(probe, plan_ladder(probe)).startswith(
+        f"[0:0]premultiply=inplace=1,fps=25,{HOLD},scale=320:180,")
 
 
 def test_interlaced_hdr_is_deinterlaced_then_tone_mapped_once_at_the_top(make_probe):
@@ -58,7 +81,7 @@ def test_interlaced_hdr_is_deinterlaced_then_tone_mapped_once_at_the_top(make_pr
 
     probe = make_probe(1920, 1080, fps=25, hdr="hlg", interlaced=True)
     chains = filter_graph(probe, plan_ladder(probe)).split(";")
-    assert chains[0] == (f"[0:0]{DEINTERLACE},fps=25,{TONEMAP},scale=1920:1080,setsar=1,"
+    assert chains[0] == (f"[0:0]{DEINTERLACE},fps=25,{HOLD},{TONEMAP},scale=1920:1080,setsar=1,"
                          "format=yuv420p,split=2[v0][c0]")
     assert all("zscale" not in c and "bwdif" not in c for c in chains[1:])
 
@@ -67,7 +90,7 @@ def test_single_rung_graph_has_no_split(make_probe):
     """A tiny source's graph is a single chain."""
     probe = make_probe(320, 180, fps=25)
     assert filter_graph(probe, plan_ladder(probe)) == (
-        "[0:0]fps=25,scale=320:180,setsar=1,format=yuv420p[v0]")
+        f"[0:0]fps=25,{HOLD},scale=320:180,setsar=1,format=yuv420p[v0];[0:1]apad[a]")
 
 
 def test_ten_bit_and_vfr_sources_are_normalised(make_probe):
@@ -107,7 +130,7 @@ def test_audio_is_encoded_once_into_a_group(make_probe):
     assert [value(argv, f) for f in ("-c:a", "-b:a", "-ac", "-ar")] == [
         "aac", "128000", "2", "48000"]
     maps = [argv[i + 1] for i, a in enumerate(argv) if a == "-map"]
-    assert maps == ["[v0]", "[v1]", "[v2]", "[v3]", "0:1"]
+    assert maps == ["[v0]", "[v1]", "[v2]", "[v3]", "[a]"]
     assert value(argv, "-var_stream_map") == (
         "v:0,agroup:aud,name:720p v:1,agroup:aud,name:480p v:2,agroup:aud,name:360p "
         "v:3,agroup:aud,name:240p a:0,agroup:aud,name:audio,default:yes")
@@ -116,7 +139,8 @@ def test_audio_is_encoded_once_into_a_group(make_probe):
 def test_silent_source_has_no_audio_group(make_probe):
     """Without audio there is no audio map, encoder or group."""
     argv = argv_for(make_probe(1280, 720, audio=False))
-    assert "-c:a" not in argv and "0:1" not in argv
+    assert "-c:a" not in argv and "[a]" not in argv and "apad" not in value(argv,
+                                                                          "-filter_complex")
     assert "agroup" not in value(argv, "-var_stream_map")
 
 
@@ -173,4 +197,4 @@ def test_rotation_is_left_to_ffmpeg_autorotate(make_probe):
     probe = make_probe(720, 1280, rotation=90)
     graph = filter_graph(probe, plan_ladder(probe))
     assert "transpose" not in graph
-    assert re.match(r"\[0:0\]fps=30,scale=720:1280,", graph)
+    assert re.match(r"\[0:0\]fps=30,tpad=[^,]*,scale=720:1280,", graph)

@@ -33,10 +33,13 @@ def test_download_rung_needs_rungs() -> None:
 
 
 def test_remux_argv_copies_with_faststart() -> None:
-    """Video from input 0 and audio from input 1 are stream-copied into a faststart MP4."""
+    """Video from input 0 and audio from input 1 (each read as fMP4 through its concatf list
+    only) are stream-copied into a faststart MP4."""
+    pinned = ["-protocol_whitelist", "concatf,file", "-f", "mov"]
     assert remux_argv("ffmpeg", "concatf:v.txt", "concatf:a.txt", Path("out.mp4")) == [
         "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-        "-i", "concatf:v.txt", "-i", "concatf:a.txt", "-map", "0:v:0", "-map", "1:a:0",
+        *pinned, "-i", "concatf:v.txt", *pinned, "-i", "concatf:a.txt",
+        "-map", "0:v:0", "-map", "1:a:0",
         "-c", "copy", "-movflags", "+faststart", "-f", "mp4", "out.mp4"]
 
 

@@ -17,7 +17,6 @@ from reelhouse.media.quality import (
     quality_filtergraph,
     sample_step,
 )
-from reelhouse.media.thumbnails import SOURCE_FORMATS
 
 # Captured from the bundled ffmpeg's libvmaf (feature=name=psnr|name=float_ssim, log_fmt=json),
 # trimmed to the metrics we read and two frames.
@@ -113,12 +112,13 @@ def test_ladder_graph_decodes_the_source_once_for_every_rung() -> None:
 
 
 def test_quality_argv_reads_the_source_safely_then_the_rungs() -> None:
-    """The upload is input 0 behind the demuxer/protocol allowlists; every output goes to null."""
+    """The upload is input 0 with its demuxer pinned and only the file protocol; every output
+    goes to null."""
     argv = quality_argv("ffmpeg", Path("src.mov"), ["concatf:file:/t/r.txt"], "G",
-                        ["ssim0", "psnr0"])
+                        ["ssim0", "psnr0"], demuxer="mov")
     assert argv == [
         "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-        "-protocol_whitelist", "file", "-format_whitelist", SOURCE_FORMATS, "-i", "src.mov",
+        "-protocol_whitelist", "file", "-f", "mov", "-i", "src.mov",
         "-i", "concatf:file:/t/r.txt", "-filter_complex", "G",
         "-map", "[ssim0]", "-map", "[psnr0]", "-fps_mode", "passthrough", "-f", "null", "-"]
 
@@ -154,9 +154,9 @@ def test_windows_combine_into_frame_weighted_means_and_the_lowest_minimum() -> N
 
 def test_windowed_argv_seeks_the_source_once_per_window() -> None:
     argv = quality_argv("ffmpeg", Path("src.mov"), ["r0w0", "r1w0", "r0w1", "r1w1"], "G",
-                        ["vmaf0w0"], [(0.0, 4.0), (12.0, 4.0)])
+                        ["vmaf0w0"], [(0.0, 4.0), (12.0, 4.0)], demuxer="mpegts")
     inputs = " ".join(argv[argv.index("-y") + 1:argv.index("-filter_complex")])
-    assert inputs == (f"-ss 0.000 -t 4.000 -protocol_whitelist file -format_whitelist "
-                      f"{SOURCE_FORMATS} -i src.mov -i r0w0 -i r1w0 "
-                      f"-ss 12.000 -t 4.000 -protocol_whitelist file -format_whitelist "
-                      f"{SOURCE_FORMATS} -i src.mov -i r0w1 -i r1w1")
+    assert inputs == ("-ss 0.000 -t 4.000 -protocol_whitelist file -f mpegts -i src.mov "
+                      "-i r0w0 -i r1w0 "
+                      "-ss 12.000 -t 4.000 -protocol_whitelist file -f mpegts -i src.mov "
+                      "-i r0w1 -i r1w1")

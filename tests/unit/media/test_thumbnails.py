@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,6 @@ from reelhouse.media.thumbnails import (
     escape_filter_value,
     frame_score,
     poster_argv,
-    source_input,
     storyboard_argv,
     storyboard_cues,
     storyboard_grid,
@@ -108,7 +108,7 @@ def test_filter_values_are_escaped_twice() -> None:
 def test_storyboard_argv_is_one_pass_sampling_at_cue_starts() -> None:
     """One ffmpeg pass: zero-based pts, fps rounding up, a thumbnail cap, scale, count, tile."""
     argv = storyboard_argv("ffmpeg", Path("in.mp4"), Path("out"), 5, 160, (10, 10), 42,
-                           Path("/tmp/n.txt"))
+                           Path("/tmp/n.txt"), demuxer="mov")
     vf = argv[argv.index("-vf") + 1]
     assert vf.startswith("setpts=PTS-STARTPTS,fps=fps=1/5:round=up:eof_action=pass,"
                          "select='lt(n,42)',")
@@ -120,17 +120,27 @@ def test_storyboard_argv_is_one_pass_sampling_at_cue_starts() -> None:
 
 def test_poster_argv_seeks_before_input_and_fits_the_box() -> None:
     """The poster is one frame at the chosen time, fit in a 1280 box with even sides."""
-    argv = poster_argv("ffmpeg", Path("in.mp4"), 12.3456, Path("poster.jpg"))
-    assert argv[argv.index("-ss") + 1] == "12.346"
-    assert argv.index("-ss") < argv.index("-i")
+    argv = poster_argv("ffmpeg", Path("in.mp4"), 12.3456, Path("poster.jpg"), demuxer="mov")
+    i = argv.index("-i")
+    # Seek 5 s early, then decode to the frame: 7.346 + 5.000 is the time asked for.
+    assert (argv.index("-ss"), argv[argv.index("-ss") + 1]) < (i, "7.346")
+    assert argv[argv.index("-ss", i) + 1] == "5.000"
+    early = poster_argv("ffmpeg", Path("in.mp4"), 1.5, Path("poster.jpg"), demuxer="mov")
+    assert [early[k + 1] for k, a in enumerate(early) if a == "-ss"] == ["0.000", "1.500"]
     assert argv[argv.index("-map") + 1] == "0:V:0"
     vf = argv[argv.index("-vf") + 1]
     assert "min(1280,iw)" in vf and "force_divisible_by=2" in vf
     assert argv[-1] == "poster.jpg"
 
 
-def test_source_input_refuses_playlists_and_other_protocols() -> None:
-    """Uploads are read only through the probe's demuxers and the file protocol."""
-    assert source_input(Path("up.mp4")) == [
-        "-protocol_whitelist", "file", "-format_whitelist",
-        "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi", "-i", "up.mp4"]
+def test_poster_and_storyboard_read_the_main_video_with_its_demuxer_pinned(make_probe):
+    """With the probe's video, both map its stream index, flatten alpha first and pin `-f`."""
+    video = dataclasses.replace(make_probe().video, index=2, alpha=True)
+    for argv in (poster_argv("ffmpeg", Path("in.ts"), 1.0, Path("p.jpg"), video=video,
+                             demuxer="mpegts"),
+                 storyboard_argv("ffmpeg", Path("in.ts"), Path("out"), 5, 160, (10, 10), 42,
+                                 Path("/tmp/n.txt"), video, demuxer="mpegts")):
+        assert argv[argv.index("-i") - 4:argv.index("-i") + 2] == [
+            "-protocol_whitelist", "file", "-f", "mpegts", "-i", "in.ts"]
+        assert argv[argv.index("-map") + 1] == "0:2"
+        assert argv[argv.index("-vf") + 1].startswith("premultiply=inplace=1,")

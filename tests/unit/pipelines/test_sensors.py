@@ -19,7 +19,7 @@ from reelhouse.db import Database, User, Video, new_id
 def database(tmp_path: Path) -> DatabaseResource:
     resource = DatabaseResource(reelhouse=ReelhouseConfig(
         database_url=f"sqlite:///{tmp_path / 'api.db'}", state_dir=str(tmp_path)))
-    Database(resource.settings).create_all()
+    Database(resource.settings).upgrade()
     with resource.database().session() as session:
         session.add(User(id=1, username="ada", password_hash="-"))
     return resource

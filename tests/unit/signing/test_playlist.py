@@ -11,6 +11,7 @@ from reelhouse.signing.playlist import (
     resolve_relative,
     rewrite_master_playlist,
     rewrite_media_playlist,
+    rewrite_storyboard_vtt,
 )
 from reelhouse.signing.sigv4 import QueryPresigner
 
@@ -179,3 +180,14 @@ def test_two_hour_playlist_signs_well_under_50ms() -> None:
         best = min(best, time.process_time() - start)
     assert out.count("X-Amz-Signature=") == 1801
     assert best < 0.050
+
+
+def test_storyboard_sprites_are_signed_and_keep_their_region() -> None:
+    """Each sprite reference is signed with its `#xywh=` kept; other lines stay as they are."""
+    vtt = ("WEBVTT\n\n00:00:00.000 --> 00:00:05.000\nsheet_001.jpg#xywh=0,0,160,90\n\n"
+           "00:00:05.000 --> 00:00:10.000\n../raw/source\n")
+    out = rewrite_storyboard_vtt(vtt, lambda path: f"https://s/{path}?sig")
+    assert out.splitlines()[3] == "https://s/sheet_001.jpg?sig#xywh=0,0,160,90"
+    assert out.splitlines()[6] == "../raw/source"
+    with pytest.raises(ValueError, match="not a WebVTT"):
+        rewrite_storyboard_vtt("#EXTM3U\n", str)

@@ -1,4 +1,4 @@
-"""What the embedded S3 makes of QueryPresigner URLs: fresh ones serve, altered or old do not."""
+"""What our S3 makes of QueryPresigner URLs: fresh ones serve, altered or old do not."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ KEY = "tests/signing/a b+c~d/ünï.txt"
 
 @pytest.fixture(scope="module")
 def presigner(s3_settings: Settings, storage: Storage) -> QueryPresigner:
-    """A presigner for the embedded S3, with one awkwardly named object in the bucket."""
+    """A presigner for the S3 under test, with one awkwardly named object in the bucket."""
     storage.put_bytes(KEY, b"signed bytes", content_type="text/plain")
     return QueryPresigner.from_settings(s3_settings)
 

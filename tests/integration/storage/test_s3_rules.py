@@ -1,4 +1,4 @@
-"""What the embedded S3 accepts and refuses: signatures, expiry, content type and CORS."""
+"""What our S3 (embedded or cluster) accepts and refuses: signatures, expiry, type, CORS."""
 
 from __future__ import annotations
 
