@@ -28,7 +28,7 @@ VIDEO_ID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 def db(tmp_path: Path) -> Database:
     database = Database(load_settings(database_url=f"sqlite:///{tmp_path / 'api.db'}",
                                       state_dir=tmp_path))
-    database.create_all()
+    database.upgrade()
     return database
 
 
