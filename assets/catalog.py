@@ -19,6 +19,7 @@ from assets.resources import StorageResource
 from assets.source import source_probe
 from assets.thumbnails import thumbnails
 from reelhouse import keys
+from reelhouse.records import VideoStatus
 
 
 def write_rows(*args: object) -> str:
@@ -78,7 +79,8 @@ def catalog_videos(context: dg.AssetExecutionContext, storage: StorageResource,
         if not s3.exists(keys.master_key(video_id)):
             raise dg.Failure("master.m3u8 is missing: materialize hls_renditions",
                              allow_retries=False)
-        if not database.set_status(video_id, "ready", upload_version=upload_version(context)):
+        if not database.set_status(video_id, VideoStatus.READY,
+                                   upload_version=upload_version(context)):
             context.log.warning("video not marked ready: a newer upload replaced this one")
     poster = {"poster": dg.MetadataValue.url(poster_url(storage.settings, video_id))}
     return dg.MaterializeResult(metadata={

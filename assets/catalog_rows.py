@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from assets.database import VideoRecord
 from reelhouse.media.hls import Rendition
+from reelhouse.records import Video, VideoStatus
 
 
 def _rendition(data: dict[str, Any]) -> Rendition:
     return Rendition(**data)
 
 
-def video_row(video: VideoRecord, probe: dict[str, Any], hls: dict[str, Any],
+def video_row(video: Video, probe: dict[str, Any], hls: dict[str, Any],
               thumbs: dict[str, Any] | None, now: datetime | None = None) -> dict[str, Any]:
     """The `videos` row: what the owner gave, what probing found, what processing made."""
     now = now or datetime.now(UTC)
@@ -24,7 +24,8 @@ def video_row(video: VideoRecord, probe: dict[str, Any], hls: dict[str, Any],
     started = datetime.fromisoformat(probe["started_at"]) if probe.get("started_at") else None
     return {
         "owner": video.owner, "owner_id": video.owner_id, "title": video.title,
-        "description": video.description, "visibility": video.visibility, "status": "ready",
+        "description": video.description, "visibility": video.visibility,
+        "status": VideoStatus.READY,
         "failure_reason": "", "filename": video.filename, "content_type": video.content_type,
         "source_size": p.get("size_bytes", video.source_size),
         "source_sha256": video.source_sha256, "container": p.get("container"),

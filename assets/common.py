@@ -10,6 +10,7 @@ import dagster as dg
 from assets.database import DatabaseResource
 from reelhouse.errors import ObjectNotFound, StorageError
 from reelhouse.media.ladder import LADDER_VERSION
+from reelhouse.records import VideoStatus
 
 UPLOAD_VERSION_TAG = "reelhouse/upload_version"
 # Pools (Dagster op concurrency): the instance config serialises every pool (limit 1), and
@@ -34,7 +35,7 @@ def upload_version(context: dg.AssetExecutionContext) -> int | None:
 def mark_failed(context: dg.AssetExecutionContext, database: DatabaseResource,
                 reason: str) -> None:
     """Record `reason` on the video, unless a newer upload has replaced the one we process."""
-    if not database.set_status(context.partition_key, "failed", reason,
+    if not database.set_status(context.partition_key, VideoStatus.FAILED, reason,
                                upload_version=upload_version(context)):
         context.log.warning("video row not updated: a newer upload replaced it, or it is gone")
 

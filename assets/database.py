@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 import dagster as dg
 from pydantic import PrivateAttr
 from sqlalchemy import select, update
 
 from assets.resources import SettingsResource
+from reelhouse import records, videos
 from reelhouse.db import Database, User, Video, VideoProgress, utcnow
-
-
-@dataclass(frozen=True)
-class VideoRecord:
-    """A video's row (plus its owner's name) detached from any database session."""
-
-    id: str
-    owner_id: int
-    owner: str
-    title: str
-    description: str
-    visibility: str
-    status: str
-    failure_reason: str
-    filename: str
-    content_type: str
-    source_size: int
-    source_sha256: str
-    upload_version: int
-    created_at: datetime | None
-    uploaded_at: datetime | None
+from reelhouse.records import VideoStatus
 
 
 class DatabaseResource(SettingsResource):
@@ -51,23 +29,21 @@ class DatabaseResource(SettingsResource):
 
     def uploaded(self, limit: int = 200) -> list[tuple[str, int]]:
         """(id, upload_version) of videos whose upload completed and awaits processing."""
-        stmt = (select(Video.id, Video.upload_version).where(Video.status == "uploaded")
+        stmt = (select(Video.id, Video.upload_version)
+                .where(Video.status == VideoStatus.UPLOADED)
                 .order_by(Video.uploaded_at, Video.id).limit(limit))
         with self.database().session() as session:
             return [(row.id, row.upload_version) for row in session.execute(stmt)]
 
-    def video(self, video_id: str) -> VideoRecord | None:
+    def video(self, video_id: str) -> records.Video | None:
+        """The video's record (with its owner's id), detached from any session, or None."""
         stmt = (select(Video, User.username).join(User, User.id == Video.owner_id)
                 .where(Video.id == video_id))
         with self.database().session() as session:
             row = session.execute(stmt).first()
             if row is None:
                 return None
-            v, owner = row
-            return VideoRecord(v.id, v.owner_id, owner, v.title, v.description, v.visibility,
-                               v.status, v.failure_reason, v.filename, v.content_type,
-                               v.source_size, v.source_sha256, v.upload_version, v.created_at,
-                               v.uploaded_at)
+            return videos.record(*row)
 
     def set_progress(self, video_id: str, percent: float) -> None:
         """Record how far the transcode has got, for the API and dashboard to show."""
@@ -78,8 +54,9 @@ class DatabaseResource(SettingsResource):
             else:
                 row.percent = percent
 
-    def set_status(self, video_id: str, status: str, reason: str = "", *,
-                   upload_version: int | None = None, only_from: tuple[str, ...] = ()) -> bool:
+    def set_status(self, video_id: str, status: VideoStatus, reason: str = "", *,
+                   upload_version: int | None = None,
+                   only_from: tuple[VideoStatus, ...] = ()) -> bool:
         """Move the video to `status`; False when it has moved on (a newer upload, a status
         outside `only_from`) or does not exist, so a stale run never overwrites the truth."""
         stmt = update(Video).where(Video.id == video_id)

@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.common import STORAGE_RETRY, guard, mark_failed, upload_version
-from assets.database import DatabaseResource, VideoRecord
+from assets.database import DatabaseResource
 from assets.facts import write_facts
 from assets.metadata import play_url
 from assets.partitions import videos_partitions
@@ -18,9 +18,10 @@ from assets.workspace import Workspace
 from reelhouse import keys
 from reelhouse.checksums import file_sha256
 from reelhouse.media.probe import InvalidMediaError, Probe, probe, validate
+from reelhouse.records import Video, VideoStatus
 
 
-def check_declared_sha256(src: Path, video: VideoRecord | None) -> None:
+def check_declared_sha256(src: Path, video: Video | None) -> None:
     """A whole-file SHA-256 declared at upload is checked here, where the bytes are read
     anyway: S3 verified each part's own checksum, but not the file they make together."""
     if video is not None and video.source_sha256 and file_sha256(src) != video.source_sha256:
@@ -57,7 +58,7 @@ def source_probe(
     video_id = context.partition_key
     version = upload_version(context)
     started = datetime.now(UTC)
-    if not database.set_status(video_id, "processing", upload_version=version):
+    if not database.set_status(video_id, VideoStatus.PROCESSING, upload_version=version):
         # Deleted, or uploaded again since this run was requested (the newer upload has
         # its own run): make nothing, so no object outlives a deleted video.
         video = database.video(video_id)

@@ -31,6 +31,7 @@ from reelhouse import accounts, keys
 from reelhouse.config import Settings, load_settings
 from reelhouse.db import Database, Video, new_id, utcnow
 from reelhouse.ports import free_port, free_s3_port
+from reelhouse.records import VideoStatus, Visibility
 from reelhouse.stack import Supervisor, api_service, s3_service
 from reelhouse.storage import Storage
 
@@ -54,8 +55,9 @@ def seed(settings: Settings, segments: int) -> tuple[str, str]:
     with db.session() as session:
         user = accounts.create_user(session, "bench", "bench-password")
         token, _ = accounts.issue_token(session, user, 3600)
-        video = Video(id=new_id(), owner_id=user.id, title="Bench", visibility="public",
-                      status="ready", filename="bench.mp4", content_type="video/mp4",
+        video = Video(id=new_id(), owner_id=user.id, title="Bench",
+                      visibility=Visibility.PUBLIC, status=VideoStatus.READY,
+                      filename="bench.mp4", content_type="video/mp4",
                       uploaded_at=utcnow(), upload_version=1)
         session.add(video)
     storage.put_bytes(keys.master_key(video.id), MASTER.encode())

@@ -31,6 +31,7 @@ from reelhouse.dagster_instance import write_instance
 from reelhouse.db import Database, User, Video, new_id, utcnow
 from reelhouse.media.samples import make_test_clip
 from reelhouse.ports import free_s3_port
+from reelhouse.records import VideoStatus
 from reelhouse.stack import Supervisor, daemon_service, s3_service
 from reelhouse.storage import Storage
 
@@ -63,14 +64,16 @@ def sample(settings: Settings, storage: Storage, db: Database, instance: dg.Dags
     video_id = new_id()
     storage.put_file(keys.source_key(video_id), clip, "video/mp4")
     with db.session() as session:
-        session.add(Video(id=video_id, owner_id=owner_id, title="bench", status="uploaded",
+        session.add(Video(id=video_id, owner_id=owner_id, title="bench",
+                          status=VideoStatus.UPLOADED,
                           upload_version=1, source_size=clip.stat().st_size,
                           uploaded_at=utcnow()))
     t0 = time.time()  # the upload is complete from here
     master = keys.master_key(video_id)
     playable = _wait(lambda: storage.exists(master), 600, "the master playlist")
-    ready = _wait(lambda: _status(db, video_id) in ("ready", "failed"), 600, "ready", 0.2)
-    if _status(db, video_id) != "ready":
+    finished = (VideoStatus.READY, VideoStatus.FAILED)
+    ready = _wait(lambda: _status(db, video_id) in finished, 600, "ready", 0.2)
+    if _status(db, video_id) != VideoStatus.READY:
         raise RuntimeError(f"{video_id} failed; see the Dagster run")
     [record] = instance.get_run_records(dg.RunsFilter(tags={"dagster/partition": video_id}))
     events = _milestones(instance, record.dagster_run.run_id)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import panel as pn
 
-from dashboard import catalog, components, theme
-from dashboard.api import Api, server_api_url
+from dashboard import components, theme
 from dashboard.library import Library
+from dashboard.settings import session_client
 from dashboard.store import COOKIE, PAGES, Store
 from dashboard.views.header import Header, Notice
 from dashboard.views.insights import InsightsView
@@ -14,6 +14,7 @@ from dashboard.views.library import LibraryView
 from dashboard.views.login import LoginView
 from dashboard.views.upload import UploadView
 from dashboard.views.video import VideoView
+from reelhouse.records import VideoStatus
 
 POLL_MS = 4000
 
@@ -29,7 +30,8 @@ def create() -> pn.template.BaseTemplate:
     """Compose one session. Only a kept sign-in is checked before the first answer (one quick
     API call, and none for anonymous visitors such as the stack's readiness probe); lists
     and charts load once the browser is connected."""
-    store = Store(api=Api(server_api_url(catalog.settings())))
+    client = session_client()
+    store = Store(api=client)
     restored = store.restore(pn.state.cookies.get(COOKIE, ""))
     page = _arg("page")
     store.param.update(video_id=_arg("video"), page=page if page in PAGES else "library")
@@ -62,12 +64,16 @@ def create() -> pn.template.BaseTemplate:
         insights.load()
 
     def poll() -> None:
-        waiting = any(i["status"] in ("uploaded", "processing") for i in library.items)
+        waiting = any(i["status"] in (VideoStatus.UPLOADED, VideoStatus.PROCESSING)
+                      for i in library.items)
         if store.page == "library" and waiting:
             library.load()
         video.poll()
 
     pn.state.onload(start)
+    if pn.state.curdoc is not None:
+        # Outside a served document Panel would keep the callback for every later session.
+        pn.state.on_session_destroyed(lambda _context: client.close())
     pn.state.add_periodic_callback(poll, period=POLL_MS)
     if missing := components.missing_bundles():
         store.say("error", "The dashboard's JavaScript is not built (" + ", ".join(missing)

@@ -12,19 +12,22 @@ from typing import Any
 
 import param
 
-from dashboard import catalog, safe
-from dashboard.api import PAGE_SIZE, Api, ApiError
+from dashboard import safe
 from dashboard.store import Store
+from reelhouse.client import Client, ClientError, Unauthorized
+from reelhouse.insights import VideoFacts
+from reelhouse.records import Video, VideoStatus, Visibility
 
-STATUSES = ["", "uploading", "uploaded", "processing", "ready", "failed"]
-VISIBILITIES = ["", "public", "unlisted", "private"]
+PAGE_SIZE = 24
+STATUSES = ["", *(s.value for s in VideoStatus)]
+VISIBILITIES = ["", Visibility.PUBLIC.value, Visibility.UNLISTED.value, Visibility.PRIVATE.value]
 POSTER_TTL_S = 600  # playback URLs live an hour by default; reuse them well within that
 
 _posters: dict[str, tuple[float, str]] = {}
 _posters_lock = threading.Lock()
 
 
-def poster(api: Api, video_id: str) -> str:
+def poster(api: Client, video_id: str) -> str:
     """A signed poster URL for a ready video the caller was allowed to list (cached by id)."""
     now = time.monotonic()
     with _posters_lock:
@@ -32,28 +35,37 @@ def poster(api: Api, video_id: str) -> str:
     if hit and hit[0] > now:
         return hit[1]
     try:
-        url = str(api.playback(video_id).get("poster") or "")
-    except ApiError:
+        url = api.playback(video_id).poster
+    except ClientError:
         return ""
     with _posters_lock:
         _posters[video_id] = (now + POSTER_TTL_S, url)
     return url
 
 
-def card(api: Api, video: dict[str, Any], fact: dict[str, Any] | None) -> dict[str, Any]:
+def facts(api: Client, video_ids: list[str]) -> dict[str, VideoFacts]:
+    """Catalog facts of these videos by id; none when the catalog cannot be asked (cards
+    then show what the API's record holds)."""
+    if not video_ids:
+        return {}
+    try:
+        return api.facts(video_ids)
+    except ClientError:
+        return {}
+
+
+def card(api: Client, video: Video, fact: VideoFacts | None) -> dict[str, Any]:
     """What a library card shows for one video: plain values, rendered as text by the grid."""
-    fact = fact or {}
-    ready = video["status"] == "ready"
-    progress = video.get("progress")
+    fact = fact or VideoFacts(video_id=video.id)
     return {
-        "id": video["id"], "title": video["title"], "owner": video["owner"],
-        "status": video["status"], "visibility": video["visibility"],
-        "reason": video.get("failure_reason") or "",
-        "progress": float(progress) if isinstance(progress, int | float) else None,
-        "duration": safe.duration(fact.get("duration_s")),
-        "resolution": safe.resolution(fact.get("width"), fact.get("height")),
-        "created": safe.when(video.get("created_at")),
-        "poster": poster(api, video["id"]) if ready else "",
+        "id": video.id, "title": video.title, "owner": video.owner,
+        "status": video.status.value, "visibility": video.visibility.value,
+        "reason": video.failure_reason,
+        "progress": video.progress,
+        "duration": safe.duration(fact.duration_s),
+        "resolution": safe.resolution(fact.width, fact.height),
+        "created": safe.when(video.created_at),
+        "poster": poster(api, video.id) if video.ready else "",
     }
 
 
@@ -89,20 +101,20 @@ class Library(param.Parameterized):
             self.mine = False
             return
         try:
-            page = store.api.list_videos(
-                q=self.q, status=self.status or None, visibility=self.visibility or None,
+            page = store.api.videos_page(
+                q=self.q.strip()[:200], status=self.status or None,
+                visibility=self.visibility or None,
                 owner=store.username if self.mine else None, cursor=self._cursors[-1],
                 limit=PAGE_SIZE)
-        except ApiError as e:
-            if e.unauthorized and store.signed_in:
+        except ClientError as e:
+            if isinstance(e, Unauthorized) and store.signed_in:
                 store.expired()
                 return
-            self.param.update(items=[], has_next=False, error=e.message, loaded=True)
+            self.param.update(items=[], has_next=False, error=store.explain(e), loaded=True)
             return
-        videos = page["items"]
-        facts = catalog.facts([v["id"] for v in videos if v["status"] == "ready"])
-        self._next = page.get("next_cursor")
-        self.param.update(items=[card(store.api, v, facts.get(v["id"])) for v in videos],
+        found = facts(store.api, [v.id for v in page.items if v.ready])
+        self._next = page.next_cursor
+        self.param.update(items=[card(store.api, v, found.get(v.id)) for v in page.items],
                           has_next=self._next is not None, error="", loaded=True,
                           page_number=len(self._cursors))
 

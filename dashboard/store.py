@@ -6,7 +6,8 @@ from typing import Any
 
 import param
 
-from dashboard.api import Api, ApiError
+from reelhouse.client import ApiError, ApiUnavailable, Client, ClientError, Unauthorized
+from reelhouse.records import Video
 
 PAGES = ("library", "video", "upload", "insights", "login")
 # Pages that need a signed-in user; anonymous visitors are sent to the sign-in form first.
@@ -25,9 +26,9 @@ class Store(param.Parameterized):
     changed = param.Event(doc="videos changed (uploaded, edited, deleted): lists reload")
     after_login = param.String(default="library")
 
-    def __init__(self, api: Api, **params: Any) -> None:
+    def __init__(self, api: Client, **params: Any) -> None:
         super().__init__(**params)
-        self.api = api
+        self.api = api  # the SDK, as this session's visitor: anonymous or their own token
 
     # --- who is here ------------------------------------------------------------------
     @property
@@ -42,9 +43,16 @@ class Store(param.Parameterized):
     def is_admin(self) -> bool:
         return bool(self.user and self.user.get("role") == "admin")
 
-    def can_edit(self, video: dict[str, Any]) -> bool:
+    def can_edit(self, video: Video) -> bool:
         """Owners and admins edit and delete; the API checks again, this only hides buttons."""
-        return self.signed_in and (self.is_admin or video.get("owner") == self.username)
+        return self.signed_in and (self.is_admin or video.owner == self.username)
+
+    def explain(self, error: ClientError) -> str:
+        """What the person at the screen reads about a failed API call."""
+        if isinstance(error, ApiUnavailable):
+            return (f"The Reelhouse API is not answering at {self.api.base_url}. "
+                    "Is `reelhouse up` running?")
+        return error.message if isinstance(error, ApiError) else str(error)
 
     def restore(self, token: str) -> str:
         """Sign back in with a token kept by the browser (a reload): "ok", "none" (no token),
@@ -54,11 +62,12 @@ class Store(param.Parameterized):
         self.api.token = token
         try:
             user = self.api.me()
-        except ApiError as e:
+        except Unauthorized:
             self.api.token = None
-            if e.unauthorized:
-                return "expired"
-            self.say("error", e.message)
+            return "expired"
+        except ClientError as e:
+            self.api.token = None
+            self.say("error", self.explain(e))
             return "unavailable"
         self.param.update(user=user, token=token)
         return "ok"
@@ -69,9 +78,11 @@ class Store(param.Parameterized):
             self.say("error", "Enter your username and password.")
             return False
         try:
-            user = self.api.login(username.strip(), password)
-        except ApiError as e:
-            self.say("error", e.message if e.status else str(e))
+            self.api.login(username.strip(), password, name="dashboard")
+            user = self.api.me()
+        except ClientError as e:
+            self.api.token = None
+            self.say("error", self.explain(e))
             return False
         target = self.after_login if self.after_login != "login" else "library"
         self.param.update(user=user, token=self.api.token or "", page=target,
@@ -80,7 +91,10 @@ class Store(param.Parameterized):
         return True
 
     def logout(self) -> None:
-        self.api.logout()
+        try:
+            self.api.logout()
+        except ClientError:
+            self.api.token = None  # best effort: an expired token is as good as revoked
         self.param.update(user=None, token="", page="library", video_id="",
                           notice=("info", "You are signed out. Public videos stay visible."))
         self.changed = True
@@ -115,9 +129,9 @@ class Store(param.Parameterized):
         """Show `text` (rendered as text) with `kind` one of info, success, error."""
         self.notice = (kind, text)
 
-    def fail(self, error: ApiError) -> None:
+    def fail(self, error: ClientError) -> None:
         """Turn an API error into what the user sees (and sign out on a dead token)."""
-        if error.unauthorized and self.signed_in:
+        if isinstance(error, Unauthorized) and self.signed_in:
             self.expired()
         else:
-            self.say("error", error.message)
+            self.say("error", self.explain(error))

@@ -8,6 +8,7 @@ from assets.database import DatabaseResource
 from assets.partitions import videos_partitions
 from pipelines.jobs import process_video_job
 from reelhouse.keys import check_video_id
+from reelhouse.records import VideoStatus
 
 MAX_PER_TICK = 200
 PARTITION_TAG = "dagster/partition"
@@ -62,7 +63,8 @@ def processing_failure_sensor(context: dg.RunFailureSensorContext,
     version = tags.get(UPLOAD_VERSION_TAG)
     # A sensor run that died before its first step leaves its upload `uploaded`; a manual
     # run (no upload version) must not touch a video waiting for a newer upload's run.
-    waiting = ("processing", "uploaded") if version else ("processing",)
-    if database.set_status(video_id, "failed", STOPPED_REASON, only_from=waiting,
+    waiting = (VideoStatus.PROCESSING, VideoStatus.UPLOADED) if version \
+        else (VideoStatus.PROCESSING,)
+    if database.set_status(video_id, VideoStatus.FAILED, STOPPED_REASON, only_from=waiting,
                            upload_version=int(version) if version else None):
         context.log.info(f"marked {video_id} failed after run {context.dagster_run.run_id}")

@@ -14,6 +14,7 @@ import click
 from reelhouse.config import Settings, load_settings
 from reelhouse.errors import ReelhouseError
 from reelhouse.extras import require_extra
+from reelhouse.records import VideoStatus, Visibility
 
 
 def _friendly(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -263,8 +264,8 @@ def tokens_revoke(token_id: str) -> None:
 # --- SDK commands: upload and list through the signing API (reelhouse.client) -------------
 # Everything below is a client of a running API, like a notebook: no database access here.
 
-_VISIBILITIES = click.Choice(["private", "unlisted", "public"])
-_STATUSES = click.Choice(["uploading", "uploaded", "processing", "ready", "failed"])
+_VISIBILITIES = click.Choice([v.value for v in Visibility])
+_STATUSES = click.Choice([s.value for s in VideoStatus])
 
 
 def _api_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -296,7 +297,8 @@ def _mib(size: int) -> str:
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--title", default="", help="Title (one file only; default: the file name).")
 @click.option("--description", default="", help="Description for every file.")
-@click.option("--visibility", type=_VISIBILITIES, default="private", show_default=True)
+@click.option("--visibility", type=_VISIBILITIES, default=Visibility.PRIVATE.value,
+              show_default=True)
 @click.option("--concurrency", type=click.IntRange(1, 32), default=4, show_default=True,
               help="Parts in flight at once.")
 @click.option("--wait", is_flag=True, help="Wait until each video is processed.")

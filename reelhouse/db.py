@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -20,15 +21,15 @@ from sqlalchemy import (
     create_engine,
     event,
 )
+from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from ulid import ULID
 
 from reelhouse.config import Settings
+from reelhouse.records import VideoStatus, Visibility
 
 ROLES = ("admin", "user")
-VISIBILITIES = ("private", "unlisted", "public")
-STATUSES = ("uploading", "uploaded", "processing", "ready", "failed")
 
 
 def utcnow() -> datetime:
@@ -38,6 +39,13 @@ def utcnow() -> datetime:
 def new_id() -> str:
     """A ULID string: sortable by creation time, safe to use in object keys."""
     return str(ULID())
+
+
+def _words(kind: type[StrEnum]) -> SqlEnum:
+    """A column of an enum's words: VARCHAR(16) holding the values (no database enum type
+    to migrate, the same column earlier versions made), read back as members."""
+    return SqlEnum(kind, native_enum=False, length=16, validate_strings=True,
+                   values_callable=lambda members: [m.value for m in members])
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -91,8 +99,10 @@ class Video(Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
-    visibility: Mapped[str] = mapped_column(String(16), default="private")
-    status: Mapped[str] = mapped_column(String(16), default="uploading", index=True)
+    visibility: Mapped[Visibility] = mapped_column(_words(Visibility),
+                                                   default=Visibility.PRIVATE)
+    status: Mapped[VideoStatus] = mapped_column(_words(VideoStatus),
+                                                default=VideoStatus.UPLOADING, index=True)
     failure_reason: Mapped[str] = mapped_column(Text, default="")
     filename: Mapped[str] = mapped_column(String(255), default="")
     content_type: Mapped[str] = mapped_column(String(100), default="application/octet-stream")

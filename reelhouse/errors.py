@@ -17,6 +17,11 @@ class ObjectNotFound(StorageError, FileNotFoundError):
     """The key does not exist in the bucket."""
 
 
+class MediaError(ReelhouseError):
+    """Root of the media errors: a file we cannot accept or a step over it that failed
+    (probe, transcode, remux, thumbnails, quality scores, playlists)."""
+
+
 class StackError(ReelhouseError, RuntimeError):
     """A service of the local stack could not start or stopped unexpectedly."""
 

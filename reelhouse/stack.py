@@ -246,8 +246,18 @@ def app_services(settings: Settings, home: Path | None = None) -> list[Service]:
                 {"http": settings.dashboard_port},
                 http_answers(f"http://127.0.0.1:{settings.dashboard_port}/app",
                              lambda c: c == 200),
-                env=env, url=f"{settings.dashboard_url}/app"),
+                env=client_env(env), url=f"{settings.dashboard_url}/app"),
     ]
+
+
+# What only servers may hold: the dashboard is a client of the API with each visitor's token.
+SERVER_SECRETS = ("REELHOUSE_S3_ACCESS_KEY_ID", "REELHOUSE_S3_SECRET_ACCESS_KEY",
+                  "REELHOUSE_SECRET_KEY", "REELHOUSE_DATABASE_URL", "DATABASE_URL")
+
+
+def client_env(env: dict[str, str]) -> dict[str, str]:
+    """`env` without the storage keys, signing secret and database URL."""
+    return {name: value for name, value in env.items() if name not in SERVER_SECRETS}
 
 
 def _url_table(rows: list[tuple[str, str]]) -> str:

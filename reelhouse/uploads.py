@@ -25,6 +25,7 @@ from reelhouse import keys, videos
 from reelhouse.config import MAX_PARTS, Settings
 from reelhouse.db import UploadPartChecksum, UploadSession, User, Video, new_id, utcnow
 from reelhouse.errors import ObjectNotFound, ReelhouseError
+from reelhouse.records import VideoStatus, Visibility
 from reelhouse.storage import Part, Storage
 
 MAX_PART_SIZE = 5 * 1024**3
@@ -127,14 +128,14 @@ def _check_meta(filename: str, content_type: str, title: str, description: str,
         description = videos.check_description(description)
     except ValueError as e:
         raise UploadError(str(e)) from e
-    if visibility not in ("private", "unlisted", "public"):
-        raise UploadError("visibility: one of private, unlisted, public")
+    if visibility not in tuple(Visibility):
+        raise UploadError(f"visibility: one of {', '.join(Visibility)}")
     return filename, content_type, title, description
 
 
 def start_upload(session: Session, storage: Storage, owner: User, *, filename: str,
                  size: int | None, content_type: str, title: str = "", description: str = "",
-                 visibility: str = "private", sha256: str | None = None,
+                 visibility: str = Visibility.PRIVATE.value, sha256: str | None = None,
                  multipart: bool | None = None) -> tuple[Video, UploadSession]:
     """A new video in `uploading` and its session: one PUT up to a part's size, else multipart.
 
@@ -259,7 +260,7 @@ def upload_status(storage: Storage, upload: UploadSession) -> UploadStatus:
 
 
 def mark_uploaded(session: Session, video: Video, upload: UploadSession, size: int) -> Video:
-    video.status = "uploaded"
+    video.status = VideoStatus.UPLOADED
     video.failure_reason = ""
     video.source_size = size
     video.upload_version += 1

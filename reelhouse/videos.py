@@ -5,22 +5,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from enum import StrEnum
+from typing import TypeVar
 
-from sqlalchemy import Connection, Select, bindparam, delete, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, delete, or_, select, true
 from sqlalchemy.orm import Session
 
-from reelhouse import keys
-from reelhouse.db import (
-    STATUSES,
-    VISIBILITIES,
-    UploadPartChecksum,
-    UploadSession,
-    User,
-    Video,
-    VideoProgress,
-)
+from reelhouse import keys, records
+from reelhouse.db import UploadPartChecksum, UploadSession, User, Video, VideoProgress
+from reelhouse.records import VideoStatus, Visibility
 from reelhouse.storage import Storage
 
+E = TypeVar("E", bound=StrEnum)
 MAX_TITLE = 200
 MAX_DESCRIPTION = 5000
 MAX_FILENAME = 255
@@ -33,9 +29,23 @@ _CONTENT_TYPE = re.compile(r"^(video|audio)/[a-z0-9][a-z0-9.+-]{0,80}$"
 
 def can_view(user: User | None, video: Video) -> bool:
     """Public and unlisted videos are open to anyone holding the id; private to owner and admin."""
-    if video.visibility in ("public", "unlisted"):
+    if Visibility(video.visibility).shared:
         return True
     return can_edit(user, video)
+
+
+def record(video: Video, owner: str, progress: float | None = None) -> records.Video:
+    """The one record of a video row: `owner` is the owner's username, `progress` the
+    transcode percent (kept only while the video is processing)."""
+    return records.Video(
+        id=video.id, owner=owner, owner_id=video.owner_id, title=video.title,
+        description=video.description, visibility=Visibility(video.visibility),
+        status=VideoStatus(video.status), failure_reason=video.failure_reason,
+        filename=video.filename, content_type=video.content_type,
+        source_size=video.source_size, source_sha256=video.source_sha256,
+        upload_version=video.upload_version, created_at=video.created_at,
+        updated_at=video.updated_at, uploaded_at=video.uploaded_at,
+        progress=progress if video.status == VideoStatus.PROCESSING else None)
 
 
 _VIDEO_LOOKUP = select(*Video.__table__.columns).where(Video.id == bindparam("video_id"))
@@ -123,23 +133,52 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _one_of(kind: type[E], value: str, name: str) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError(f"{name}: one of {', '.join(kind)}") from None
+
+
+def listable(viewer: User | None) -> ColumnElement[bool]:
+    """Which videos `viewer` may list: public ones, their own, all of them for admins
+    (never others' unlisted ones, which only their id opens)."""
+    if viewer is None:
+        return Video.visibility == Visibility.PUBLIC
+    if viewer.role == "admin":
+        return true()
+    return or_(Video.visibility == Visibility.PUBLIC, Video.owner_id == viewer.id)
+
+
+def listable_ids(session: Session, viewer: User | None) -> list[str] | None:
+    """The ids of every video `viewer` may list; None for an admin, who may list them all."""
+    if viewer is not None and viewer.role == "admin":
+        return None
+    return list(session.scalars(select(Video.id).where(listable(viewer))))
+
+
+def viewable_statuses(session: Session, viewer: User | None,
+                      video_ids: list[str]) -> dict[str, VideoStatus]:
+    """Of these ids, those `viewer` may view (as `can_view` decides), with their status."""
+    if not video_ids:
+        return {}
+    rows = session.execute(select(Video.id, Video.owner_id, Video.visibility, Video.status)
+                           .where(Video.id.in_(video_ids)))
+    found = [Video(**row._asdict()) for row in rows]  # detached: only what can_view reads
+    return {v.id: VideoStatus(v.status) for v in found if can_view(viewer, v)}
+
+
 def list_statement(viewer: User | None, query: VideoQuery) -> Select[Video, str]:
     """Videos `viewer` may see in a listing (never others' unlisted ones), newest first."""
-    stmt = select(Video, User.username).join(User, User.id == Video.owner_id)
-    if viewer is None:
-        stmt = stmt.where(Video.visibility == "public")
-    elif viewer.role != "admin":
-        stmt = stmt.where(or_(Video.visibility == "public", Video.owner_id == viewer.id))
+    stmt = select(Video, User.username).join(User, User.id == Video.owner_id) \
+        .where(listable(viewer))
     if query.owner is not None:
         stmt = stmt.where(User.username == query.owner.strip().lower())
     if query.status is not None:
-        if query.status not in STATUSES:
-            raise ValueError(f"status: one of {', '.join(STATUSES)}")
-        stmt = stmt.where(Video.status == query.status)
+        stmt = stmt.where(Video.status == _one_of(VideoStatus, query.status, "status"))
     if query.visibility is not None:
-        if query.visibility not in VISIBILITIES:
-            raise ValueError(f"visibility: one of {', '.join(VISIBILITIES)}")
-        stmt = stmt.where(Video.visibility == query.visibility)
+        stmt = stmt.where(
+            Video.visibility == _one_of(Visibility, query.visibility, "visibility"))
     if query.text:
         pattern = f"%{_escape_like(query.text)}%"
         stmt = stmt.where(or_(Video.title.ilike(pattern, escape="\\"),

@@ -14,7 +14,7 @@ from reelhouse.db import Database
 from reelhouse.signing.cloudfront import CloudFrontSigner
 from reelhouse.signing.sigv4 import QueryPresigner
 from reelhouse.storage import Storage
-from signing_api import auth, errors, legacy, logs, openapi, playback, uploads, videos
+from signing_api import auth, catalog, errors, legacy, logs, openapi, playback, uploads, videos
 from signing_api.deps import Services
 from signing_api.middleware import BodyLimit, SafeHeaders
 from signing_api.ratelimit import RateLimits
@@ -64,7 +64,7 @@ def create_app(settings: Settings | None = None, *, limits: RateLimits | None = 
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    routers = [module.router for module in (auth, videos, uploads, playback, legacy)]
+    routers = [module.router for module in (auth, videos, uploads, playback, catalog, legacy)]
     for router in routers:
         app.include_router(router)
     openapi.install(app, routers)

@@ -14,12 +14,14 @@ from sqlalchemy.orm import Session
 from reelhouse import accounts, keys, videos
 from reelhouse.config import Settings
 from reelhouse.db import Database, User, Video
+from reelhouse.records import VideoStatus
 from reelhouse.storage import Storage
 from signing_api.errors import ApiError, not_found, unauthorized
 from signing_api.ratelimit import RateLimits
 from signing_api.recent import Recent
 
 if TYPE_CHECKING:
+    from reelhouse.catalog.snapshot import CatalogSnapshot
     from signing_api.signer import PlaybackSigner
 
 
@@ -38,6 +40,8 @@ class Services:
     playback: PlaybackSigner
     # Ready videos by id, reused for api_read_cache_s (tokens are checked on every request).
     recent_videos: Recent[str, Video]
+    # Made on first use by signing_api.catalog (DuckDB and pyarrow load only then).
+    catalog: CatalogSnapshot | None = None
 
 
 # Trivial dependencies are `async def`: a plain `def` would cost a thread hop per request.
@@ -121,7 +125,7 @@ async def viewable_video(svc: Services, video_id: str, viewer: User | None) -> V
     if video is None:
         video = await read(svc, videos.lookup_video, video_id)
         # Only finished videos are reused: one still processing changes status any moment.
-        if video is not None and video.status == "ready":
+        if video is not None and video.status == VideoStatus.READY:
             svc.recent_videos.put(video_id, video)
     return _shown(video, viewer)
 

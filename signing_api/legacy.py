@@ -12,10 +12,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, field_validator
 
-from reelhouse import keys, uploads, videos
+from reelhouse import keys, records, uploads, videos
 from reelhouse.config import MAX_PARTS
 from reelhouse.db import Video
 from reelhouse.errors import ObjectNotFound, StorageError
+from reelhouse.records import VideoStatus, Visibility
 from reelhouse.storage import Part
 from signing_api.auth import Credentials, client_address, sign_in
 from signing_api.deps import SvcDep, UserDep, ViewerDep, viewable_video
@@ -35,18 +36,25 @@ _TOO_LARGE = (413, "the request body is over 1 MiB, or the file over the upload 
 
 
 class LegacyVideo(BaseModel):
+    """A video in the starter's shape: a few fields of the one record, as its client reads them."""
+
     id: str
     owner: str
     title: str
     description: str
     uploaded_at: datetime | None
 
+    @classmethod
+    def of(cls, video: records.Video) -> LegacyVideo:
+        return cls(id=video.id, owner=video.owner, title=video.title,
+                   description=video.description, uploaded_at=video.uploaded_at)
+
 
 class Register(BaseModel):
     title: str = Field(min_length=1, max_length=videos.MAX_TITLE * 2)
     description: str = Field("", max_length=videos.MAX_DESCRIPTION)
     s3_key: S3Key
-    visibility: Literal["private", "unlisted", "public"] = "private"
+    visibility: Visibility = Visibility.PRIVATE
 
     _title = field_validator("title")(videos.check_title)
     _description = field_validator("description")(videos.check_description)
@@ -111,11 +119,6 @@ class UploadStep(BaseModel):
     s3_key: str
 
 
-def _legacy(video: Video, owner: str) -> LegacyVideo:
-    return LegacyVideo(id=video.id, owner=owner, title=video.title,
-                       description=video.description, uploaded_at=video.uploaded_at)
-
-
 @router.post("/auth/token/", response_model=TokenOnly,
              responses=responses(400, (401, "wrong username or password"), 413, 429))
 def token(body: Credentials, request: Request, svc: SvcDep) -> TokenOnly:
@@ -131,7 +134,7 @@ def list_videos(svc: SvcDep, viewer: ViewerDep) -> list[LegacyVideo]:
     stmt = videos.list_statement(viewer, videos.VideoQuery(limit=LIST_CAP))
     with svc.db.session() as session:
         rows = session.execute(stmt.where(Video.uploaded_at.is_not(None))).all()
-    return [_legacy(video, owner) for video, owner in rows]
+    return [LegacyVideo.of(videos.record(video, owner)) for video, owner in rows]
 
 
 @router.post("/videos/", response_model=LegacyVideo, status_code=201,
@@ -146,7 +149,7 @@ def register(body: Register, svc: SvcDep, user: UserDep) -> LegacyVideo:
         video.title, video.description = body.title, body.description
         video.visibility = body.visibility
         uploads.complete_upload(session, svc.storage, video, upload)
-        return _legacy(video, user.username)
+        return LegacyVideo.of(videos.record(video, user.username))
 
 
 @router.post("/videos/presign-upload/", response_model=PresignedUpload,
@@ -166,9 +169,10 @@ def presign_upload(body: FileInfo, svc: SvcDep, user: UserDep) -> PresignedUploa
 async def presign_download(video_id: str, svc: SvcDep, viewer: ViewerDep) -> Url:
     """A GET URL a plain `<video src>` plays: the progressive MP4 once ready, else the upload."""
     video = await viewable_video(svc, video_id, viewer)
-    if video.status == "uploading":
+    if video.status == VideoStatus.UPLOADING:
         raise ApiError(409, "not_uploaded", "the video has not been uploaded yet")
-    key = keys.progressive_key(video.id) if video.status == "ready" else keys.source_key(video.id)
+    key = keys.progressive_key(video.id) if video.status == VideoStatus.READY \
+        else keys.source_key(video.id)
     return Url(url=svc.playback.presign(key))
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from reelhouse import keys
 from reelhouse.db import Video
 from reelhouse.errors import ObjectNotFound
+from reelhouse.records import VideoStatus
 from reelhouse.signing.links import poster_link_ok
 from reelhouse.signing.playlist import resolve_relative
 from signing_api.deps import SvcDep, ViewerDep, existing_video, viewable_video
@@ -68,8 +69,8 @@ def playback_urls(signer: PlaybackSigner, video: Video, base_url: str) -> Playba
 async def _playback(video_id: str, request: Request, svc: SvcDep,
                     viewer: ViewerDep) -> PlaybackOut:
     video = await viewable_video(svc, video_id, viewer)
-    if video.status != "ready":
-        reason = f": {video.failure_reason}" if video.status == "failed" else ""
+    if video.status != VideoStatus.READY:
+        reason = f": {video.failure_reason}" if video.status == VideoStatus.FAILED else ""
         raise ApiError(409, "not_ready", f"the video is {video.status}{reason}")
     return playback_urls(svc.playback, video, str(request.base_url))
 

@@ -10,12 +10,13 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reelhouse import uploads, videos
+from reelhouse import records, uploads, videos
 from reelhouse.config import MAX_PARTS
 from reelhouse.db import UploadSession, User, Video
+from reelhouse.records import VideoStatus, Visibility
 from signing_api.deps import SvcDep, UserDep, editable_video
 from signing_api.errors import ApiError, responses
-from signing_api.videos import VideoOut, video_out
+from signing_api.videos import video_out
 
 router = APIRouter(prefix="/api/v1/uploads", tags=["uploads"])
 
@@ -37,7 +38,7 @@ class UploadCreate(BaseModel):
     content_type: str = Field(min_length=3, max_length=100)
     title: str = Field("", max_length=videos.MAX_TITLE * 2)
     description: str = Field("", max_length=videos.MAX_DESCRIPTION)
-    visibility: Literal["private", "unlisted", "public"] = "private"
+    visibility: Visibility = Visibility.PRIVATE
     sha256: Sha256Hex | None = Field(None, description="hex SHA-256 of the whole file")
 
     @field_validator("filename")
@@ -195,14 +196,14 @@ def upload_status(video_id: str, svc: SvcDep, user: UserDep) -> UploadStatusOut:
         missing=status.missing)
 
 
-@router.post("/{video_id}/complete", response_model=VideoOut,
+@router.post("/{video_id}/complete", response_model=records.Video,
              responses=responses(401, 403, 404, _CONFLICT, _TOO_LARGE, 502))
-def complete_upload(video_id: str, svc: SvcDep, user: UserDep) -> VideoOut:
+def complete_upload(video_id: str, svc: SvcDep, user: UserDep) -> records.Video:
     """Check parts, size (and signed checksums), assemble the object, mark it `uploaded`."""
     with svc.db.session() as session:
         video = editable_video(session, video_id, user)
         upload = session.get(UploadSession, video.id)
-        if upload is None and video.status != "uploading":
+        if upload is None and video.status != VideoStatus.UPLOADING:
             return video_out(session, video)  # completed before: answering again is harmless
         _video, upload = _open_upload(session, video_id, user)
         uploads.complete_upload(session, svc.storage, video, upload)

@@ -2,67 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.orm import Session
 
-from reelhouse import videos
+from reelhouse import records, videos
 from reelhouse.db import User, Video
+from reelhouse.records import VideoPage, VideoStatus, Visibility
 from signing_api.deps import SvcDep, UserDep, ViewerDep, editable_video, visible_video
 from signing_api.errors import ApiError, responses
 
 router = APIRouter(prefix="/api/v1/videos", tags=["videos"])
 
-Visibility = Literal["private", "unlisted", "public"]
-Status = Literal["uploading", "uploaded", "processing", "ready", "failed"]
 
-
-class VideoOut(BaseModel):
-    """A video as the API shows it; `owner` is the owner's username."""
-
-    id: str
-    owner: str
-    title: str
-    description: str
-    visibility: str
-    status: str
-    failure_reason: str
-    filename: str
-    content_type: str
-    source_size: int
-    source_sha256: str
-    upload_version: int
-    created_at: datetime
-    updated_at: datetime
-    uploaded_at: datetime | None
-    progress: float | None = Field(
-        None, description="while `processing`: percent of the transcode done, once it started")
-
-    @classmethod
-    def of(cls, video: Video, owner: str, progress: float | None = None) -> VideoOut:
-        return cls(id=video.id, owner=owner, title=video.title, description=video.description,
-                   visibility=video.visibility, status=video.status,
-                   failure_reason=video.failure_reason, filename=video.filename,
-                   content_type=video.content_type, source_size=video.source_size,
-                   source_sha256=video.source_sha256, upload_version=video.upload_version,
-                   created_at=video.created_at, updated_at=video.updated_at,
-                   uploaded_at=video.uploaded_at,
-                   progress=progress if video.status == "processing" else None)
-
-
-def video_out(session: Session, video: Video) -> VideoOut:
+def video_out(session: Session, video: Video) -> records.Video:
+    """The record of a video in `session`, with its owner's name and transcode progress."""
     owner = session.get(User, video.owner_id)
     progress = videos.processing_progress(session, [video.id]).get(video.id) \
-        if video.status == "processing" else None
-    return VideoOut.of(video, owner.username if owner else "", progress)
-
-
-class VideoPage(BaseModel):
-    items: list[VideoOut]
-    next_cursor: str | None
+        if video.status == VideoStatus.PROCESSING else None
+    return videos.record(video, owner.username if owner else "", progress)
 
 
 class VideoPatch(BaseModel):
@@ -87,7 +47,7 @@ class VideoPatch(BaseModel):
 def list_videos(
     svc: SvcDep, viewer: ViewerDep,
     owner: Annotated[str | None, Query(max_length=64)] = None,
-    status: Status | None = None,
+    status: VideoStatus | None = None,
     visibility: Visibility | None = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Annotated[str | None, Query(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")] = None,
@@ -99,22 +59,24 @@ def list_videos(
     with svc.db.session() as session:
         rows = session.execute(videos.list_statement(viewer, query)).all()
         progress = videos.processing_progress(
-            session, [video.id for video, _ in rows[:limit] if video.status == "processing"])
-    items = [VideoOut.of(video, username, progress.get(video.id))
+            session, [video.id for video, _ in rows[:limit]
+                      if video.status == VideoStatus.PROCESSING])
+    items = [videos.record(video, username, progress.get(video.id))
              for video, username in rows[:limit]]
     return VideoPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
 
 
-@router.get("/{video_id}", response_model=VideoOut, responses=responses(401, 404))
-def get_video(video_id: str, svc: SvcDep, viewer: ViewerDep) -> VideoOut:
+@router.get("/{video_id}", response_model=records.Video, responses=responses(401, 404))
+def get_video(video_id: str, svc: SvcDep, viewer: ViewerDep) -> records.Video:
     """One video: public and unlisted ones for anyone with the id, private for owner and admin."""
     with svc.db.session() as session:
         return video_out(session, visible_video(session, video_id, viewer))
 
 
-@router.patch("/{video_id}", response_model=VideoOut,
+@router.patch("/{video_id}", response_model=records.Video,
               responses=responses(400, 401, 403, 404, 413))
-def update_video(video_id: str, body: VideoPatch, svc: SvcDep, user: UserDep) -> VideoOut:
+def update_video(video_id: str, body: VideoPatch, svc: SvcDep,
+                 user: UserDep) -> records.Video:
     """Change title, description or visibility (owner or admin)."""
     with svc.db.session() as session:
         video = editable_video(session, video_id, user)

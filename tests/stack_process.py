@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import psutil
 
 from reelhouse.config import Settings, load_settings
@@ -61,6 +62,14 @@ class StackProcess:
                 return
         self.proc.kill()
         raise AssertionError("reelhouse up did not come up:\n" + "\n".join(self.lines))
+
+    def printed_urls(self) -> list[str]:
+        """The URLs `reelhouse up` printed, after checking each one answers."""
+        urls = [word for line in self.lines for word in line.split() if word.startswith("http")]
+        assert len(urls) == 4, self.lines
+        for url in urls:
+            assert httpx.get(url, timeout=10).status_code in (200, 403), url
+        return urls
 
     def stop(self) -> list[psutil.Process]:
         """Ctrl-C the stack; return every process of its tree still alive afterwards."""

@@ -5,8 +5,9 @@ from __future__ import annotations
 import panel as pn
 import param
 
-from dashboard import catalog, safe
+from dashboard import safe
 from dashboard.components import UploadPanel
+from dashboard.settings import settings
 from dashboard.store import Store
 
 INTRO = ("Drop one or more video files below, give each a title, a description and who may "
@@ -22,7 +23,7 @@ class UploadView(pn.viewable.Viewer):
 
     def __init__(self, **params: object) -> None:
         super().__init__(**params)
-        self._panel = UploadPanel(api_url=catalog.settings().api_url, token=self.store.token,
+        self._panel = UploadPanel(api_url=settings().api_url, token=self.store.token,
                                   on_event=self._on_event, sizing_mode="stretch_width",
                                   min_height=160, css_classes=["rh-uploader"])
 

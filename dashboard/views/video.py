@@ -7,13 +7,14 @@ from typing import Any
 import panel as pn
 import param
 
-from dashboard import catalog, safe, theme
-from dashboard.api import ApiError
+from dashboard import safe, theme
 from dashboard.components import Player
 from dashboard.store import Store
 from dashboard.views.video_edit import VideoEditor, share_box
+from reelhouse.client import ClientError, Forbidden, NotFound, Playback, Unauthorized
+from reelhouse.insights import Rung, VideoFacts
+from reelhouse.records import Video, VideoStatus
 
-WAITING = ("uploading", "uploaded", "processing")
 NOT_FOUND = ("This video does not exist, was deleted, or is private. If it is yours, sign in "
              "and open it again.")
 
@@ -26,23 +27,22 @@ def _table(header: list[str], rows: list[list[object]]) -> str:
     return f"<table class='rh-facts'>{thead}<tbody>{body}</tbody></table>"
 
 
-def rungs_table(rungs: list[dict[str, Any]]) -> str:
+def rungs_table(rungs: list[Rung]) -> str:
     """Rungs with resolution, peak and average bitrate, bytes and segments (catalog facts)."""
-    rows = [[r.get("rung", ""), safe.resolution(r.get("width"), r.get("height")),
-             safe.bitrate(r.get("bandwidth")), safe.bitrate(r.get("avg_bitrate")),
-             safe.size(r.get("bytes")), r.get("segment_count") or ""] for r in rungs]
+    rows = [[r.rung, safe.resolution(r.width, r.height), safe.bitrate(r.bandwidth),
+             safe.bitrate(r.avg_bitrate), safe.size(r.bytes), r.segment_count or ""]
+            for r in rungs]
     return _table(["Rung", "Resolution", "Peak", "Average", "Size", "Segments"], rows)
 
 
-def facts_table(video: dict[str, Any], fact: dict[str, Any]) -> str:
-    rows = [["Duration", safe.duration(fact.get("duration_s"))],
-            ["Source", safe.resolution(fact.get("width"), fact.get("height"))],
-            ["Frame rate", f"{fact['fps']:.3g} fps" if fact.get("fps") else ""],
-            ["Codecs", " / ".join(c for c in (fact.get("video_codec"), fact.get("audio_codec"))
-                                  if c)],
-            ["Uploaded file", f"{video['filename']} ({safe.size(video['source_size'])})"],
-            ["Renditions", safe.size(fact.get("hls_bytes"))],
-            ["Processing", f"{fact['processing_s']:.1f} s" if fact.get("processing_s") else ""]]
+def facts_table(video: Video, fact: VideoFacts) -> str:
+    rows = [["Duration", safe.duration(fact.duration_s)],
+            ["Source", safe.resolution(fact.width, fact.height)],
+            ["Frame rate", f"{fact.fps:.3g} fps" if fact.fps else ""],
+            ["Codecs", " / ".join(c for c in (fact.video_codec, fact.audio_codec) if c)],
+            ["Uploaded file", f"{video.filename} ({safe.size(video.source_size)})"],
+            ["Renditions", safe.size(fact.hls_bytes)],
+            ["Processing", f"{fact.processing_s:.1f} s" if fact.processing_s else ""]]
     return _table(["", ""], [r for r in rows if r[1]])
 
 
@@ -54,7 +54,7 @@ class VideoView(pn.viewable.Viewer):
     def __init__(self, **params: object) -> None:
         super().__init__(**params)
         self._body = pn.Column(sizing_mode="stretch_width", margin=0)
-        self._video: dict[str, Any] | None = None
+        self._video: Video | None = None
 
     @param.depends("store.video_id", "store.user", "store.page", watch=True)
     def load(self) -> None:
@@ -65,85 +65,96 @@ class VideoView(pn.viewable.Viewer):
             self._show_message("Pick a video in the Library to watch it.")
             return
         try:
-            self._video = store.api.get_video(store.video_id)
-        except ApiError as e:
+            self._video = store.api.video(store.video_id)
+        except ClientError as e:
             self._video = None
-            if e.unauthorized:
+            if isinstance(e, Unauthorized):
                 store.fail(e)
-            self._show_message(NOT_FOUND if e.status in (403, 404) else e.message)
+            self._show_message(NOT_FOUND if isinstance(e, NotFound | Forbidden)
+                               else store.explain(e))
             return
         self._render(self._video)
 
     def poll(self) -> None:
         """Reload when the open video is still on its way to `ready`."""
-        if self.store.page == "video" and self._video and self._video["status"] in WAITING:
+        if self.store.page == "video" and self._video and self._video.status.waiting:
             try:
-                fresh = self.store.api.get_video(self._video["id"])
-            except ApiError:
+                fresh = self.store.api.video(self._video.id)
+            except ClientError:
                 return
-            if fresh["status"] != self._video["status"]:
+            if fresh.status != self._video.status:
                 self._video = fresh
                 self._render(fresh)
 
     def _show_message(self, message: str) -> None:
         self._body.objects = [safe.text_pane(message, "div", "rh-empty", margin=(24, 0))]
 
-    def _on_edit(self, video: dict[str, Any] | None) -> None:
+    def _on_edit(self, video: Video | None) -> None:
         if video is not None:
             self._video = video
             self._render(video)
 
-    def _media(self, video: dict[str, Any]) -> tuple[list[Any], dict[str, Any] | None]:
+    def _media(self, video: Video) -> tuple[list[Any], Playback | None]:
         """The player (or why there is none) and the signed URLs it plays."""
-        status = video["status"]
-        if status == "failed":
-            reason = video.get("failure_reason") or "no reason was recorded"
+        status = video.status
+        if status == VideoStatus.FAILED:
+            reason = video.failure_reason or "no reason was recorded"
             return [safe.text_pane(f"Processing failed: {reason}. Check that the file is a "
                                    "playable video and upload it again.", "div",
                                    "rh-notice error", margin=(8, 0))], None
-        if status != "ready":
-            what = {"uploading": "is still uploading", "uploaded": "is queued for processing",
-                    "processing": "is being processed"}.get(status, status)
+        if status != VideoStatus.READY:
+            what = {VideoStatus.UPLOADING: "is still uploading",
+                    VideoStatus.UPLOADED: "is queued for processing",
+                    VideoStatus.PROCESSING: "is being processed"}.get(status, status.value)
             return [safe.text_pane(f"This video {what}. This page updates by itself when it "
                                    "is ready to play.", "div", "rh-notice info", margin=(8, 0)),
                     pn.indicators.Progress(active=True, sizing_mode="stretch_width",
                                            bar_color="primary", margin=(4, 10),
                                            styles={"width": "100%"})], None
         try:
-            urls = self.store.api.playback(video["id"])
-        except ApiError as e:
-            return [safe.text_pane(f"Playback is not available: {e.message}", "div",
-                                   "rh-notice error")], None
-        player = Player(hls=urls["hls"], poster=urls["poster"],
-                        storyboard=urls["storyboard_vtt"], mp4=urls["mp4"],
+            urls = self.store.api.playback(video.id)
+        except ClientError as e:
+            return [safe.text_pane(f"Playback is not available: {self.store.explain(e)}",
+                                   "div", "rh-notice error")], None
+        player = Player(hls=urls.hls, poster=urls.poster, storyboard=urls.storyboard_vtt,
+                        mp4=urls.mp4,
                         sizing_mode="stretch_width", min_height=200, margin=(4, 0),
                         css_classes=["rh-player-box"])
         return [player], urls
 
-    def _details(self, video: dict[str, Any], urls: dict[str, Any] | None) -> pn.Column:
-        fact = catalog.facts([video["id"]], ready=urls is not None).get(video["id"], {})
-        rungs = catalog.renditions(video["id"]) if urls else []
+    def _catalog(self, video: Video, ready: bool) -> tuple[VideoFacts, list[Rung]]:
+        """What the catalog holds about the video; nothing when it cannot be asked."""
+        api = self.store.api
+        try:
+            fact = api.facts([video.id]).get(video.id)
+            rungs = api.rungs(video.id) if ready else []
+        except ClientError:
+            fact, rungs = None, []
+        return fact or VideoFacts(video_id=video.id), rungs
+
+    def _details(self, video: Video, urls: Playback | None) -> pn.Column:
+        fact, rungs = self._catalog(video, ready=urls is not None)
         parts = ["<h3 class='rh-h3'>Details</h3>", facts_table(video, fact)]
         if rungs:
             parts += ["<h3 class='rh-h3'>Renditions</h3>", rungs_table(rungs)]
         if urls:
-            parts.append(safe.link(urls["download"], "Download MP4", download=True,
+            parts.append(safe.link(urls.download, "Download MP4", download=True,
                                    cls="rh-button"))
         box = theme.card(pn.pane.HTML("".join(parts), sizing_mode="stretch_width"),
                          min_width=300, styles={**theme.CARD_STYLES, "flex": "2 1 420px"})
-        if video["visibility"] in ("unlisted", "public"):
+        if video.visibility.shared:
             box.append(share_box(video))
         return box
 
-    def _render(self, video: dict[str, Any]) -> None:
+    def _render(self, video: Video) -> None:
         store = self.store
-        meta = " · ".join(x for x in (f"by {video['owner']}", safe.when(video["created_at"]),
-                                      video["status"], video["visibility"]) if x)
+        meta = " · ".join(x for x in (f"by {video.owner}", safe.when(video.created_at),
+                                      video.status.value, video.visibility.value) if x)
         media, urls = self._media(video)
-        head = [safe.text_pane(video["title"], "h1", "rh-title", margin=(12, 10, 0, 10)),
+        head = [safe.text_pane(video.title, "h1", "rh-title", margin=(12, 10, 0, 10)),
                 safe.text_pane(meta, "div", "rh-sub")]
-        if video["description"]:
-            head.append(safe.text_pane(video["description"], "p", "rh-desc", margin=(8, 10)))
+        if video.description:
+            head.append(safe.text_pane(video.description, "p", "rh-desc", margin=(8, 10)))
         side: list[Any] = [self._details(video, urls)]
         if store.can_edit(video):
             side.append(VideoEditor(store=store, video=video, on_change=self._on_edit))

@@ -9,11 +9,13 @@ import panel as pn
 import param
 
 from dashboard import safe, theme
-from dashboard.api import ApiError
 from dashboard.store import Store
+from reelhouse.client import ClientError
+from reelhouse.records import Video, Visibility
 
-VISIBILITY = {"Private (only you)": "private", "Unlisted (anyone with the link)": "unlisted",
-              "Public (listed for everyone)": "public"}
+VISIBILITY = {"Private (only you)": Visibility.PRIVATE.value,
+              "Unlisted (anyone with the link)": Visibility.UNLISTED.value,
+              "Public (listed for everyone)": Visibility.PUBLIC.value}
 
 
 def share_url(video_id: str) -> str:
@@ -25,11 +27,12 @@ def share_url(video_id: str) -> str:
     return f"{loc.protocol}//{loc.hostname}{port}{loc.pathname}?page=video&video={video_id}"
 
 
-def share_box(video: dict[str, Any]) -> pn.viewable.Viewable:
+def share_box(video: Video) -> pn.viewable.Viewable:
     """The link to hand out (unlisted videos are reachable only through it), with Copy."""
-    url = share_url(video["id"])
-    hint = ("Unlisted: only people with this link can watch it." if video["visibility"] ==
-            "unlisted" else "Anyone can find this video; this link opens it directly.")
+    url = share_url(video.id)
+    hint = ("Unlisted: only people with this link can watch it."
+            if video.visibility == Visibility.UNLISTED
+            else "Anyone can find this video; this link opens it directly.")
     copy = pn.widgets.Button(label="Copy link", width=110)
     # The URL travels as an argument, never spliced into the script.
     copy.js_on_click(args={"url": url}, code="navigator.clipboard?.writeText(url)")
@@ -42,20 +45,20 @@ class VideoEditor(pn.viewable.Viewer):
     """Title, description, visibility and Save; Delete asks once more before it deletes."""
 
     store = param.ClassSelector(class_=Store)
-    video = param.Dict()
+    video = param.ClassSelector(class_=Video)
 
-    def __init__(self, on_change: Callable[[dict[str, Any] | None], None], **params: Any):
+    def __init__(self, on_change: Callable[[Video | None], None], **params: Any):
         super().__init__(**params)
         self._on_change = on_change
         video = self.video
-        self._title = pn.widgets.TextInput(label="Title", value=video["title"], max_length=200,
+        self._title = pn.widgets.TextInput(label="Title", value=video.title, max_length=200,
                                            css_classes=["rh-edit-title"],
                                            sizing_mode="stretch_width")
         self._description = pn.widgets.TextAreaInput(label="Description", max_length=5000,
-                                                     value=video["description"], height=110,
+                                                     value=video.description, height=110,
                                                      sizing_mode="stretch_width")
         self._visibility = pn.widgets.Select(label="Visibility", options=VISIBILITY,
-                                             value=video["visibility"],
+                                             value=video.visibility.value,
                                              sizing_mode="stretch_width")
         self._save = pn.widgets.Button(label="Save changes", color="primary",
                                        width=140)
@@ -81,8 +84,8 @@ class VideoEditor(pn.viewable.Viewer):
             self.store.say("error", "A title is required: give the video a name.")
             return
         try:
-            video = self.store.api.update_video(self.video["id"], **fields)
-        except ApiError as e:
+            video = self.store.api.update(self.video.id, **fields)
+        except ClientError as e:
             self.store.fail(e)
             return
         self.store.say("success", "Saved.")
@@ -91,8 +94,8 @@ class VideoEditor(pn.viewable.Viewer):
 
     def _delete_video(self, _event: object) -> None:
         try:
-            self.store.api.delete_video(self.video["id"])
-        except ApiError as e:
+            self.store.api.delete(self.video.id)
+        except ClientError as e:
             self.store.fail(e)
             return
         self.store.changed = True

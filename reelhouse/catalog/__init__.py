@@ -3,11 +3,14 @@
 from reelhouse.catalog.errors import CatalogError
 from reelhouse.catalog.queries import (
     count,
+    duration_histogram,
     get_video,
+    processing_times,
     renditions_for,
     search,
     stats,
     thumbnails_for,
+    videos_by_id,
 )
 from reelhouse.catalog.reader import connect, connect_arrow, load_table
 from reelhouse.catalog.schemas import SCHEMA_VERSION, SCHEMAS, TABLES
@@ -24,11 +27,14 @@ __all__ = [
     "connect_arrow",
     "count",
     "delete_video",
+    "duration_histogram",
     "get_video",
     "load_table",
+    "processing_times",
     "renditions_for",
     "search",
     "stats",
     "thumbnails_for",
+    "videos_by_id",
     "write_rows",
 ]

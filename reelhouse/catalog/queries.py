@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -118,6 +119,16 @@ def get_video(con: duckdb.DuckDBPyConnection, video_id: str) -> dict[str, Any] |
     return found[0] if found else None
 
 
+def videos_by_id(con: duckdb.DuckDBPyConnection, video_ids: Sequence[str]
+                 ) -> dict[str, dict[str, Any]]:
+    """The catalog rows of those videos it holds, by id (one query for a page of cards)."""
+    if not video_ids:
+        return {}
+    rows = _rows(con, "SELECT * FROM videos WHERE video_id IN (SELECT unnest(?::VARCHAR[]))",
+                 [list(video_ids)])
+    return {row["video_id"]: row for row in rows}
+
+
 def renditions_for(con: duckdb.DuckDBPyConnection, video_id: str) -> list[dict[str, Any]]:
     """The HLS rungs of one video, tallest (then richest) first."""
     return _rows(con, "SELECT * FROM renditions WHERE video_id = ? "
@@ -130,24 +141,38 @@ def thumbnails_for(con: duckdb.DuckDBPyConnection, video_id: str) -> list[dict[s
     return _rows(con, "SELECT * FROM thumbnails WHERE video_id = ? ORDER BY kind, key", [video_id])
 
 
-def stats(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """Catalog totals: videos by status, duration, bytes (source, HLS by rung), uploads per day."""
+Scope = Sequence[str] | None
+
+
+def _scoped(table: str, video_ids: Scope) -> tuple[str, list[Any]]:
+    """`table` as a FROM item, narrowed to `video_ids` unless that is None (every video)."""
+    if video_ids is None:
+        return table, []
+    return (f"(SELECT * FROM {table} WHERE video_id IN (SELECT unnest(?::VARCHAR[]))) "
+            f"AS {table}", [list(video_ids)])
+
+
+def stats(con: duckdb.DuckDBPyConnection, video_ids: Scope = None) -> dict[str, Any]:
+    """Catalog totals: videos by status, duration, bytes (source, HLS by rung), uploads per day;
+    over `video_ids` only when given (say, those a viewer may see)."""
+    videos, vp = _scoped("videos", video_ids)
+    renditions, rp = _scoped("renditions", video_ids)
     totals = con.execute(
         "SELECT count(*), coalesce(sum(duration_s), 0), coalesce(sum(source_size), 0) "
-        "FROM videos").fetchone()
-    videos, duration, source = totals if totals else (0, 0, 0)
+        f"FROM {videos}", vp).fetchone()
+    count, duration, source = totals if totals is not None else (0, 0.0, 0)
     by_status = dict(con.execute(
-        "SELECT status, count(*) FROM videos GROUP BY status ORDER BY count(*) DESC, status"
-    ).fetchall())
+        f"SELECT status, count(*) FROM {videos} GROUP BY status "
+        "ORDER BY count(*) DESC, status", vp).fetchall())
     by_rung = dict(con.execute(
-        "SELECT rung, sum(bytes)::BIGINT FROM renditions GROUP BY rung "
-        "ORDER BY max(height) DESC NULLS LAST, rung").fetchall())
+        f"SELECT rung, sum(bytes)::BIGINT FROM {renditions} GROUP BY rung "
+        "ORDER BY max(height) DESC NULLS LAST, rung", rp).fetchall())
     per_day = _rows(con, "SELECT CAST(coalesce(uploaded_at, created_at) AS DATE) AS day, "
-                         "count(*) AS uploads FROM videos "
+                         f"count(*) AS uploads FROM {videos} "
                          "WHERE coalesce(uploaded_at, created_at) IS NOT NULL "
-                         "GROUP BY day ORDER BY day", [])
+                         "GROUP BY day ORDER BY day", vp)
     return {
-        "videos": int(videos),
+        "videos": int(count),
         "by_status": by_status,
         "total_duration_s": float(duration),
         "source_bytes": int(source),
@@ -155,3 +180,30 @@ def stats(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         "storage_by_rung": by_rung,
         "uploads_per_day": per_day,
     }
+
+
+def duration_histogram(con: duckdb.DuckDBPyConnection, bins: int = 20,
+                       video_ids: Scope = None) -> list[dict[str, float]]:
+    """How many videos last how long: about `bins` bins of whole seconds, empty bins left out."""
+    videos, vp = _scoped("videos", video_ids)
+    row = con.execute(f"SELECT max(duration_s) FROM {videos} WHERE duration_s > 0",
+                      vp).fetchone()
+    top = row[0] if row is not None else None
+    if not top:
+        return []
+    width = max(1.0, math.ceil(float(top) / bins))
+    rows = con.execute(
+        f"SELECT floor(duration_s / ?) AS bin, count(*) FROM {videos} WHERE duration_s > 0 "
+        "GROUP BY bin ORDER BY bin", [width, *vp]).fetchall()
+    return [{"start": b * width, "end": (b + 1) * width, "count": int(n)} for b, n in rows]
+
+
+def processing_times(con: duckdb.DuckDBPyConnection, limit: int = 2000,
+                     video_ids: Scope = None) -> list[dict[str, float]]:
+    """(duration_s, processing_s) of the most recently processed videos, newest first."""
+    videos, vp = _scoped("videos", video_ids)
+    rows = con.execute(
+        f"SELECT duration_s, processing_s FROM {videos} WHERE processing_s IS NOT NULL "
+        "AND duration_s IS NOT NULL ORDER BY processed_at DESC NULLS LAST LIMIT ?",
+        [*vp, int(limit)]).fetchall()
+    return [{"duration_s": float(d), "processing_s": float(p)} for d, p in rows]

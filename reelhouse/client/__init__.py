@@ -25,9 +25,11 @@ from reelhouse.client.errors import (
     Unauthorized,
     WaitTimeout,
 )
-from reelhouse.client.models import Playback, SignedPut, UploadState, Video, VideoList
+from reelhouse.client.models import Playback, SignedPut, UploadState, VideoList
 from reelhouse.client.resume import ResumeRecord, ResumeStore
 from reelhouse.client.retry import RetryPolicy
+from reelhouse.insights import Insights, Rung, VideoFacts
+from reelhouse.records import Video, VideoPage, VideoStatus, Visibility
 
 __all__ = [
     "ApiError",
@@ -37,6 +39,7 @@ __all__ = [
     "ClientError",
     "Conflict",
     "Forbidden",
+    "Insights",
     "NotFound",
     "NotReady",
     "Playback",
@@ -45,6 +48,7 @@ __all__ = [
     "ResumeRecord",
     "ResumeStore",
     "RetryPolicy",
+    "Rung",
     "ServerError",
     "SignedPut",
     "TooLarge",
@@ -52,7 +56,11 @@ __all__ = [
     "Unauthorized",
     "UploadState",
     "Video",
+    "VideoFacts",
     "VideoList",
+    "VideoPage",
+    "VideoStatus",
+    "Visibility",
     "WaitTimeout",
     "guess_content_type",
 ]

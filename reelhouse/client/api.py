@@ -14,19 +14,29 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import certifi
 import httpx
 
-from reelhouse.client.errors import ApiUnavailable, ProcessingFailed, WaitTimeout, error_for
-from reelhouse.client.models import Playback, SignedPut, UploadState, Video, VideoList
+from reelhouse import keys
+from reelhouse.client.errors import (
+    ApiUnavailable,
+    NotFound,
+    ProcessingFailed,
+    WaitTimeout,
+    error_for,
+)
+from reelhouse.client.models import Playback, SignedPut, UploadState, VideoList
 from reelhouse.client.progress import Progress
 from reelhouse.client.resume import ResumeStore
 from reelhouse.client.retry import RetryPolicy
 from reelhouse.client.sources import FileSource, open_source
 from reelhouse.client.upload import send_upload
 from reelhouse.config import configured_token
+from reelhouse.insights import Insights, Rung, VideoFacts
+from reelhouse.records import Video, VideoPage, VideoStatus, Visibility
 
 if TYPE_CHECKING:
     from reelhouse.config import Settings
 
 API_PAGE_MAX = 100
+FACTS_MAX = 100  # ids per catalog facts request
 
 
 def _user_agent() -> str:
@@ -42,6 +52,16 @@ def _tls() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=certifi.where())
 
 
+def _video_path(video_id: str, tail: str = "") -> str:
+    """The API path of a video; an id that is not a ULID (say '../auth/me') is a NotFound
+    raised here, so no path is ever built from other text."""
+    try:
+        keys.check_video_id(video_id)
+    except ValueError:
+        raise NotFound(404, "not_found", "no such video") from None
+    return f"/api/v1/videos/{video_id}{tail}"
+
+
 def guess_content_type(filename: str) -> str:
     """The video/* or audio/* type of a file name, else application/octet-stream."""
     found = mimetypes.guess_type(filename)[0] or ""
@@ -52,8 +72,9 @@ class Client:
     """A session with the signing API; bytes of uploads go straight to object storage.
 
     `base_url` defaults to the local stack's API (`load_settings().api_url`). The token is
-    `token`, else a fresh one for `username`/`password`, else `$REELHOUSE_TOKEN`; without any
-    the client is anonymous and sees public videos only.
+    `token`, else a fresh one for `username`/`password`, else `$REELHOUSE_TOKEN` (unless
+    `env_token=False`, as for a server acting for its visitors); without any the client is
+    anonymous and sees public videos only.
     """
 
     def __init__(self, base_url: str | None = None, token: str | None = None, *,
@@ -62,7 +83,7 @@ class Client:
                  transport: httpx.BaseTransport | None = None,
                  storage_transport: httpx.BaseTransport | None = None,
                  resume_dir: str | os.PathLike[str] | None = None,
-                 retry: RetryPolicy | None = None) -> None:
+                 retry: RetryPolicy | None = None, env_token: bool = True) -> None:
         if (username is None) != (password is None):
             raise ValueError("username and password: give both or neither")
         if base_url is None:
@@ -84,7 +105,7 @@ class Client:
             self.token = token
         elif username is not None and password is not None:
             self.login(username, password)
-        elif configured := configured_token():
+        elif env_token and (configured := configured_token()):
             self.token = configured
 
     def __repr__(self) -> str:
@@ -169,22 +190,32 @@ class Client:
         return self._json("GET", "/api/v1/auth/me", idempotent=True)
 
     # --- videos ------------------------------------------------------------------------
+    def videos_page(self, *, q: str | None = None, owner: str | None = None,
+                    status: str | None = None, visibility: str | None = None,
+                    cursor: str | None = None, limit: int = API_PAGE_MAX) -> VideoPage:
+        """One page of the videos the caller may list, newest first; pass its `next_cursor`
+        as `cursor` for the page after it."""
+        params = {k: v for k, v in {"q": q, "owner": owner, "status": status,
+                                    "visibility": visibility, "cursor": cursor}.items()
+                  if v not in (None, "")}
+        page = self._json("GET", "/api/v1/videos", idempotent=True,
+                          params={**params, "limit": limit})
+        return VideoPage(items=[Video.from_api(item) for item in page["items"]],
+                         next_cursor=page.get("next_cursor"))
+
     def videos(self, *, q: str | None = None, owner: str | None = None,
                status: str | None = None, visibility: str | None = None,
                limit: int | None = None, page_size: int = API_PAGE_MAX) -> VideoList:
         """Videos the caller may list, newest first, following pages up to `limit`."""
-        params = {k: v for k, v in {"q": q, "owner": owner, "status": status,
-                                    "visibility": visibility}.items() if v is not None}
         found = VideoList()
         cursor = None
         while limit is None or len(found) < limit:
             size = max(1, min(page_size, API_PAGE_MAX,
                               limit - len(found) if limit is not None else API_PAGE_MAX))
-            page = self._json("GET", "/api/v1/videos", idempotent=True,
-                              params={**params, "limit": size,
-                                      **({"cursor": cursor} if cursor else {})})
-            found.extend(Video.from_api(item) for item in page["items"])
-            cursor = page.get("next_cursor")
+            page = self.videos_page(q=q, owner=owner, status=status, visibility=visibility,
+                                    cursor=cursor, limit=size)
+            found.extend(page.items)
+            cursor = page.next_cursor
             if not cursor:
                 break
         return found
@@ -195,23 +226,48 @@ class Client:
 
     def video(self, video_id: str) -> Video:
         """One video (NotFound if it does not exist or the caller may not see it)."""
-        return Video.from_api(self._json("GET", f"/api/v1/videos/{video_id}", idempotent=True))
+        return Video.from_api(self._json("GET", _video_path(video_id), idempotent=True))
 
     def update(self, video_id: str, *, title: str | None = None,
                description: str | None = None, visibility: str | None = None) -> Video:
         """Change a video's title, description or visibility (owner or admin)."""
         body = {k: v for k, v in {"title": title, "description": description,
                                   "visibility": visibility}.items() if v is not None}
-        return Video.from_api(self._json("PATCH", f"/api/v1/videos/{video_id}", json=body))
+        return Video.from_api(self._json("PATCH", _video_path(video_id), json=body))
 
     def delete(self, video_id: str) -> None:
         """Delete a video with its media and catalog rows (owner or admin)."""
-        self._request("DELETE", f"/api/v1/videos/{video_id}")
+        self._request("DELETE", _video_path(video_id))
 
     def playback(self, video_id: str) -> Playback:
         """Signed URLs (HLS master, poster, storyboard, MP4) for a ready video; NotReady if not."""
-        return Playback.from_api(self._json("GET", f"/api/v1/videos/{video_id}/playback",
+        return Playback.from_api(self._json("GET", _video_path(video_id, "/playback"),
                                             idempotent=True))
+
+    # --- catalog -----------------------------------------------------------------------
+    def facts(self, video_ids: list[str]) -> dict[str, VideoFacts]:
+        """Catalog facts (duration, size, codecs, processing time) by id, for those videos the
+        caller may view and the catalog holds; other ids are simply absent."""
+        wanted = list(dict.fromkeys(video_ids))
+        found: dict[str, VideoFacts] = {}
+        for start in range(0, len(wanted), FACTS_MAX):
+            batch = wanted[start:start + FACTS_MAX]
+            for item in self._json("GET", "/api/v1/catalog/facts", idempotent=True,
+                                   params={"id": batch}):
+                fact = VideoFacts.model_validate(item)
+                found[fact.video_id] = fact
+        return found
+
+    def rungs(self, video_id: str) -> list[Rung]:
+        """The HLS rungs of a video as the catalog holds them, tallest first."""
+        _video_path(video_id)
+        return [Rung.model_validate(r) for r in self._json(
+            "GET", f"/api/v1/catalog/videos/{video_id}/rungs", idempotent=True)]
+
+    def insights(self) -> Insights:
+        """Totals and distributions over the processed videos the caller may list."""
+        return Insights.model_validate(self._json("GET", "/api/v1/catalog/insights",
+                                                  idempotent=True))
 
     def wait_until_ready(self, video_id: str, timeout: float = 600, interval: float = 2.0,
                          on_status: Callable[[Video], None] | None = None) -> Video:
@@ -225,9 +281,9 @@ class Client:
             video = self.video(video_id)
             if on_status is not None:
                 on_status(video)
-            if video.status == "ready":
+            if video.status is VideoStatus.READY:
                 return video
-            if video.status == "failed":
+            if video.status is VideoStatus.FAILED:
                 raise ProcessingFailed(video.id, video.failure_reason)
             left = deadline - time.monotonic()
             if left <= 0:
@@ -254,7 +310,7 @@ class Client:
         self._request("DELETE", f"/api/v1/uploads/{video_id}", idempotent=True)
 
     def start_upload(self, *, filename: str, size: int, content_type: str, title: str = "",
-                     description: str = "", visibility: str = "private",
+                     description: str = "", visibility: str = Visibility.PRIVATE,
                      sha256: str | None = None) -> UploadState:
         """Mint a video and its upload session (the low-level step `upload` starts with)."""
         body = {"filename": filename, "size": size, "content_type": content_type,
@@ -268,7 +324,7 @@ class Client:
                                          idempotent=True))
 
     def upload(self, source: str | os.PathLike[str] | BinaryIO, *, title: str = "",
-               description: str = "", visibility: str = "private",
+               description: str = "", visibility: str = Visibility.PRIVATE,
                filename: str | None = None, content_type: str | None = None,
                size: int | None = None, concurrency: int = 4, progress: Progress = None,
                resume: bool = True, checksum: bool = True) -> Video:

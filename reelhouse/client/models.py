@@ -1,4 +1,5 @@
-"""What the API returns, as small typed records: videos, pages of them, playback URLs."""
+"""What the API returns, as small typed records: videos (the core's one record), lists of them,
+playback URLs, upload sessions."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from reelhouse.records import Video
 
 
 def _time(value: Any) -> datetime | None:
@@ -23,46 +26,10 @@ def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k in names}
 
 
-@dataclass(frozen=True)
-class Video:
-    """A video as the API shows it: metadata, upload facts and where processing stands."""
-
-    id: str
-    title: str = ""
-    owner: str = ""
-    description: str = ""
-    visibility: str = "private"
-    status: str = "uploading"
-    failure_reason: str = ""
-    filename: str = ""
-    content_type: str = ""
-    source_size: int = 0
-    source_sha256: str = ""
-    upload_version: int = 0
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    uploaded_at: datetime | None = None
-    progress: float | None = None  # while processing: percent of the transcode done
-
-    @classmethod
-    def from_api(cls, data: dict[str, Any]) -> Video:
-        values = _known(cls, data)
-        for name in ("created_at", "updated_at", "uploaded_at"):
-            values[name] = _time(values.get(name))
-        return cls(**values)
-
-    @property
-    def ready(self) -> bool:
-        return self.status == "ready"
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
 class VideoList(list[Video]):
     """Videos in the order the API listed them; `to_pandas()` makes a DataFrame of them."""
 
-    COLUMNS = tuple(f.name for f in dataclasses.fields(Video))
+    COLUMNS = tuple(name for name, f in Video.model_fields.items() if not f.exclude)
 
     def to_records(self) -> list[dict[str, Any]]:
         return [v.to_dict() for v in self]

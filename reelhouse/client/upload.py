@@ -6,10 +6,11 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from reelhouse.client.errors import Conflict, Forbidden, NotFound
-from reelhouse.client.models import UploadState, Video
+from reelhouse.client.models import UploadState
 from reelhouse.client.progress import Progress, reporter
 from reelhouse.client.sources import Source, part_range
 from reelhouse.client.transfer import Transfer
+from reelhouse.records import Video, VideoStatus
 
 if TYPE_CHECKING:
     from reelhouse.client.api import Client
@@ -76,7 +77,7 @@ def resumable(client: Client, fingerprint: str, size: int) -> UploadState | Vide
             video = client.video(record.video_id)
         except (NotFound, Forbidden):
             return None
-        if video.status != "uploading" and video.source_size == size:
+        if video.status is not VideoStatus.UPLOADING and video.source_size == size:
             return video  # completed earlier; the record outlived it
     return None
 

@@ -6,10 +6,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from reelhouse.errors import ReelhouseError
+from reelhouse.errors import MediaError
 
 
-class FfmpegError(ReelhouseError, RuntimeError):
+class FfmpegError(MediaError, RuntimeError):
     """ffmpeg exited non-zero or timed out; `stderr` holds the tail of what it printed."""
 
     def __init__(self, message: str, stderr: str = "") -> None:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
 
-from reelhouse.media.playlists import parse_master_playlist, parse_media_playlist
+from reelhouse.media.playlists import PlaylistError, parse_master_playlist, parse_media_playlist
 
 REQUIRED_VARIANT_ATTRS = ("BANDWIDTH", "AVERAGE-BANDWIDTH", "RESOLUTION", "CODECS")
 
 
 def resolve(base_dir: Path, root: Path, uri: str) -> Path:
-    """The local file a playlist URI names; ValueError for URLs or paths leaving `root`."""
+    """The local file a playlist URI names; PlaylistError for URLs or paths leaving `root`."""
     if "://" in uri or uri.startswith("/") or "?" in uri:
-        raise ValueError(f"not a relative file URI: {uri!r}")
+        raise PlaylistError(f"not a relative file URI: {uri!r}")
     path = (base_dir / PurePosixPath(uri)).resolve()
     if not path.is_relative_to(root.resolve()):
-        raise ValueError(f"URI leaves the output directory: {uri!r}")
+        raise PlaylistError(f"URI leaves the output directory: {uri!r}")
     return path
 
 

@@ -6,8 +6,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reelhouse.errors import MediaError
+
 # Attribute lists are KEY=VALUE pairs where a quoted VALUE may itself contain commas.
 _ATTR = re.compile(r'([A-Z0-9-]+)=("[^"]*"|[^,]*)')
+
+
+class PlaylistError(MediaError, ValueError):
+    """A playlist we cannot read or use: not HLS, malformed, or naming files it may not."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,7 @@ def parse_attributes(text: str) -> dict[str, str]:
 def _lines(text: str) -> list[str]:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines or lines[0] != "#EXTM3U":
-        raise ValueError("playlist: does not start with #EXTM3U")
+        raise PlaylistError("playlist: does not start with #EXTM3U")
     return lines
 
 
@@ -89,7 +95,7 @@ def parse_media_playlist(text: str) -> MediaPlaylist:
     byterange: str | None = None
     for line in _lines(text)[1:]:
         if line.startswith("#EXT-X-STREAM-INF"):
-            raise ValueError("playlist: a master playlist, not a media playlist")
+            raise PlaylistError("playlist: a master playlist, not a media playlist")
         if line.startswith("#EXT-X-MAP:"):
             init = parse_attributes(line[len("#EXT-X-MAP:"):]).get("URI")
             first_init = first_init or init
@@ -97,7 +103,7 @@ def parse_media_playlist(text: str) -> MediaPlaylist:
             try:
                 duration = float(line[len("#EXTINF:"):].split(",", 1)[0])
             except ValueError as e:
-                raise ValueError(f"playlist: bad EXTINF line {line!r}") from e
+                raise PlaylistError(f"playlist: bad EXTINF line {line!r}") from e
         elif line.startswith("#EXT-X-BYTERANGE:"):
             byterange = line[len("#EXT-X-BYTERANGE:"):]
         elif line.startswith("#EXT-X-TARGETDURATION:"):
@@ -106,7 +112,7 @@ def parse_media_playlist(text: str) -> MediaPlaylist:
             ended = True
         elif not line.startswith("#"):
             if duration is None:
-                raise ValueError(f"playlist: segment {line!r} has no EXTINF")
+                raise PlaylistError(f"playlist: segment {line!r} has no EXTINF")
             segments.append(Segment(duration, line, init, byterange))
             duration, byterange = None, None
     return MediaPlaylist(first_init, segments, target, ended)
@@ -137,14 +143,14 @@ def playlist_files(playlist: Path) -> list[Path]:
     """The local files of an fMP4 media playlist in play order: its init section, then segments."""
     parsed = parse_media_playlist(playlist.read_text())
     if not parsed.segments:
-        raise ValueError(f"{playlist}: no segments")
+        raise PlaylistError(f"{playlist}: no segments")
     if any(s.byterange for s in parsed.segments):
-        raise ValueError(f"{playlist}: byte-range segments are not supported")
+        raise PlaylistError(f"{playlist}: byte-range segments are not supported")
     if len({s.init_uri for s in parsed.segments}) > 1:
-        raise ValueError(f"{playlist}: more than one init section")
+        raise PlaylistError(f"{playlist}: more than one init section")
     uris = ([parsed.init_uri] if parsed.init_uri else []) + [s.uri for s in parsed.segments]
     if any("://" in uri or uri.startswith("/") for uri in uris):
-        raise ValueError(f"{playlist}: only relative URIs are supported")
+        raise PlaylistError(f"{playlist}: only relative URIs are supported")
     return [playlist.parent / uri for uri in uris]
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import av
 
-from reelhouse.errors import ReelhouseError
+from reelhouse.errors import MediaError
 from reelhouse.media.formats import ACCEPTED, BY_FORMAT, Container, container_for
 from reelhouse.media.reader import main_video, open_source, time_base
 
@@ -25,7 +25,7 @@ _SCAN_PACKETS = 240  # enough packets to tell constant from variable frame rate
 MIN_SIDE = 16
 
 
-class InvalidMediaError(ReelhouseError, ValueError):
+class InvalidMediaError(MediaError, ValueError):
     """The upload is not a video we accept; the message is a reason a user can read."""
 
     def __init__(self, reason: str, code: str = "invalid") -> None:

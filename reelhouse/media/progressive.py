@@ -9,7 +9,7 @@ from pathlib import Path
 
 import av
 
-from reelhouse.errors import ReelhouseError
+from reelhouse.errors import MediaError
 from reelhouse.keys import RUNG_PLAYLIST
 from reelhouse.media.ffmpeg import ffmpeg_path, run_ffmpeg
 from reelhouse.media.playlists import parse_media_playlist, write_concat_list
@@ -22,7 +22,7 @@ DOWNLOAD_TARGET_HEIGHT = 720
 _RUNG_INPUT = ["-protocol_whitelist", "concatf,file", "-f", "mov"]
 
 
-class RemuxError(ReelhouseError, RuntimeError):
+class RemuxError(MediaError, RuntimeError):
     """The remuxed MP4 lacks a stream it should have or its duration does not match the rung."""
 
 

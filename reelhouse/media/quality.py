@@ -18,7 +18,7 @@ from typing import Literal
 
 import av
 
-from reelhouse.errors import ReelhouseError
+from reelhouse.errors import MediaError
 from reelhouse.media.ffmpeg import ffmpeg_path, run_ffmpeg
 from reelhouse.media.playlists import (
     Segment,
@@ -40,7 +40,7 @@ _SSIM_Y = re.compile(r"\bY:([0-9.]+|inf|nan)")
 _PSNR_Y = re.compile(r"\bpsnr_y:([0-9.]+|inf|nan)")
 
 
-class QualityError(ReelhouseError, ValueError):
+class QualityError(MediaError, ValueError):
     """The source or a rung cannot be opened as video for comparison."""
 
 

@@ -12,7 +12,7 @@ import av
 import numpy as np
 from PIL import Image
 
-from reelhouse.errors import ReelhouseError
+from reelhouse.errors import MediaError
 from reelhouse.media.ffmpeg import ffmpeg_path, run_ffmpeg
 from reelhouse.media.probe import VideoInfo
 from reelhouse.media.reader import (
@@ -36,7 +36,7 @@ DARK_MEAN, BRIGHT_MEAN, FLAT_STD = 24.0, 232.0, 10.0
 SPRITE_PATTERN = "storyboard_%03d.jpg"
 
 
-class ThumbnailError(ReelhouseError, ValueError):
+class ThumbnailError(MediaError, ValueError):
     """The source has no decodable video to take a poster or storyboard from."""
 
 

@@ -8,10 +8,11 @@ import ipywidgets as widgets
 import traitlets as t
 
 from reelhouse.client import Client
+from reelhouse.records import Visibility
 from reelhouse.widgets._base import ApiWidget, bundle
 from reelhouse.widgets.player import STATUSES, Player
 
-VISIBILITIES = ("", "private", "unlisted", "public")
+VISIBILITIES = ("", *(visibility.value for visibility in Visibility))
 GRID_TRAITS = ("query", "status", "visibility", "mine", "page_size", "refresh_s", "selected")
 PLAYER_TRAITS = ("autoplay", "muted")
 

@@ -6,10 +6,12 @@ from typing import Any
 
 import traitlets as t
 
+from reelhouse.records import VideoStatus
 from reelhouse.widgets._base import ApiWidget, bundle
 
 # A video's statuses as the API words them; '' = not known (yet).
-STATUSES = ("", "uploading", "uploaded", "processing", "ready", "failed")
+# Trait values are plain words ("" = none yet), from the one enum.
+STATUSES = ("", *(status.value for status in VideoStatus))
 
 
 class Player(ApiWidget):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import traitlets as t
 
+from reelhouse.records import Visibility
 from reelhouse.widgets._base import ApiWidget, bundle
 
-VISIBILITIES = ("private", "unlisted", "public")
+VISIBILITIES = tuple(visibility.value for visibility in Visibility)
 ACTIVE_STATES = frozenset({"starting", "uploading", "retrying", "offline", "completing"})
 
 
@@ -25,7 +26,8 @@ class Uploader(ApiWidget):
                             "upload_abort", "video"})
 
     concurrency = t.Int(4, min=1, max=16, help="parts in flight per file").tag(sync=True)
-    visibility = t.Enum(VISIBILITIES, "private", help="for new uploads").tag(sync=True)
+    visibility = t.Enum(VISIBILITIES, Visibility.PRIVATE.value,
+                        help="for new uploads").tag(sync=True)
     uploads = t.List(t.Dict(), read_only=True,
                      help="one dict per file: key, name, size, title, state, sent, total, "
                           "speed (B/s), eta (s), video_id, error, resumed").tag(sync=True)

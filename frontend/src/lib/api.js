@@ -39,10 +39,12 @@ export function createApi(apiBase, token = "") {
     return data;
   }
 
+  return { base, token, signedIn: Boolean(token), ...apiMethods(request) };
+}
+
+/** The calls every API client offers, over its `request(method, path, {body, query, signal})`. */
+export function apiMethods(request) {
   return {
-    base,
-    token,
-    signedIn: Boolean(token),
     get: (path, options) => request("GET", path, options),
     post: (path, body, options) => request("POST", path, { ...options, body: body ?? {} }),
     patch: (path, body, options) => request("PATCH", path, { ...options, body }),

@@ -1,7 +1,7 @@
 // The signing API through the notebook kernel: the same interface as createApi, but each call
 // is an anywidget custom message the widget's Python side answers (it holds the token and
 // makes the HTTP call), so the page needs no CORS grant from the API and never sees a token.
-import { ApiError } from "./api.js";
+import { ApiError, apiMethods } from "./api.js";
 import { online } from "./retry.js";
 
 const TIMEOUT_MS = 10 * 60_000; // a kernel busy with a long cell answers late, not never
@@ -73,16 +73,7 @@ export function createKernelApi(model, { timeoutMs = TIMEOUT_MS } = {}) {
   const api = {
     get base() { return model.get("_scope") || "kernel"; },
     get signedIn() { return Boolean(model.get("_signed_in")); },
-    get: (path, options) => request("GET", path, options),
-    post: (path, body, options) => request("POST", path, { ...options, body: body ?? {} }),
-    patch: (path, body, options) => request("PATCH", path, { ...options, body }),
-    del: (path, options) => request("DELETE", path, options),
-    /** One page of videos the caller may see: {items, next_cursor}. */
-    listVideos: (query, options) => request("GET", "/videos", { ...options, query }),
-    /** Signed playback URLs of a ready video (409 `not_ready` otherwise). */
-    playback: (videoId, options) =>
-      request("GET", `/videos/${encodeURIComponent(videoId)}/playback`, options),
-    me: (options) => request("GET", "/auth/me", options),
+    ...apiMethods(request),
   };
   apis.set(model, api);
   return api;

@@ -9,7 +9,9 @@ ANONYMOUS_ONLY = {("post", "/api/v1/auth/token"), ("post", "/api/auth/token/"),
 OPTIONAL = {("get", "/api/v1/videos"), ("get", "/api/v1/videos/{video_id}"),
             ("get", "/api/v1/videos/{video_id}/playback"),
             ("get", "/api/v1/videos/{video_id}/poster"), ("get", "/api/videos/"),
-            ("get", "/api/videos/{video_id}/presign-download/")}
+            ("get", "/api/videos/{video_id}/presign-download/"),
+            ("get", "/api/v1/catalog/facts"), ("get", "/api/v1/catalog/videos/{video_id}/rungs"),
+            ("get", "/api/v1/catalog/insights")}
 SIGNED_PATH = ("get", "/api/v1/play/{video_id}/{expires}/{token}/{path}")
 
 

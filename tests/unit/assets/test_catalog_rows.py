@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assets.catalog_rows import rendition_rows, thumbnail_rows, video_row
-from assets.database import VideoRecord
 from assets.facts import hls_to_dict, probe_from_dict
 from reelhouse.catalog.writer import rows_table
 from reelhouse.media.hls import HlsResult, Rendition
 from reelhouse.media.probe import AudioInfo, Probe, VideoInfo
+from reelhouse.records import Video
 from tests.unit.assets.fakes import VIDEO_ID
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -23,8 +23,10 @@ RUNGS = (Rendition("720p", 1280, 720, 2_500_000, 3_000_000, 3_200_000, 3, 10.0, 
 AUDIO = Rendition("audio", None, None, 128_000, 130_000, 160_000, 3, 10.0, "mp4a.40.2")
 HLS = hls_to_dict(HlsResult(Path("/tmp/hls"), "v1", 4, 10.0, RUNGS, AUDIO, 5.0),
                   {"ladder-version": "v1", "source-etag": "e"})
-VIDEO = VideoRecord(VIDEO_ID, 7, "ada", "Sunset", "over the sea", "public", "processing", "",
-                    "sunset.mp4", "video/mp4", 123_456, "ab" * 32, 1, T0, T0)
+VIDEO = Video(id=VIDEO_ID, owner_id=7, owner="ada", title="Sunset", description="over the sea",
+              visibility="public", status="processing", filename="sunset.mp4",
+              content_type="video/mp4", source_size=123_456, source_sha256="ab" * 32,
+              upload_version=1, created_at=T0, uploaded_at=T0)
 THUMBS = {"poster": {"key": "p.jpg", "width": 1280, "height": 720, "time_s": 1.0},
           "storyboard": {"interval_s": 5.0, "sheets": [
               {"key": "storyboard_000.jpg", "width": 320, "height": 90, "count": 2}]}}

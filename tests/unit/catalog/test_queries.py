@@ -153,6 +153,42 @@ def test_stats(con: duckdb.DuckDBPyConnection) -> None:
     assert s["uploads_per_day"] == [{"day": T0.date(), "uploads": 7}]
 
 
+def test_stats_over_some_videos_only(con: duckdb.DuckDBPyConnection) -> None:
+    """Scoped to ids, totals and rungs count those videos alone; no ids means no videos."""
+    s = q.stats(con, video_ids=[IDS[0], IDS[2]])
+    assert (s["videos"], s["total_duration_s"], s["source_bytes"]) == (2, 35.0, 4000)
+    assert s["by_status"] == {"processing": 1, "ready": 1}
+    assert s["hls_bytes"] == sum(b // 8 * 60 for _, _, _, b in fakes.RUNGS)
+    assert q.stats(con, video_ids=[])["videos"] == 0
+    assert q.stats(con, video_ids=[INJECTION])["storage_by_rung"] == {}
+
+
+def test_videos_by_id(con: duckdb.DuckDBPyConnection) -> None:
+    """A page of ids comes back as rows by id; ids the catalog lacks are simply absent."""
+    found = q.videos_by_id(con, [IDS[1], IDS[5], "01HK153X000002HGZTYFV7184Z"])
+    assert {k: v["title"] for k, v in found.items()} == {IDS[1]: "City at night",
+                                                         IDS[5]: "Ocean drone"}
+    assert q.videos_by_id(con, []) == {}
+
+
+def test_duration_histogram_and_processing_times() -> None:
+    """Every video with a duration falls in one bin of at most ~20; processing points come
+    newest first and only for videos that were processed, scoped like stats."""
+    videos = fakes.videos(500)
+    times = pa.array([float(i % 40) + 0.5 for i in range(videos.num_rows)])
+    videos = videos.set_column(videos.schema.get_field_index("processing_s"), "processing_s",
+                               times)
+    big = connect_arrow({"videos": videos})
+    bins = q.duration_histogram(big)
+    assert sum(b["count"] for b in bins) == 500 and len(bins) <= 21
+    assert all(b["end"] - b["start"] == bins[0]["end"] - bins[0]["start"] for b in bins)
+    assert len(q.processing_times(big)) == 500 and len(q.processing_times(big, limit=7)) == 7
+    some = videos.column("video_id").to_pylist()[:3]
+    assert sum(b["count"] for b in q.duration_histogram(big, video_ids=some)) == 3
+    assert len(q.processing_times(big, video_ids=some)) == 3
+    assert q.duration_histogram(big, video_ids=[]) == []
+
+
 def test_pages_cover_everything_once() -> None:
     """Consecutive pages are disjoint, in order, and together hold every matching video."""
     con = connect_arrow({"videos": fakes.videos(1000, seed=3)})

@@ -7,14 +7,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import boto3
+import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
 from moto import mock_aws
 
-from dashboard import catalog
-from dashboard.api import Api
 from dashboard.store import Store
 from reelhouse import accounts
+from reelhouse.catalog import CatalogError
+from reelhouse.catalog.snapshot import CatalogSnapshot
+from reelhouse.client import Client, RetryPolicy
 from reelhouse.config import Settings
 from reelhouse.db import User, Video, utcnow
 from signing_api.app import create_app
@@ -22,6 +24,7 @@ from signing_api.deps import Services
 from signing_api.ratelimit import RateLimits
 from tests import helpers
 from tests.unit.api.conftest import unit_settings
+from tests.unit.catalog import fakes
 
 PASSWORD = "correct horse"
 _names = itertools.count()
@@ -32,25 +35,6 @@ def cheap_password_hashing() -> Iterator[None]:
     """argon2 at its cheapest: these tests are about the dashboard, not the hash."""
     with helpers.cheap_password_hashing():
         yield
-
-
-class Snapshot:
-    """Stands in for the cached `catalog.connection`: returns `con` (None: no catalog)."""
-
-    def __init__(self, con: object = None) -> None:
-        self.con = con
-
-    def __call__(self) -> object:
-        return self.con
-
-
-@pytest.fixture(autouse=True)
-def no_catalog(monkeypatch: pytest.MonkeyPatch) -> Snapshot:
-    """No catalog unless a test provides one: the dashboard must work on the API alone."""
-    snapshot = Snapshot()
-    monkeypatch.setattr(catalog, "connection", snapshot)
-    monkeypatch.setattr(catalog, "_own_rows", lambda video_id, table: [])
-    return snapshot
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +53,44 @@ def client(settings: Settings) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def services(client: TestClient) -> Services:
     return client.app.state.services  # type: ignore[attr-defined]
+
+
+class Catalog:
+    """The API's catalog for a test: unreadable until `show` gives it tables."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.show(None)
+
+    def show(self, tables: dict[str, object] | None) -> None:
+        """Serve these Arrow tables as the catalog snapshot (None: the catalog is unreadable)."""
+        from reelhouse.catalog import connect_arrow
+
+        def connect() -> object:
+            if tables is None:
+                raise CatalogError("catalog: not there in this test")
+            return connect_arrow(tables)  # type: ignore[arg-type]
+
+        self.services.catalog = CatalogSnapshot(self.services.storage, connect_catalog=connect)
+
+    def show_videos(self, video_ids: list[str]) -> pa.Table:
+        """Generated catalog rows (and three rungs each) for these ids, served as the catalog;
+        processing times 0.5-39.5 s. Returns the videos table."""
+        videos = fakes.videos(len(video_ids))
+        videos = videos.set_column(videos.schema.get_field_index("video_id"), "video_id",
+                                   pa.array(video_ids, pa.string()))
+        times = pa.array([float(i % 40) + 0.5 for i in range(len(video_ids))])
+        videos = videos.set_column(videos.schema.get_field_index("processing_s"),
+                                   "processing_s", times)
+        self.show({"videos": videos, "renditions": fakes.renditions(video_ids)})
+        return videos
+
+
+@pytest.fixture(autouse=True)
+def catalog(services: Services) -> Iterator[Catalog]:
+    """No catalog unless a test provides one: the dashboard must work on the API alone."""
+    yield Catalog(services)
+    services.catalog = None
 
 
 @pytest.fixture(scope="module")
@@ -95,11 +117,18 @@ def make_video(services: Services) -> Callable[..., Video]:
     return make
 
 
-@pytest.fixture
-def api(client: TestClient) -> Api:
-    return Api("http://api.invalid", client=client)
+def sdk(client: TestClient, token: str | None = None) -> Client:
+    """The SDK on the in-process API, as the dashboard holds it: never the env's token."""
+    return Client("http://testserver", token, transport=client._transport,  # noqa: SLF001
+                  env_token=False, retry=RetryPolicy(base_s=0.0))
 
 
 @pytest.fixture
-def store(api: Api) -> Store:
+def api(client: TestClient) -> Iterator[Client]:
+    with sdk(client) as session_client:
+        yield session_client
+
+
+@pytest.fixture
+def store(api: Client) -> Store:
     return Store(api=api)

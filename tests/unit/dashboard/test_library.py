@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dashboard import library as library_module
-from dashboard.api import PAGE_SIZE
-from dashboard.library import Library, card
+from dashboard.library import PAGE_SIZE, Library, card
 from dashboard.store import Store
+from reelhouse.client import ApiUnavailable
+from reelhouse.insights import VideoFacts
+from reelhouse.records import Video
 from tests.unit.dashboard.conftest import PASSWORD
 
 
@@ -44,25 +46,26 @@ def test_cards_carry_text_and_failure_reasons(store: Store, make_user, make_vide
                                               monkeypatch) -> None:
     """Cards hold raw titles (the grid sets them as text), reasons and catalog facts."""
     monkeypatch.setattr(library_module, "poster", lambda api, vid: f"https://s3/{vid}.jpg")
-    video = {"id": "01ARZ3NDEKTSV4RRFFQ69G5FAV", "title": "<img src=x onerror=alert(1)>",
-             "owner": "ann", "status": "failed", "visibility": "public",
-             "failure_reason": "no video stream", "created_at": "2025-01-02T03:04:05"}
-    built = card(store.api, video, {"duration_s": 65.0, "width": 640, "height": 360})
+    video = Video.from_api({"id": "01ARZ3NDEKTSV4RRFFQ69G5FAV", "status": "failed",
+                            "title": "<img src=x onerror=alert(1)>", "owner": "ann",
+                            "visibility": "public", "failure_reason": "no video stream",
+                            "created_at": "2025-01-02T03:04:05"})
+    built = card(store.api, video, VideoFacts(video_id=video.id, duration_s=65.0, width=640,
+                                              height=360))
     assert built["title"] == "<img src=x onerror=alert(1)>"
     assert (built["reason"], built["duration"], built["resolution"], built["poster"]) == (
         "no video stream", "1:05", "640×360", "")
-    ready = card(store.api, {**video, "status": "ready"}, None)
+    assert (built["status"], built["created"]) == ("failed", "2025-01-02 03:04")
+    ready = card(store.api, Video.model_validate({**video.model_dump(), "status": "ready"}), None)
     assert ready["poster"] == "https://s3/01ARZ3NDEKTSV4RRFFQ69G5FAV.jpg"
 
 
 def test_api_errors_show_in_the_library(store: Store, monkeypatch) -> None:
     """When the API is down the library is empty with the reason, not a traceback."""
-    from dashboard.api import ApiError
-
     def down(**_kw: object) -> dict:
-        raise ApiError(0, "unreachable", "The Reelhouse API is not answering.")
+        raise ApiUnavailable("cannot reach the API")
 
-    monkeypatch.setattr(store.api, "list_videos", down)
+    monkeypatch.setattr(store.api, "videos_page", down)
     lib = Library(store=store)
     lib.load()
-    assert (lib.items, lib.error) == ([], "The Reelhouse API is not answering.")
+    assert lib.items == [] and lib.error.startswith("The Reelhouse API is not answering at")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dashboard.api import Api
 from dashboard.store import Store
-from tests.unit.dashboard.conftest import PASSWORD
+from reelhouse.records import Video
+from tests.unit.dashboard.conftest import PASSWORD, sdk
 
 
 def test_login_sets_user_token_and_page(store: Store, make_user) -> None:
@@ -27,27 +27,27 @@ def test_bad_login_says_why(store: Store, make_user) -> None:
     assert not store.signed_in and store.token == ""
 
 
-def test_logout_forgets_everything(store: Store, make_user) -> None:
+def test_logout_forgets_everything(store: Store, client, make_user) -> None:
     """Signing out drops user and token and revokes the token in the API."""
     user = make_user()
     store.login(user.username, PASSWORD)
     token = store.token
     store.logout()
     assert (store.user, store.token, store.page) == (None, "", "library")
-    fresh = Store(api=Api(store.api.base_url, client=store.api._client))
+    fresh = Store(api=sdk(client))
     fresh.restore(token)
     assert not fresh.signed_in
 
 
-def test_restore_with_a_kept_token(store: Store, make_user) -> None:
+def test_restore_with_a_kept_token(store: Store, client, make_user) -> None:
     """A reload signs back in with the cookie's token; a dead token leaves it anonymous and
     tells the browser to forget it; no token asks nothing of the API."""
     user = make_user()
     store.login(user.username, PASSWORD)
-    again = Store(api=Api(store.api.base_url, client=store.api._client))
+    again = Store(api=sdk(client))
     assert again.restore(store.token) == "ok"
     assert again.username == user.username
-    dead = Store(api=Api(store.api.base_url, client=store.api._client))
+    dead = Store(api=sdk(client))
     assert dead.restore("rh_nope_nope") == "expired"
     assert (dead.user, dead.token, dead.api.token) == (None, "", None)
     assert dead.restore("") == "none"
@@ -56,7 +56,7 @@ def test_restore_with_a_kept_token(store: Store, make_user) -> None:
 def test_only_owners_and_admins_edit(store: Store, make_user) -> None:
     """Edit tools show for the owner and admins, never for other users or anonymous."""
     owner, other, admin = make_user(), make_user(), make_user("admin")
-    video = {"owner": owner.username}
+    video = Video(id="01ARZ3NDEKTSV4RRFFQ69G5FAV", owner=owner.username)
     assert not store.can_edit(video)
     store.login(other.username, PASSWORD)
     assert not store.can_edit(video)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import panel as pn
 
-from dashboard import catalog
 from dashboard.components import UploadPanel, VideoGrid
 from dashboard.library import Library
 from dashboard.store import Store
@@ -65,12 +64,12 @@ def test_editor_saves_and_deletes(store: Store, make_user, make_video) -> None:
     video = make_video(owner, title="before", status="failed")
     store.login(owner.username, PASSWORD)
     seen: list[object] = []
-    editor = VideoEditor(store=store, video=store.api.get_video(video.id), on_change=seen.append)
+    editor = VideoEditor(store=store, video=store.api.video(video.id), on_change=seen.append)
     editor._title.value = XSS
     editor._visibility.value = "unlisted"
     editor._save_changes(None)
-    saved = store.api.get_video(video.id)
-    assert (saved["title"], saved["visibility"]) == (XSS, "unlisted")
+    saved = store.api.video(video.id)
+    assert (saved.title, saved.visibility) == (XSS, "unlisted")
     editor._delete_video(None)
     assert store.page == "library" and store.notice == ("success", "The video was deleted.")
     assert seen[-1] is None
@@ -107,7 +106,6 @@ def test_grid_and_uploader_check_browser_messages() -> None:
 
 def test_insights_empty_state(store: Store) -> None:
     """Without a catalog the insights page explains when charts will appear."""
-    catalog.insights.clear()
     store.page = "insights"
     view = InsightsView(store=store)
     view.load()
