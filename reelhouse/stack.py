@@ -252,7 +252,9 @@ def app_services(settings: Settings, home: Path | None = None) -> list[Service]:
 
 # What only servers may hold: the dashboard is a client of the API with each visitor's token.
 SERVER_SECRETS = ("REELHOUSE_S3_ACCESS_KEY_ID", "REELHOUSE_S3_SECRET_ACCESS_KEY",
-                  "REELHOUSE_SECRET_KEY", "REELHOUSE_DATABASE_URL", "DATABASE_URL")
+                  "REELHOUSE_SECRET_KEY", "REELHOUSE_DATABASE_URL", "DATABASE_URL",
+                  "REELHOUSE_DAGSTER_DATABASE_URL", "REELHOUSE_CELERY_BROKER_URL",
+                  "REELHOUSE_CELERY_BACKEND_URL")
 
 
 def client_env(env: dict[str, str]) -> dict[str, str]:

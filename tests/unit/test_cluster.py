@@ -34,3 +34,17 @@ def test_worker_names_follow_the_setting() -> None:
     """Two workers by default, worker-1 and worker-2; the setting changes how many."""
     assert cluster.worker_names(load_settings()) == ["worker-1", "worker-2"]
     assert cluster.worker_names(load_settings(cluster_workers=3))[-1] == "worker-3"
+
+
+def test_the_dashboard_gets_neither_dagsters_database_nor_the_broker(tmp_path: Path) -> None:
+    """On the cluster profile the dashboard (a client of the API) never sees the URLs that
+    carry the Dagster database's or the broker's password; the daemon does."""
+    from reelhouse.stack import app_services
+
+    secret_urls = {"postgresql+psycopg://u:pw@db/dagster", "redis://:pw@redis:6379/0"}
+    settings = load_settings(state_dir=tmp_path, profile="cluster",
+                             dagster_database_url="postgresql+psycopg://u:pw@db/dagster",
+                             celery_broker_url="redis://:pw@redis:6379/0")
+    services = {service.name: service for service in app_services(settings)}
+    assert secret_urls <= set(services["dagster-daemon"].env.values())
+    assert not secret_urls & set(services["dashboard"].env.values())
