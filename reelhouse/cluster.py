@@ -109,13 +109,20 @@ def _logged_ready(log: Path, name: str) -> Callable[[], bool]:
     return probe
 
 
+def pinned(argv: list[str], cpus: list[int], index: int) -> list[str]:
+    """`argv` under `taskset -c` on the index-th of `cpus` (round robin); as is when empty."""
+    if not cpus:
+        return argv
+    return ["taskset", "-c", str(cpus[index % len(cpus)]), *argv]
+
+
 def worker_services(settings: Settings, env: dict[str, str], log_dir: Path) -> list[Service]:
     """`reelhouse worker` processes (two by default), each with its own scratch dir; each is
-    started again if it dies."""
+    started again if it dies, pinned to a CPU when worker_cpus names some."""
     from reelhouse.stack import Service
 
     exe = str(Path(sys.executable).parent / "reelhouse")
-    return [Service(name, [exe, "worker", "--name", name], {},
+    return [Service(name, pinned([exe, "worker", "--name", name], settings.worker_cpus, n), {},
                     _logged_ready(log_dir / f"{name}.log", name), env=env,
                     url=str(worker_dir(settings, name) / "scratch"), restart=True)
-            for name in worker_names(settings)]
+            for n, name in enumerate(worker_names(settings))]

@@ -42,6 +42,9 @@ class ProfileSettings(BaseSettings):
     worker_concurrency: int = Field(1, ge=1, le=64)
     # `reelhouse up --profile cluster` starts this many workers (separate processes).
     cluster_workers: int = Field(2, ge=1, le=16)
+    # CPU ids those workers are pinned to (`taskset -c`), worker n on the n-th, round robin;
+    # empty: not pinned. Benchmarks pin so each worker owns a core.
+    worker_cpus: list[int] = []
     # A worker's own scratch files; unset: `work/` under the state dir.
     scratch_dir: Path | None = None
 

@@ -48,3 +48,17 @@ def test_the_dashboard_gets_neither_dagsters_database_nor_the_broker(tmp_path: P
     services = {service.name: service for service in app_services(settings)}
     assert secret_urls <= set(services["dagster-daemon"].env.values())
     assert not secret_urls & set(services["dashboard"].env.values())
+
+
+def test_workers_are_pinned_one_cpu_each_when_cpus_are_set(tmp_path: Path) -> None:
+    """With worker_cpus set each worker's argv runs under `taskset -c` on its own CPU, round
+    robin; unset, the argv is the bare `reelhouse worker`."""
+    settings = load_settings(state_dir=tmp_path, cluster_workers=3, worker_cpus=[2, 5])
+    argvs = [s.argv for s in cluster.worker_services(settings, {}, tmp_path)]
+    assert [argv[:3] for argv in argvs] == [["taskset", "-c", "2"], ["taskset", "-c", "5"],
+                                            ["taskset", "-c", "2"]]
+    assert argvs[1][3:] == [argvs[1][3], "worker", "--name", "worker-2"]
+    assert argvs[1][3].endswith("reelhouse")
+    [bare] = cluster.worker_services(load_settings(state_dir=tmp_path, cluster_workers=1),
+                                     {}, tmp_path)
+    assert bare.argv[1:] == ["worker", "--name", "worker-1"]
