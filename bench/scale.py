@@ -1,0 +1,200 @@
+"""Benchmark: two videos uploaded together to the cluster profile, with 1 and with 2 workers.
+
+Each stack is `reelhouse up` as a user starts it, in a fresh state dir on free ports: the
+cluster profile (`--profile cluster`: private PostgreSQL and Redis, the SeaweedFS cluster,
+Celery workers in separate processes) with 1 worker and then with 2, each worker pinned to a
+core of its own (REELHOUSE_WORKER_CPUS, i.e. `taskset -c`) and the transcode pool as wide as
+the workers; then the embedded profile (`reelhouse up`), the whole stack pinned to the first
+worker's core, so its transcodes get the same one core as the 1-worker cluster. On each, one
+small clip goes through first (code servers and workers warm up), then two generated clips
+are uploaded at once through the SDK; the clock starts when the first upload completes and
+stops when both videos are `ready`.
+
+Speedup = the 1-worker time / the 2-worker time. Target: >= 1.8x.
+Baseline for per-video overhead: the embedded profile. Overhead = (1-worker cluster time -
+embedded time) / 2 videos: what the shared-nothing hand-offs (Celery, PostgreSQL, steps
+reading and writing object storage) cost each video on the same core.
+Usage: .venv/bin/python bench/scale.py [--seconds 60] [--height 1080]
+The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+from reelhouse.client import Client
+from reelhouse.media.samples import make_test_clip
+from reelhouse.ports import free_port, free_s3_port
+from reelhouse.records import VideoStatus
+
+TARGET_SPEEDUP = 1.8
+PASSWORD = "bench-admin-pass"
+
+
+class Stack:
+    """One `reelhouse up` child in its own state dir, its output in `up.log` there."""
+
+    def __init__(self, state: Path, argv: list[str], env: dict[str, str]) -> None:
+        self.state = state
+        self.log = state / "up.log"
+        self.api_port = free_port()
+        env = {**os.environ, **env, "REELHOUSE_STATE_DIR": str(state),
+               "REELHOUSE_API_PORT": str(self.api_port),
+               "REELHOUSE_DAGSTER_PORT": str(free_port()),
+               "REELHOUSE_DASHBOARD_PORT": str(free_port()),
+               "REELHOUSE_S3_PORT": str(free_s3_port()),
+               "REELHOUSE_ADMIN_PASSWORD": PASSWORD, "REELHOUSE_SEED_SAMPLE": "false"}
+        state.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "wb") as log:
+            # cwd: the state dir, so no .env of the checkout changes the settings.
+            self.proc = subprocess.Popen(argv, env=env, cwd=state, stdin=subprocess.DEVNULL,
+                                         stdout=log, stderr=subprocess.STDOUT)
+
+    def wait_up(self, timeout_s: float = 600) -> None:
+        deadline = time.monotonic() + timeout_s
+        while "Press Ctrl-C" not in self.log.read_text(errors="replace"):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("reelhouse up did not come up:\n" + self._tail())
+            time.sleep(0.5)
+
+    def _tail(self) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])
+
+    def client(self) -> Client:
+        api = Client(f"http://127.0.0.1:{self.api_port}")
+        api.login("admin", PASSWORD)
+        return api
+
+    def stop(self) -> None:
+        """Ctrl-C, as a user stops it (it stops every child and the private PostgreSQL)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(120)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def _upload(stack: Stack, clip: Path, done: dict[str, float], errors: list[BaseException]
+            ) -> None:
+    try:
+        with stack.client() as api:
+            video_id = api.upload(clip, title=clip.stem, progress=False).id
+        done[video_id] = time.time()
+    except BaseException as e:  # re-raised by the caller, in its own thread
+        errors.append(e)
+
+
+def _wait_ready(stack: Stack, video_ids: list[str], timeout_s: float) -> dict[str, float]:
+    """When each video became `ready` (RuntimeError if one fails or takes too long)."""
+    ready: dict[str, float] = {}
+    deadline = time.monotonic() + timeout_s
+    with stack.client() as api:
+        while len(ready) < len(video_ids):
+            for video_id in set(video_ids) - set(ready):
+                status = api.video(video_id).status
+                if status == VideoStatus.FAILED:
+                    raise RuntimeError(f"{video_id} failed; see {stack.state / 'logs'}")
+                if status == VideoStatus.READY:
+                    ready[video_id] = time.time()
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"not ready in {timeout_s:.0f}s: {set(video_ids) - set(ready)}")
+            time.sleep(0.25)
+    return ready
+
+
+def batch(stack: Stack, clips: list[Path], timeout_s: float = 3600) -> dict[str, float]:
+    """Upload `clips` at once; seconds from the first upload completing to all `ready`."""
+    done: dict[str, float] = {}
+    errors: list[BaseException] = []
+    threads = [threading.Thread(target=_upload, args=(stack, clip, done, errors))
+               for clip in clips]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    ready = _wait_ready(stack, list(done), timeout_s)
+    per_video = [ready[v] - done[v] for v in done]
+    return {"batch_s": round(max(ready.values()) - min(done.values()), 2),
+            "per_video_s": round(sum(per_video) / len(per_video), 2)}
+
+
+def measure(name: str, state: Path, argv: list[str], env: dict[str, str], warmup: Path,
+            clips: list[Path]) -> dict[str, float]:
+    """Start a stack, warm it up with one clip, time the batch, stop it."""
+    print(f"{datetime.now():%H:%M:%S} {name}: starting")
+    stack = Stack(state, argv, env)
+    try:
+        stack.wait_up()
+        print(f"{datetime.now():%H:%M:%S} {name}: up; warm-up clip")
+        batch(stack, [warmup])
+        result = batch(stack, clips)
+    finally:
+        stack.stop()
+    print(f"{datetime.now():%H:%M:%S} {name}: two videos ready in {result['batch_s']} s "
+          f"(each {result['per_video_s']} s after its upload, on average)")
+    return result
+
+
+def cluster_env(cpus: list[int]) -> dict[str, str]:
+    """Settings for a cluster of len(cpus) workers, worker n pinned to cpus[n]."""
+    return {"REELHOUSE_CLUSTER_WORKERS": str(len(cpus)),
+            "REELHOUSE_WORKER_CPUS": json.dumps(cpus),
+            "REELHOUSE_TRANSCODE_CONCURRENCY": str(len(cpus))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--height", type=int, default=1080)
+    args = parser.parse_args()
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        sys.exit("bench/scale.py needs two CPUs, one per worker")
+    exe = str(Path(sys.executable).parent / "reelhouse")
+    width = args.height * 16 // 9 // 2 * 2
+    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+        root = Path(tmp)
+        clips = [make_test_clip(root / f"video-{n}.mp4", seconds=args.seconds, width=width,
+                                height=args.height) for n in (1, 2)]
+        warmup = make_test_clip(root / "warmup.mp4", seconds=1, width=320, height=180)
+        one = measure("cluster, 1 worker", root / "cluster-1",
+                      [exe, "up", "--profile", "cluster"], cluster_env(cpus[:1]), warmup, clips)
+        two = measure("cluster, 2 workers", root / "cluster-2",
+                      [exe, "up", "--profile", "cluster"], cluster_env(cpus[:2]), warmup, clips)
+        embedded = measure("embedded", root / "embedded",
+                           ["taskset", "-c", str(cpus[0]), exe, "up"], {}, warmup, clips)
+    speedup = round(one["batch_s"] / two["batch_s"], 2)
+    overhead = round((one["batch_s"] - embedded["batch_s"]) / len(clips), 2)
+    print(f"\ntwo {args.seconds:g} s {width}x{args.height} clips uploaded together, "
+          f"upload complete -> both ready:")
+    print(f"  cluster, 1 worker (1 core)     {one['batch_s']:8.2f} s")
+    print(f"  cluster, 2 workers (1 core each) {two['batch_s']:6.2f} s   speedup "
+          f"{speedup:.2f}x (target >= {TARGET_SPEEDUP}x)")
+    print(f"  embedded, 1 core (baseline)    {embedded['batch_s']:8.2f} s   cluster overhead "
+          f"{overhead:+.2f} s per video")
+    print(json.dumps({"bench": "scale", "clip_s": args.seconds, "height": args.height,
+                      "speedup_2_workers": speedup, "overhead_s": overhead,
+                      "cluster_1_worker_s": one["batch_s"], "cluster_2_workers_s": two["batch_s"],
+                      "embedded_s": embedded["batch_s"],
+                      "per_video_s": {"cluster_1_worker": one["per_video_s"],
+                                      "cluster_2_workers": two["per_video_s"],
+                                      "embedded": embedded["per_video_s"]},
+                      "target_speedup": TARGET_SPEEDUP, "ok": speedup >= TARGET_SPEEDUP}))
+
+
+if __name__ == "__main__":
+    main()
