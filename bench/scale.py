@@ -6,9 +6,9 @@ Celery workers in separate processes) with 1 worker and then with 2, each worker
 core of its own (REELHOUSE_WORKER_CPUS, i.e. `taskset -c`) and the transcode pool as wide as
 the workers; then the embedded profile (`reelhouse up`), the whole stack pinned to the first
 worker's core, so its transcodes get the same one core as the 1-worker cluster. On each, one
-small clip goes through first (code servers and workers warm up), then two generated clips
-are uploaded at once through the SDK; the clock starts when the first upload completes and
-stops when both videos are `ready`.
+small clip goes through first (code servers and workers warm up) and its run ends, then two
+generated clips are uploaded at once through the SDK; the clock starts when the first upload
+completes and stops when both videos are `ready`.
 
 Speedup = the 1-worker time / the 2-worker time. Target: >= 1.8x.
 Baseline for per-video overhead: the embedded profile. Overhead = (1-worker cluster time -
@@ -32,6 +32,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import dagster as dg
+
 from reelhouse.client import Client
 from reelhouse.media.samples import make_test_clip
 from reelhouse.ports import free_port, free_s3_port
@@ -39,6 +41,8 @@ from reelhouse.records import VideoStatus
 
 TARGET_SPEEDUP = 1.8
 PASSWORD = "bench-admin-pass"
+BUSY = dg.RunsFilter(statuses=[dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
+                               dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED])
 
 
 class Stack:
@@ -74,6 +78,15 @@ class Stack:
         api = Client(f"http://127.0.0.1:{self.api_port}")
         api.login("admin", PASSWORD)
         return api
+
+    def wait_idle(self, timeout_s: float = 600) -> None:
+        """Until no Dagster run is queued or running (a run goes on after `ready`: catalog)."""
+        deadline = time.monotonic() + timeout_s
+        with dg.DagsterInstance.from_config(str(self.state / "dagster")) as instance:
+            while instance.get_runs_count(BUSY):
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"runs still going after {timeout_s:.0f}s")
+                time.sleep(0.5)
 
     def stop(self) -> None:
         """Ctrl-C, as a user stops it (it stops every child and the private PostgreSQL)."""
@@ -141,6 +154,7 @@ def measure(name: str, state: Path, argv: list[str], env: dict[str, str], warmup
         stack.wait_up()
         print(f"{datetime.now():%H:%M:%S} {name}: up; warm-up clip")
         batch(stack, [warmup])
+        stack.wait_idle()
         result = batch(stack, clips)
     finally:
         stack.stop()
