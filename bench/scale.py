@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -35,6 +36,8 @@ from pathlib import Path
 import dagster as dg
 
 from reelhouse.client import Client
+from reelhouse.cluster import postgres_dir
+from reelhouse.config import load_settings
 from reelhouse.media.samples import make_test_clip
 from reelhouse.ports import free_port, free_s3_port
 from reelhouse.records import VideoStatus
@@ -97,6 +100,11 @@ class Stack:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        # A private PostgreSQL keeps its data under /tmp when its account cannot enter the
+        # state dir (root's), so the temp dir's removal would not take it.
+        data = postgres_dir(load_settings(state_dir=self.state))
+        if not data.is_relative_to(self.state.resolve()):
+            shutil.rmtree(data, ignore_errors=True)
 
 
 def _upload(stack: Stack, clip: Path, done: dict[str, float], errors: list[BaseException]
