@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -47,6 +48,23 @@ def unavailable(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
+@contextmanager
+def private_server() -> Iterator[postgres.PostgresServer]:
+    """A private, non-durable server in a temp dir, removed afterwards; skips (or fails under
+    CI) when PostgreSQL cannot run here."""
+    data = Path(tempfile.mkdtemp(prefix="reelhouse-pg-"))
+    try:
+        server = postgres.start(data, durable=False)
+    except postgres.PostgresUnavailable as e:
+        shutil.rmtree(data, ignore_errors=True)
+        unavailable(str(e))
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(data, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def postgres_databases() -> Iterator[Databases]:
     """New databases on REELHOUSE_TEST_DATABASE_URL's server or a private one."""
@@ -56,18 +74,8 @@ def postgres_databases() -> Iterator[Databases]:
         yield databases
         databases.drop_all()
         return
-    data = Path(tempfile.mkdtemp(prefix="reelhouse-pg-"))
-    try:
-        server = postgres.start(data, durable=False)
-    except postgres.PostgresUnavailable as e:
-        shutil.rmtree(data, ignore_errors=True)
-        unavailable(str(e))
-    databases = Databases(server.url)
-    try:
-        yield databases
-    finally:
-        server.stop()
-        shutil.rmtree(data, ignore_errors=True)
+    with private_server() as server:
+        yield Databases(server.url)
 
 
 def database_url(kind: str, request: pytest.FixtureRequest, sqlite_path: Path) -> str:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,22 +13,15 @@ from moto import mock_aws
 
 from reelhouse import postgres
 from signing_api.app import create_app
-from tests.postgres import unavailable
+from tests.postgres import private_server
 from tests.unit.api.conftest import unit_settings
 
 
 @pytest.fixture
 def server() -> Iterator[postgres.PostgresServer]:
     """A private server of this test's own, since the test stops it."""
-    data = Path(tempfile.mkdtemp(prefix="reelhouse-pg-"))
-    try:
-        running = postgres.start(data, durable=False)
-    except postgres.PostgresUnavailable as e:
-        shutil.rmtree(data, ignore_errors=True)
-        unavailable(str(e))
-    yield running
-    running.stop()
-    shutil.rmtree(data, ignore_errors=True)
+    with private_server() as running:
+        yield running
 
 
 @pytest.mark.cluster
