@@ -88,6 +88,7 @@ def test_private_video_stays_private(page, live_stack: StackProcess, admin_token
         timeout=20_000)
     screenshot(page, "dashboard-private-refused")
     page.get_by_text("Sign out").click()
+    expect(page.get_by_text("You are signed out")).to_be_visible(timeout=20_000)
     login(page, live_stack)
     wait_library(page)
     search(page, "diary")
