@@ -237,15 +237,39 @@ def test_helm_user_code_runs_our_definitions_from_our_image() -> None:
     assert deployments[0]["envSecrets"] == [{"name": "reelhouse-env"}]
 
 
-def test_helm_runs_steps_on_celery_over_redis_with_postgres_storage() -> None:
-    """Celery run launcher over an external Redis, no RabbitMQ, external PostgreSQL."""
-    assert HELM["runLauncher"]["type"] == "CeleryK8sRunLauncher"
-    celery = HELM["runLauncher"]["config"]["celeryK8sRunLauncher"]
-    assert sum(q["replicaCount"] for q in celery["workerQueues"]) >= 2
-    assert celery["configSource"]["task_acks_late"] is True
-    assert HELM["redis"]["enabled"] and not HELM["redis"]["internal"]
-    assert not HELM["rabbitmq"]["enabled"]
+def test_helm_runs_steps_on_our_celery_workers_with_postgres_storage() -> None:
+    """Runs are Kubernetes Jobs whose `celery_executor` (the cluster profile's, chosen by
+    REELHOUSE_PROFILE) sends steps to our own workers; external PostgreSQL."""
+    assert HELM["runLauncher"]["type"] == "K8sRunLauncher"
+    launcher = HELM["runLauncher"]["config"]["k8sRunLauncher"]
+    assert launcher["envSecrets"] == [{"name": "reelhouse-env"}]
+    assert not HELM["redis"]["enabled"] and not HELM["rabbitmq"]["enabled"]
     assert not HELM["postgresql"]["enabled"] and HELM["postgresql"]["postgresqlHost"]
+    assert "REELHOUSE_CELERY_BROKER_URL" in (DEPLOY / "helm" / "dagster-values.yaml").read_text()
+    assert "celery_broker_url" in Settings.model_fields
+
+
+def test_helm_workers_are_reelhouse_worker_on_the_cluster_profile() -> None:
+    """Two `reelhouse worker` pods from our image, with our settings, the chart's PostgreSQL
+    password under the name its dagster.yaml reads, and scratch that is only a cache."""
+    workers = yaml.safe_load((DEPLOY / "helm" / "reelhouse-workers.yaml").read_text())
+    assert workers["kind"] == "Deployment" and workers["spec"]["replicas"] >= 2
+    pod = workers["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    image = HELM["dagster-user-deployments"]["deployments"][0]["image"]
+    assert container["image"] == f"{image['repository']}:{image['tag']}"
+    assert container["command"] == ["reelhouse", "worker"]
+    assert "worker" in main.commands
+    assert container["envFrom"] == [{"secretRef": {"name": "reelhouse-env"}}]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["REELHOUSE_PROFILE"]["value"] == "cluster"
+    assert env["DAGSTER_PG_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": HELM["global"]["postgresqlSecretName"], "key": "postgresql-password"}
+    for name in env:
+        if name.startswith(ENV_PREFIX):
+            assert name.removeprefix(ENV_PREFIX).lower() in Settings.model_fields, name
+    (mount,) = container["volumeMounts"]
+    assert mount["mountPath"] == env["REELHOUSE_SCRATCH_DIR"]["value"]
 
 
 def test_helm_pools_are_the_instance_pools() -> None:
