@@ -23,9 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -33,78 +30,12 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import dagster as dg
+from _stack import REELHOUSE, Stack  # bench/_stack.py, beside this script
 
-from reelhouse.client import Client
-from reelhouse.cluster import postgres_dir
-from reelhouse.config import load_settings
 from reelhouse.media.samples import make_test_clip
-from reelhouse.ports import free_port, free_s3_port
 from reelhouse.records import VideoStatus
 
 TARGET_SPEEDUP = 1.8
-PASSWORD = "bench-admin-pass"
-BUSY = dg.RunsFilter(statuses=[dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED,
-                               dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED])
-
-
-class Stack:
-    """One `reelhouse up` child in its own state dir, its output in `up.log` there."""
-
-    def __init__(self, state: Path, argv: list[str], env: dict[str, str]) -> None:
-        self.state = state
-        self.log = state / "up.log"
-        self.api_port = free_port()
-        env = {**os.environ, **env, "REELHOUSE_STATE_DIR": str(state),
-               "REELHOUSE_API_PORT": str(self.api_port),
-               "REELHOUSE_DAGSTER_PORT": str(free_port()),
-               "REELHOUSE_DASHBOARD_PORT": str(free_port()),
-               "REELHOUSE_S3_PORT": str(free_s3_port()),
-               "REELHOUSE_ADMIN_PASSWORD": PASSWORD, "REELHOUSE_SEED_SAMPLE": "false"}
-        state.mkdir(parents=True, exist_ok=True)
-        with open(self.log, "wb") as log:
-            # cwd: the state dir, so no .env of the checkout changes the settings.
-            self.proc = subprocess.Popen(argv, env=env, cwd=state, stdin=subprocess.DEVNULL,
-                                         stdout=log, stderr=subprocess.STDOUT)
-
-    def wait_up(self, timeout_s: float = 600) -> None:
-        deadline = time.monotonic() + timeout_s
-        while "Press Ctrl-C" not in self.log.read_text(errors="replace"):
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("reelhouse up did not come up:\n" + self._tail())
-            time.sleep(0.5)
-
-    def _tail(self) -> str:
-        return "\n".join(self.log.read_text(errors="replace").splitlines()[-30:])
-
-    def client(self) -> Client:
-        api = Client(f"http://127.0.0.1:{self.api_port}")
-        api.login("admin", PASSWORD)
-        return api
-
-    def wait_idle(self, timeout_s: float = 600) -> None:
-        """Until no Dagster run is queued or running (a run goes on after `ready`: catalog)."""
-        deadline = time.monotonic() + timeout_s
-        with dg.DagsterInstance.from_config(str(self.state / "dagster")) as instance:
-            while instance.get_runs_count(BUSY):
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"runs still going after {timeout_s:.0f}s")
-                time.sleep(0.5)
-
-    def stop(self) -> None:
-        """Ctrl-C, as a user stops it (it stops every child and the private PostgreSQL)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(120)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        # A private PostgreSQL keeps its data under /tmp when its account cannot enter the
-        # state dir (root's), so the temp dir's removal would not take it.
-        data = postgres_dir(load_settings(state_dir=self.state))
-        if not data.is_relative_to(self.state.resolve()):
-            shutil.rmtree(data, ignore_errors=True)
 
 
 def _upload(stack: Stack, clip: Path, done: dict[str, float], errors: list[BaseException]
@@ -186,7 +117,7 @@ def main() -> None:
     cpus = sorted(os.sched_getaffinity(0))
     if len(cpus) < 2:
         sys.exit("bench/scale.py needs two CPUs, one per worker")
-    exe = str(Path(sys.executable).parent / "reelhouse")
+    exe = REELHOUSE
     width = args.height * 16 // 9 // 2 * 2
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         root = Path(tmp)
