@@ -117,12 +117,12 @@ def pinned(argv: list[str], cpus: list[int], index: int) -> list[str]:
 
 
 def worker_services(settings: Settings, env: dict[str, str], log_dir: Path) -> list[Service]:
-    """`reelhouse worker` processes (two by default), each with its own scratch dir; each is
-    started again if it dies, pinned to a CPU when worker_cpus names some."""
+    """`reelhouse worker` processes (two by default), each with its own scratch dir, pinned
+    to a CPU when worker_cpus names some."""
     from reelhouse.stack import Service
 
     exe = str(Path(sys.executable).parent / "reelhouse")
     return [Service(name, pinned([exe, "worker", "--name", name], settings.worker_cpus, n), {},
                     _logged_ready(log_dir / f"{name}.log", name), env=env,
-                    url=str(worker_dir(settings, name) / "scratch"), restart=True)
+                    url=str(worker_dir(settings, name) / "scratch"), worker=True)
             for n, name in enumerate(worker_names(settings))]

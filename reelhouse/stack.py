@@ -46,6 +46,11 @@ def http_answers(
     return probe
 
 
+# A child that dies more often than this is broken, not unlucky: stop and say where its log is.
+CRASH_LIMIT = 5
+CRASH_WINDOW_S = 60.0
+
+
 @dataclass
 class Service:
     """One child process of the stack, with the ports it needs and how to tell it is ready."""
@@ -57,9 +62,10 @@ class Service:
     env: dict[str, str] = field(default_factory=lambda: dict(os.environ))
     url: str = ""
     process: subprocess.Popen[bytes] | None = None
-    # Started again when it dies (a Celery worker: its steps go back on the queue meanwhile)
-    # instead of stopping the stack.
-    restart: bool = False
+    # A Celery worker: listed with its scratch dir when the stack is up.
+    worker: bool = False
+    # When it died lately (monotonic seconds): a service that keeps dying stops the stack.
+    crashes: list[float] = field(default_factory=list)
 
 
 class Supervisor:
@@ -316,7 +322,7 @@ def run_stack(settings: Settings, echo: Callable[[str], None] = print) -> None:
                  + (f" ({storage})" if settings.embedded_s3 else "")),
                 *(cluster.rows if cluster else []),
                 *[(s.name, f"Celery worker (pid {s.process.pid if s.process else '?'}), "
-                           f"scratch in {s.url}") for s in apps if s.restart]]
+                           f"scratch in {s.url}") for s in apps if s.worker]]
         echo(f"\nReelhouse ({settings.profile}) is up in {time.monotonic() - started:.0f}s:\n"
              f"{_url_table(rows)}")
         if admin:
@@ -342,16 +348,23 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _supervise(supervisor: Supervisor, echo: Callable[[str], None]) -> None:
-    """Until a child that must not die does: restart those that may (workers)."""
+def _supervise(supervisor: Supervisor, echo: Callable[[str], None],
+               clock: Callable[[], float] = time.monotonic) -> None:
+    """Start again any child that dies (kill -9, a crash, an out-of-memory kill), as a service
+    manager would; every part keeps its state where a restart finds it. A child that dies
+    more than CRASH_LIMIT times within CRASH_WINDOW_S seconds stops the stack instead."""
     while True:
         dead = supervisor.dead()
         if dead is None:
             time.sleep(0.5)
             continue
         assert dead.process is not None
-        if not dead.restart:
-            raise StackError(f"{dead.name} stopped unexpectedly (exit {dead.process.returncode});"
-                             f" see {supervisor.log_dir / (dead.name + '.log')}")
+        now = clock()
+        dead.crashes = [t for t in dead.crashes if now - t < CRASH_WINDOW_S] + [now]
+        log = supervisor.log_dir / (dead.name + ".log")
+        if len(dead.crashes) > CRASH_LIMIT:
+            raise StackError(f"{dead.name} stopped {len(dead.crashes)} times within "
+                             f"{CRASH_WINDOW_S:.0f}s (last exit {dead.process.returncode}); "
+                             f"see {log}")
         echo(f"{dead.name} exited ({dead.process.returncode}); starting it again")
         supervisor.relaunch(dead)

@@ -1,11 +1,16 @@
-"""What `reelhouse up` hands each child: the dashboard, a client of the API, gets no secrets."""
+"""What `reelhouse up` hands each child (the dashboard, a client of the API, gets no secrets)
+and how it keeps them running."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+import pytest
+
 from reelhouse.config import load_settings
-from reelhouse.stack import app_services
+from reelhouse.errors import StackError
+from reelhouse.stack import CRASH_LIMIT, Service, Supervisor, _supervise, app_services
 
 
 def test_the_dashboard_gets_no_storage_keys_signing_secret_or_database(tmp_path: Path) -> None:
@@ -18,3 +23,43 @@ def test_the_dashboard_gets_no_storage_keys_signing_secret_or_database(tmp_path:
     dashboard = services["dashboard"].env
     assert not {"s" * 40, "k" * 32, "AKIATESTKEY", "sqlite:////tmp/x.db"} & set(dashboard.values())
     assert dashboard["REELHOUSE_API_PORT"] == str(settings.api_port)
+
+
+def _dying(name: str) -> Service:
+    """A child that exits with 3 at once, as a crashing service would."""
+    return Service(name, [sys.executable, "-c", "raise SystemExit(3)"], {}, lambda: True)
+
+
+def test_a_child_that_dies_is_started_again_then_a_crash_loop_stops_the_stack(
+        tmp_path: Path) -> None:
+    """kill -9 or a crash: the stack starts the child again (with a line saying so); one that
+    keeps dying stops the stack with a message naming it and its log."""
+    supervisor = Supervisor(tmp_path / "logs")
+    supervisor.launch(_dying("api"))
+    said: list[str] = []
+    try:
+        with pytest.raises(StackError, match=r"api stopped 6 times within 60s .*api\.log"):
+            _supervise(supervisor, said.append)
+    finally:
+        supervisor.stop()
+    assert said == ["api exited (3); starting it again"] * CRASH_LIMIT
+
+
+def test_crashes_long_apart_never_stop_the_stack(tmp_path: Path) -> None:
+    """Only crashes within the window count: a child dying once an hour is restarted forever."""
+    supervisor = Supervisor(tmp_path / "logs")
+    supervisor.launch(_dying("daemon"))
+    hours = iter(range(0, 3600 * 20, 3600))
+    said: list[str] = []
+
+    def clock() -> float:
+        if len(said) == 12:
+            raise KeyboardInterrupt  # enough: a user pressing Ctrl-C
+        return float(next(hours))
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            _supervise(supervisor, said.append, clock=clock)
+    finally:
+        supervisor.stop()
+    assert len(said) == 12
