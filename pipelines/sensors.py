@@ -12,6 +12,7 @@ from reelhouse.records import VideoStatus
 
 MAX_PER_TICK = 200
 PARTITION_TAG = "dagster/partition"
+WILL_RETRY_TAG = "dagster/will_retry"
 STOPPED_REASON = "processing stopped unexpectedly; an operator can reprocess the video"
 
 
@@ -58,8 +59,8 @@ def processing_failure_sensor(context: dg.RunFailureSensorContext,
     (never `processing` forever), unless a newer upload or a finished run moved it on."""
     tags = context.dagster_run.tags
     video_id = tags.get(PARTITION_TAG)
-    if not video_id:
-        return
+    if not video_id or tags.get(WILL_RETRY_TAG) == "true":
+        return  # a run whose process died is started again (run retries): not failed yet
     version = tags.get(UPLOAD_VERSION_TAG)
     # A sensor run that died before its first step leaves its upload `uploaded`; a manual
     # run (no upload version) must not touch a video waiting for a newer upload's run.

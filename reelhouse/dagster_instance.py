@@ -13,6 +13,12 @@ from reelhouse.config import Settings
 from reelhouse.errors import ConfigError
 
 
+# How often the daemon checks that every started run's process is alive, and how many times a
+# run whose process died is started again.
+MONITOR_INTERVAL_S = 5
+RUN_RETRIES = 2
+
+
 def dagster_postgres_url(url: str) -> str:
     """`url` with the psycopg2 driver named: dagster-postgres sends `NOTIFY channel, :id`,
     which only psycopg2's client-side binding accepts, and SQLAlchemy 2.1 picks psycopg 3
@@ -55,6 +61,15 @@ def instance_config(settings: Settings, max_concurrent_runs: int = 2,
             # granularity) while the rest of their run proceeds.
             "pools": {"default_limit": 1, "granularity": "op"},
         },
+        # Runs are processes of the code server (Dagster's default launcher) that can also
+        # say when one is gone: a run killed mid-step is marked failed within the poll
+        # interval instead of staying STARTED, and retried from the failed step. Runs that
+        # failed on their own (a corrupt video fails its step) are not retried.
+        "run_launcher": {"module": "pipelines.launcher", "class": "LocalRunLauncher"},
+        "run_monitoring": {"enabled": True, "poll_interval_seconds": MONITOR_INTERVAL_S,
+                           "start_timeout_seconds": 300, "max_resume_run_attempts": 0},
+        "run_retries": {"enabled": True, "max_retries": RUN_RETRIES,
+                        "retry_on_asset_or_op_failure": False},
         # The uploads sensor ticks every second; keep a day of its skipped ticks, not a week.
         "retention": {"sensor": {"purge_after_days": {"skipped": 1, "failure": 7,
                                                       "success": -1}}},

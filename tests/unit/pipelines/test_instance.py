@@ -30,6 +30,11 @@ def test_instance_config_loads_with_pools_serialised(tmp_path: Path) -> None:
         assert instance.run_coordinator.dequeue_interval_seconds == 1  # type: ignore[attr-defined]
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 3
         assert not instance.nux_enabled  # no community pop-up over the UI
+        assert type(instance.run_launcher).__name__ == "LocalRunLauncher"
+        assert instance.run_launcher.supports_check_run_worker_health
+        assert instance.run_monitoring_enabled and instance.run_retries_enabled
+        # A corrupt video fails its step: not retried.
+        assert not instance.run_retries_retry_on_asset_or_op_failure
 
 
 def test_deploy_config_serialises_pools_with_queued_runs(tmp_path: Path) -> None:
@@ -44,6 +49,9 @@ def test_deploy_config_serialises_pools_with_queued_runs(tmp_path: Path) -> None
         assert _limits(instance) == (1, "op")
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 4
+        assert type(instance.run_launcher).__name__ == "LocalRunLauncher"
+        assert instance.run_monitoring_enabled and instance.run_retries_enabled
+        assert not instance.run_retries_retry_on_asset_or_op_failure
 
 
 def test_the_daemon_sizes_the_transcode_pool_and_leaves_catalog_at_one(tmp_path: Path) -> None:
