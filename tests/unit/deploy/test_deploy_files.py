@@ -272,6 +272,17 @@ def test_helm_workers_are_reelhouse_worker_on_the_cluster_profile() -> None:
     assert mount["mountPath"] == env["REELHOUSE_SCRATCH_DIR"]["value"]
 
 
+def test_helm_monitors_and_retries_runs_as_the_instance_does() -> None:
+    """A run whose pod dies is retried, as in the instance `reelhouse` writes; step failures
+    (a corrupt video) are not."""
+    ours = instance_config(Settings())
+    daemon = HELM["dagsterDaemon"]
+    assert daemon["runMonitoring"]["enabled"] is ours["run_monitoring"]["enabled"] is True
+    assert daemon["runRetries"] == {
+        "enabled": True, "maxRetries": ours["run_retries"]["max_retries"],
+        "retryOnAssetOrOpFailure": ours["run_retries"]["retry_on_asset_or_op_failure"]}
+
+
 def test_helm_pools_are_the_instance_pools() -> None:
     """The chart's pool default and granularity are those of the instance `reelhouse` writes:
     serialised unless sized, so the catalog pool never runs two at once."""
