@@ -66,8 +66,11 @@ def instance_config(settings: Settings, max_concurrent_runs: int = 2,
         # interval instead of staying STARTED, and retried from the failed step. Runs that
         # failed on their own (a corrupt video fails its step) are not retried.
         "run_launcher": {"module": "pipelines.launcher", "class": "LocalRunLauncher"},
+        # free_slots_after_run_end_seconds: the pool slot a dead run's step held is given back
+        # (Dagster's default is never: one killed transcode would block the pool for good).
         "run_monitoring": {"enabled": True, "poll_interval_seconds": MONITOR_INTERVAL_S,
-                           "start_timeout_seconds": 300, "max_resume_run_attempts": 0},
+                           "start_timeout_seconds": 300, "max_resume_run_attempts": 0,
+                           "free_slots_after_run_end_seconds": MONITOR_INTERVAL_S},
         "run_retries": {"enabled": True, "max_retries": RUN_RETRIES,
                         "retry_on_asset_or_op_failure": False},
         # The uploads sensor ticks every second; keep a day of its skipped ticks, not a week.

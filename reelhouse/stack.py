@@ -116,7 +116,11 @@ class Supervisor:
         self.wait_ready([service], timeout_s)
 
     def relaunch(self, service: Service) -> None:
-        """Start a dead child again (its log continues)."""
+        """Start a dead child again (its log continues), after killing what it left in its
+        process group: uvicorn's workers would keep the API's port, a code server its runs
+        (run monitoring then marks those failed and run retries start them again)."""
+        assert service.process is not None
+        _signal_group(service.process.pid, signal.SIGKILL)
         self.services.remove(service)
         self.launch(service)
 

@@ -278,6 +278,8 @@ def test_helm_monitors_and_retries_runs_as_the_instance_does() -> None:
     ours = instance_config(Settings())
     daemon = HELM["dagsterDaemon"]
     assert daemon["runMonitoring"]["enabled"] is ours["run_monitoring"]["enabled"] is True
+    assert daemon["runMonitoring"]["freeSlotsAfterRunEndSeconds"] == ours["run_monitoring"][
+        "free_slots_after_run_end_seconds"]
     assert daemon["runRetries"] == {
         "enabled": True, "maxRetries": ours["run_retries"]["max_retries"],
         "retryOnAssetOrOpFailure": ours["run_retries"]["retry_on_asset_or_op_failure"]}

@@ -33,6 +33,7 @@ def test_instance_config_loads_with_pools_serialised(tmp_path: Path) -> None:
         assert type(instance.run_launcher).__name__ == "LocalRunLauncher"
         assert instance.run_launcher.supports_check_run_worker_health
         assert instance.run_monitoring_enabled and instance.run_retries_enabled
+        assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] > 0
         # A corrupt video fails its step: not retried.
         assert not instance.run_retries_retry_on_asset_or_op_failure
 
@@ -51,6 +52,7 @@ def test_deploy_config_serialises_pools_with_queued_runs(tmp_path: Path) -> None
         assert instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 4
         assert type(instance.run_launcher).__name__ == "LocalRunLauncher"
         assert instance.run_monitoring_enabled and instance.run_retries_enabled
+        assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] > 0
         assert not instance.run_retries_retry_on_asset_or_op_failure
 
 
