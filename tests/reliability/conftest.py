@@ -21,7 +21,7 @@ from reelhouse.records import VideoStatus
 from tests.stack_process import ADMIN_PASSWORD, StackProcess
 
 # Each part of the embedded stack by what its command line holds.
-PARTS = {"api": "signing_api.app", "daemon": "pipelines.daemon", "s3": "weed",
+PARTS = {"api": "signing_api.app", "daemon": "pipelines.daemon", "s3": "weed mini",
          "webserver": "dagster_webserver", "dashboard": "panel"}
 
 
