@@ -127,12 +127,14 @@ def reserve(session: Session, limits: RateLimits, username: str, address: str) -
     pair_failures, pair_last, pair_recent = session.execute(
         select(func.count(), func.max(RateEvent.at), func.coalesce(func.sum(in_window), 0))
         .where(RateEvent.bucket == pair)).one()
-    if pair_failures and now < pair_last + timedelta(seconds=limits.backoff_s(pair_failures)):
+    backoff_end = pair_last + timedelta(seconds=limits.backoff_s(pair_failures)) \
+        if pair_failures else now
+    if now < backoff_end:
         raise _refuse("too many failed sign-ins for this account from your address",
-                      pair_last + timedelta(seconds=limits.backoff_s(pair_failures)), now)
+                      backoff_end, now)
     if pair_recent:
-        user_failures = session.scalar(
-            select(func.count()).select_from(RateEvent).where(RateEvent.bucket == user))
+        user_failures = session.execute(
+            select(func.count()).where(RateEvent.bucket == user)).scalar_one()
         if user_failures >= limits.login_failures_per_user:
             raise _refuse("this account is under attack and your address failed on it",
                           pair_last + timedelta(seconds=limits.window_s), now)
