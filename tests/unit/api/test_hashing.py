@@ -48,7 +48,7 @@ class RecordingHasher(PasswordHasher):
 
 @pytest.fixture
 def hasher(services: Services, monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingHasher]:
-    recording = RecordingHasher(hold_s=0.02)
+    recording = RecordingHasher(hold_s=0.1)
     monkeypatch.setattr(accounts, "_hasher", recording)
     monkeypatch.setattr(accounts, "_DUMMY_HASH", recording.hash("not-a-real-password"))
     # Every attempt of the burst is let through the limits: this is about the hashes.
