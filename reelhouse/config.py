@@ -142,6 +142,12 @@ class Settings(ProfileSettings):
             raise ValueError(f"no file at {value}")
         return value
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: object) -> object:
+        # As the environment writes it (a JSON list) when handed over as one string.
+        return json.loads(value) if isinstance(value, str) else value
+
     @field_validator("trusted_proxies")
     @classmethod
     def _networks(cls, value: list[str]) -> list[str]:
