@@ -18,3 +18,14 @@ def test_the_dashboard_gets_no_storage_keys_signing_secret_or_database(tmp_path:
     dashboard = services["dashboard"].env
     assert not {"s" * 40, "k" * 32, "AKIATESTKEY", "sqlite:////tmp/x.db"} & set(dashboard.values())
     assert dashboard["REELHOUSE_API_PORT"] == str(settings.api_port)
+
+
+def test_uvicorn_believes_forwarding_headers_from_the_trusted_proxies_only(tmp_path: Path) -> None:
+    """The API's uvicorn trusts X-Forwarded-* from `trusted_proxies`, and from nobody when
+    that is empty (its own default would trust loopback whatever the settings say)."""
+    from reelhouse.stack import api_service
+
+    argv = api_service(load_settings(state_dir=tmp_path)).argv
+    assert argv[argv.index("--forwarded-allow-ips") + 1] == "127.0.0.1,::1"
+    argv = api_service(load_settings(state_dir=tmp_path, trusted_proxies=[])).argv
+    assert "--no-proxy-headers" in argv and "--forwarded-allow-ips" not in argv
