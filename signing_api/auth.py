@@ -13,7 +13,8 @@ from reelhouse.db import ApiToken, User
 from reelhouse.errors import AuthError
 from signing_api import ratelimit
 from signing_api.deps import Services, SvcDep, UserDep
-from signing_api.errors import ApiError, responses, unauthorized
+from signing_api.errors import responses, unauthorized
+from signing_api.hashing import SignInBusy
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 # What a sign-in answers when every password-hash slot stayed taken (`signing_api.hashing`).
@@ -73,10 +74,9 @@ def sign_in(svc: Services, address: str, username: str, password: str,
                 raise unauthorized("wrong username or password") from None
             ratelimit.succeeded(session, attempt)
             token, row = accounts.issue_token(session, user, svc.settings.token_ttl_s, name)
-    except ApiError as e:
-        if e.status == 503:  # no password was checked: the attempt does not count
-            with svc.db.session() as session:
-                ratelimit.withdraw(session, attempt)
+    except SignInBusy:
+        with svc.db.session() as session:  # no password was checked: it does not count
+            ratelimit.withdraw(session, attempt)
         raise
     return token, row, user
 

@@ -14,6 +14,14 @@ from contextlib import contextmanager
 from signing_api.errors import ApiError
 
 
+class SignInBusy(ApiError):
+    """No slot for a password hash freed up in time: a 503 the caller may retry at once."""
+
+    def __init__(self) -> None:
+        super().__init__(503, "signin_busy", "sign-in is busy; try again in a moment",
+                         {"Retry-After": "1"})
+
+
 class HashSlots:
     """`size` slots for password hashes; a caller waits up to `wait_s` for one, else 503."""
 
@@ -24,11 +32,10 @@ class HashSlots:
 
     @contextmanager
     def slot(self) -> Iterator[None]:
-        """Hold one slot for the body; `ApiError` 503 when none frees up within `wait_s`."""
+        """Hold one slot for the body; `SignInBusy` when none frees up within `wait_s`."""
         # A semaphore for threads: sign-in runs in the API's worker threads, never on the loop.
         if not self._slots.acquire(timeout=self.wait_s):
-            raise ApiError(503, "signin_busy", "sign-in is busy; try again in a moment",
-                           {"Retry-After": "1"})
+            raise SignInBusy
         try:
             yield
         finally:
