@@ -136,7 +136,7 @@ def reserve(session: Session, limits: RateLimits, username: str, address: str) -
         user_failures = session.execute(
             select(func.count()).where(RateEvent.bucket == user)).scalar_one()
         if user_failures >= limits.login_failures_per_user:
-            raise _refuse("this account is under attack and your address failed on it",
+            raise _refuse("too many failed sign-ins for this account, some from your address",
                           pair_last + timedelta(seconds=limits.window_s), now)
     events = [RateEvent(bucket=bucket, at=now) for bucket in (pair, user, addr)]
     session.add_all(events)
