@@ -6,7 +6,7 @@ import panel as pn
 
 from dashboard import components, theme
 from dashboard.library import Library
-from dashboard.settings import session_client
+from dashboard.settings import session_client, visitor_chain
 from dashboard.store import COOKIE, PAGES, Store
 from dashboard.views.header import Header, Notice
 from dashboard.views.insights import InsightsView
@@ -30,7 +30,7 @@ def create() -> pn.template.BaseTemplate:
     """Compose one session. Only a kept sign-in is checked before the first answer (one quick
     API call, and none for anonymous visitors such as the stack's readiness probe); lists
     and charts load once the browser is connected."""
-    client = session_client()
+    client = session_client(visitor_chain())
     store = Store(api=client)
     restored = store.restore(pn.state.cookies.get(COOKIE, ""))
     page = _arg("page")

@@ -12,6 +12,7 @@ from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_vali
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from reelhouse.errors import ConfigError
+from reelhouse.forwarding import Network, networks
 
 ENV_PREFIX = "REELHOUSE_"
 # SigV4 presigned URLs may not live longer than seven days (S3's own rule).
@@ -99,10 +100,22 @@ class Settings(ProfileSettings):
     # How long an API process reuses a ready video it just read (see signing_api.recent);
     # a video made private elsewhere is hidden within this. 0: always read.
     api_read_cache_s: float = Field(1.0, ge=0, le=60)
-    # Failed sign-ins allowed per client address and per username in each window.
+    # --- sign-in limits (area: signin; the rule is in the README, "Sign-in limits") ------
+    # Failed sign-ins per client address (all accounts) in a window before it is refused;
+    # per account (all addresses) before addresses that failed on it are refused.
     signin_failures_per_address: int = Field(50, ge=1)
     signin_failures_per_user: int = Field(10, ge=1)
     signin_window_s: int = Field(300, ge=1)
+    # Failures of one account from one address before each next try waits 1 s, 2 s, 4 s ...
+    signin_free_failures: int = Field(5, ge=1)
+    signin_backoff_max_s: int = Field(900, ge=1)
+    # Password hashes at once per API process (64 MiB of argon2 memory each), and how long
+    # a sign-in waits for one before a 503.
+    signin_hash_concurrency: int = Field(4, ge=1)
+    signin_hash_wait_s: float = Field(2.0, ge=0)
+    # Addresses or networks whose X-Forwarded-For names the client (the dashboard and any
+    # reverse proxy in front of the API or dashboard); loopback: only this host's processes.
+    trusted_proxies: list[str] = ["127.0.0.1", "::1"]
     # Signs playback paths (the API's playlist links). Unset: derived from the S3 secret, so
     # rotating S3 keys would end every live link; set it to rotate them independently.
     secret_key: SecretStr | None = Field(None, min_length=32)
@@ -127,6 +140,18 @@ class Settings(ProfileSettings):
     def _key_exists(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
             raise ValueError(f"no file at {value}")
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: object) -> object:
+        # As the environment writes it (a JSON list) when handed over as one string.
+        return json.loads(value) if isinstance(value, str) else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        networks(value)  # an address or a CIDR each, else a clear error at start-up
         return value
 
     # --- derived values ----------------------------------------------------------------
@@ -179,6 +204,11 @@ class Settings(ProfileSettings):
     @property
     def credentials_file(self) -> Path:
         return self.state_dir / "s3-credentials.json"
+
+    @cached_property
+    def trusted_networks(self) -> tuple[Network, ...]:
+        """`trusted_proxies` parsed: the networks whose X-Forwarded-For is believed."""
+        return networks(self.trusted_proxies)
 
     @cached_property
     def s3_credentials(self) -> tuple[str, str]:

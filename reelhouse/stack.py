@@ -223,7 +223,10 @@ def api_service(settings: Settings, port: int | None = None,
     port = port or settings.api_port
     argv = [sys.executable, "-m", "uvicorn", "signing_api.app:create_app", "--factory",
             "--host", settings.host, "--port", str(port),
-            "--workers", str(settings.api_workers), "--no-access-log"]
+            "--workers", str(settings.api_workers), "--no-access-log",
+            # uvicorn believes X-Forwarded-For/-Proto from the same proxies the API does.
+            *(["--forwarded-allow-ips", ",".join(settings.trusted_proxies)]
+              if settings.trusted_proxies else ["--no-proxy-headers"])]
     local = f"http://127.0.0.1:{port}"
     return Service("api", argv, {"http": port},
                    http_answers(f"{local}/api/health", lambda c: c == 200),

@@ -16,6 +16,7 @@ from reelhouse.signing.sigv4 import QueryPresigner
 from reelhouse.storage import Storage
 from signing_api import auth, catalog, errors, legacy, logs, openapi, playback, uploads, videos
 from signing_api.deps import Services
+from signing_api.hashing import HashSlots
 from signing_api.middleware import BodyLimit, SafeHeaders
 from signing_api.ratelimit import RateLimits
 from signing_api.recent import Recent
@@ -36,8 +37,10 @@ def build_services(settings: Settings, limits: RateLimits | None = None) -> Serv
     storage = Storage(settings)
     signer = PlaybackSigner(settings, storage, QueryPresigner.from_settings(settings),
                             CloudFrontSigner.from_settings(settings))
+    hashing = HashSlots(settings.signin_hash_concurrency, settings.signin_hash_wait_s)
     return Services(settings=settings, db=db, storage=storage,
-                    limits=limits or RateLimits.from_settings(settings), playback=signer,
+                    limits=limits or RateLimits.from_settings(settings), hashing=hashing,
+                    playback=signer,
                     recent_videos=Recent(settings.api_read_cache_s))
 
 

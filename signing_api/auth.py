@@ -7,14 +7,18 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from reelhouse import accounts
+from reelhouse import accounts, forwarding
+from reelhouse.config import Settings
 from reelhouse.db import ApiToken, User
 from reelhouse.errors import AuthError
 from signing_api import ratelimit
 from signing_api.deps import Services, SvcDep, UserDep
 from signing_api.errors import responses, unauthorized
+from signing_api.hashing import SignInBusy
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+# What a sign-in answers when every password-hash slot stayed taken (`signing_api.hashing`).
+BUSY = (503, "sign-in is busy; retry after `Retry-After` seconds (`signin_busy`)")
 
 
 class Credentials(BaseModel):
@@ -46,43 +50,43 @@ class TokenOut(BaseModel):
     user: UserOut
 
 
-def client_address(request: Request) -> str:
-    # uvicorn's --proxy-headers (with --forwarded-allow-ips) rewrites this behind a proxy;
-    # X-Forwarded-For itself is never trusted here.
-    return request.client.host if request.client else "unknown"
+def client_address(request: Request, settings: Settings) -> str:
+    """The address a request came from: its peer, or behind `trusted_proxies` the address
+    they forwarded (the dashboard forwards its visitor's)."""
+    peer = request.client.host if request.client else "unknown"
+    return forwarding.client_address(peer, request.headers.getlist("x-forwarded-for"),
+                                     settings.trusted_networks)
 
 
 def sign_in(svc: Services, address: str, username: str, password: str,
             name: str = "") -> tuple[str, ApiToken, User]:
-    """A new token for valid credentials; failures count per client address and per user."""
-    limits = svc.limits
-    buckets = {f"login-addr:{address}": limits.login_failures_per_address,
-               f"login-user:{username.strip().lower()}": limits.login_failures_per_user}
+    """A new token for valid credentials; attempts are counted first (`ratelimit.reserve`)."""
     # Counted before the password is checked, in a transaction of its own, so attempts
     # racing on other API processes see each other; a success is uncounted below.
     with svc.db.session() as session:
-        held = [ratelimit.reserve(session, bucket, limit, limits.window_s)
-                for bucket, limit in sorted(buckets.items())]
-    user: User | None = None
-    with svc.db.session() as session:
-        try:
-            user = accounts.authenticate(session, username, password)
-        except AuthError:
-            pass
-        else:
-            ratelimit.release(session, held)
+        attempt = ratelimit.reserve(session, svc.limits, username, address)
+    try:
+        # The slot is taken before a database connection, so waiters hold none.
+        with svc.hashing.slot(), svc.db.session() as session:
+            try:
+                user = accounts.authenticate(session, username, password)
+            except AuthError:
+                raise unauthorized("wrong username or password") from None
+            ratelimit.succeeded(session, attempt)
             token, row = accounts.issue_token(session, user, svc.settings.token_ttl_s, name)
-    if user is None:
-        raise unauthorized("wrong username or password")
+    except SignInBusy:
+        with svc.db.session() as session:  # no password was checked: it does not count
+            ratelimit.withdraw(session, attempt)
+        raise
     return token, row, user
 
 
 @router.post("/token", response_model=TokenOut, status_code=201,
-             responses=responses(400, (401, "wrong username or password"), 413, 429))
+             responses=responses(400, (401, "wrong username or password"), 413, 429, BUSY))
 def create_token(body: TokenRequest, request: Request, svc: SvcDep) -> TokenOut:
     """Exchange a username and password for an API token (shown once)."""
-    token, row, user = sign_in(svc, client_address(request), body.username, body.password,
-                               body.name)
+    token, row, user = sign_in(svc, client_address(request, svc.settings), body.username,
+                               body.password, body.name)
     return TokenOut(token=token, token_id=row.id, expires_at=row.expires_at,
                     user=UserOut.of(user))
 

@@ -17,6 +17,7 @@ from reelhouse.db import Database, User, Video
 from reelhouse.records import VideoStatus
 from reelhouse.storage import Storage
 from signing_api.errors import ApiError, not_found, unauthorized
+from signing_api.hashing import HashSlots
 from signing_api.ratelimit import RateLimits
 from signing_api.recent import Recent
 
@@ -37,6 +38,8 @@ class Services:
     db: Database
     storage: Storage
     limits: RateLimits
+    # Password hashes running at once in this process (argon2 memory is per process).
+    hashing: HashSlots
     playback: PlaybackSigner
     # Ready videos by id, reused for api_read_cache_s (tokens are checked on every request).
     recent_videos: Recent[str, Video]

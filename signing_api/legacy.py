@@ -18,7 +18,7 @@ from reelhouse.db import Video
 from reelhouse.errors import ObjectNotFound, StorageError
 from reelhouse.records import VideoStatus, Visibility
 from reelhouse.storage import Part
-from signing_api.auth import Credentials, client_address, sign_in
+from signing_api.auth import BUSY, Credentials, client_address, sign_in
 from signing_api.deps import SvcDep, UserDep, ViewerDep, viewable_video
 from signing_api.errors import ApiError, responses
 
@@ -120,11 +120,11 @@ class UploadStep(BaseModel):
 
 
 @router.post("/auth/token/", response_model=TokenOnly,
-             responses=responses(400, (401, "wrong username or password"), 413, 429))
+             responses=responses(400, (401, "wrong username or password"), 413, 429, BUSY))
 def token(body: Credentials, request: Request, svc: SvcDep) -> TokenOnly:
     """Exchange a username and password for a token: `{"token": ...}`."""
-    plain, _row, _user = sign_in(svc, client_address(request), body.username, body.password,
-                                 "starter client")
+    plain, _row, _user = sign_in(svc, client_address(request, svc.settings), body.username,
+                                 body.password, "starter client")
     return TokenOnly(token=plain)
 
 

@@ -29,6 +29,7 @@ from reelhouse.client.retry import RetryPolicy
 from reelhouse.client.sources import FileSource, open_source
 from reelhouse.client.upload import send_upload
 from reelhouse.config import configured_token
+from reelhouse.forwarding import FORWARDED_FOR
 from reelhouse.insights import Insights, Rung, VideoFacts
 from reelhouse.records import Video, VideoPage, VideoStatus, Visibility
 
@@ -74,7 +75,9 @@ class Client:
     `base_url` defaults to the local stack's API (`load_settings().api_url`). The token is
     `token`, else a fresh one for `username`/`password`, else `$REELHOUSE_TOKEN` (unless
     `env_token=False`, as for a server acting for its visitors); without any the client is
-    anonymous and sees public videos only.
+    anonymous and sees public videos only. A server acting for a visitor passes the
+    visitor's `forwarded_for` (an X-Forwarded-For chain), which the API believes only from
+    its trusted proxies: sign-in limits then count the visitor's address, not the server's.
     """
 
     def __init__(self, base_url: str | None = None, token: str | None = None, *,
@@ -83,7 +86,8 @@ class Client:
                  transport: httpx.BaseTransport | None = None,
                  storage_transport: httpx.BaseTransport | None = None,
                  resume_dir: str | os.PathLike[str] | None = None,
-                 retry: RetryPolicy | None = None, env_token: bool = True) -> None:
+                 retry: RetryPolicy | None = None, env_token: bool = True,
+                 forwarded_for: str | None = None) -> None:
         if (username is None) != (password is None):
             raise ValueError("username and password: give both or neither")
         if base_url is None:
@@ -95,6 +99,8 @@ class Client:
         self.resume = ResumeStore(resume_dir)
         self._http = httpx.Client(base_url=self.base_url, timeout=timeout, transport=transport,
                                   headers={"User-Agent": _user_agent()}, verify=_tls())
+        if forwarded_for:
+            self._http.headers[FORWARDED_FOR] = forwarded_for
         # Storage gets no Authorization header: the presigned URL is the permission.
         self.storage_http = httpx.Client(
             transport=storage_transport, follow_redirects=False, verify=_tls(),

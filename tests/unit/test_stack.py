@@ -63,3 +63,14 @@ def test_crashes_long_apart_never_stop_the_stack(tmp_path: Path) -> None:
     finally:
         supervisor.stop()
     assert len(said) == 12
+
+
+def test_uvicorn_believes_forwarding_headers_from_the_trusted_proxies_only(tmp_path: Path) -> None:
+    """The API's uvicorn trusts X-Forwarded-* from `trusted_proxies`, and from nobody when
+    that is empty (its own default would trust loopback whatever the settings say)."""
+    from reelhouse.stack import api_service
+
+    argv = api_service(load_settings(state_dir=tmp_path)).argv
+    assert argv[argv.index("--forwarded-allow-ips") + 1] == "127.0.0.1,::1"
+    argv = api_service(load_settings(state_dir=tmp_path, trusted_proxies=[])).argv
+    assert "--no-proxy-headers" in argv and "--forwarded-allow-ips" not in argv

@@ -128,7 +128,7 @@ def test_tokens_and_signatures_stay_out_of_logs(client: TestClient, make_user, m
             "filename": "a.mp4", "size": 5, "content_type": "video/mp4"}).json()
         play = client.get(f"/api/v1/videos/{video.id}/playback").json()
         client.get(play["hls"])  # the object is missing: a 404 that must not log the path
-    secrets = [token["token"].split("_")[2], up["put"]["url"].rsplit("=", 1)[1],
+    secrets = [token["token"].split("_", 2)[2], up["put"]["url"].rsplit("=", 1)[1],
                play["hls"].split("/")[-3], "log-me-not"]
     # httpx (the test's own client) logs its request lines; only the server's logs count.
     server = "\n".join(r.getMessage() for r in caplog.records if r.name != "httpx")

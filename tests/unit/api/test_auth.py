@@ -76,18 +76,40 @@ def test_signing_out_revokes_the_token(client: TestClient, make_user) -> None:
     assert client.get("/api/v1/auth/me", headers=auth(token)).status_code == 401
 
 
-def test_failures_per_user_are_rate_limited(client: TestClient, make_user) -> None:
-    """After the allowed failures for one username, even the right password gets a 429."""
+def test_failures_per_user_stop_only_the_failing_address(client: TestClient, app,
+                                                         make_user) -> None:
+    """After the allowed failures for one username, the address that made them gets a 429
+    even with the right password; the right password from another address signs in."""
     user, _ = make_user(password="right-password")
     for _ in range(3):
         response = client.post("/api/auth/token/", json={"username": user.username,
                                                          "password": "wrong-password"})
         assert response.status_code == 401
-    blocked = client.post("/api/auth/token/", json={"username": user.username,
-                                                    "password": "right-password"})
+    right = {"username": user.username, "password": "right-password"}
+    blocked = client.post("/api/auth/token/", json=right)
     assert blocked.status_code == 429
     assert blocked.json()["error"] == "rate_limited"
     assert int(blocked.headers["Retry-After"]) > 0
+    elsewhere = TestClient(app, client=("192.0.2.150", 5000))
+    assert elsewhere.post("/api/auth/token/", json=right).status_code == 200
+
+
+def test_forwarded_for_is_believed_only_from_trusted_proxies(app, make_user) -> None:
+    """The dashboard on loopback forwards its visitors' addresses, so one visitor's failures
+    leave another's sign-in alone; the same header from anywhere else changes nothing."""
+    user, _ = make_user(password="right-password")
+    right = {"username": user.username, "password": "right-password"}
+    dashboard = TestClient(app, client=("127.0.0.1", 5000))
+    visitor = {"X-Forwarded-For": "203.0.113.41"}
+    for n in range(3):
+        assert dashboard.post("/api/v1/auth/token", headers=visitor, json={
+            "username": user.username, "password": f"wrong-{n}"}).status_code == 401
+    assert dashboard.post("/api/v1/auth/token", headers=visitor, json=right).status_code == 429
+    other = {"X-Forwarded-For": "203.0.113.42"}
+    assert dashboard.post("/api/v1/auth/token", headers=other, json=right).status_code == 201
+    # A client that is no proxy cannot borrow the other visitor's clean address.
+    stranger = TestClient(app, client=("203.0.113.41", 5000))
+    assert stranger.post("/api/v1/auth/token", headers=other, json=right).status_code == 429
 
 
 def test_failures_per_address_are_rate_limited(services: Services, make_user) -> None:
@@ -118,6 +140,8 @@ def test_sign_in_limits_come_from_settings(tmp_path) -> None:
     settings = unit_settings(tmp_path, signin_failures_per_address=7,
                              signin_failures_per_user=2, signin_window_s=60)
     assert RateLimits.from_settings(settings) == RateLimits(7, 2, 60)
+    settings = unit_settings(tmp_path, signin_free_failures=3, signin_backoff_max_s=30)
+    assert RateLimits.from_settings(settings) == RateLimits(free_failures=3, backoff_max_s=30)
 
 
 

@@ -89,3 +89,24 @@ def test_a_session_never_borrows_the_servers_token(monkeypatch: pytest.MonkeyPat
         assert api.token is None
     with Client("http://127.0.0.1:9") as plain:
         assert plain.token == "rh_server_secret"  # what env_token=False guards against
+
+
+def test_each_session_forwards_its_browsers_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A browser session's client sends on the page request's X-Forwarded-For with the
+    browser's address last, so the API counts that visitor, not the dashboard."""
+    from types import SimpleNamespace
+
+    import panel as pn
+
+    from dashboard.settings import visitor_chain
+
+    request = SimpleNamespace(headers={"X-Forwarded-For": "6.6.6.6"}, remote_ip="198.51.100.9")
+    doc = SimpleNamespace(session_context=SimpleNamespace(request=request))
+    monkeypatch.setattr(type(pn.state), "curdoc", property(lambda _self: doc))
+    assert visitor_chain() == "6.6.6.6, 198.51.100.9"
+    with session_client(visitor_chain()) as client:
+        assert client._http.headers["X-Forwarded-For"] == "6.6.6.6, 198.51.100.9"  # noqa: SLF001
+    request.headers = {}
+    assert visitor_chain() == "198.51.100.9"
+    monkeypatch.setattr(type(pn.state), "curdoc", property(lambda _self: None))
+    assert visitor_chain() is None

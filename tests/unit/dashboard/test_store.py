@@ -81,3 +81,28 @@ def test_private_pages_hold_whatever_sets_the_page(store: Store, make_user) -> N
     store.expired()
     store.page = "upload"
     assert store.page == "login"
+
+
+def test_failures_through_the_dashboard_do_not_lock_out_other_visitors(client, make_user) -> None:
+    """Fifty wrong passwords from one browser through the dashboard (which reaches the API
+    from loopback) leave another visitor's sign-in through the same dashboard alone."""
+    from fastapi.testclient import TestClient
+
+    from reelhouse.client import Client, RetryPolicy
+    from reelhouse.forwarding import forwarded_chain
+
+    dashboard = TestClient(client.app, client=("127.0.0.1", 5006))
+
+    def visitor(address: str) -> Store:
+        return Store(api=Client("http://testserver", transport=dashboard._transport,  # noqa: SLF001
+                                env_token=False, retry=RetryPolicy(base_s=0.0),
+                                forwarded_for=forwarded_chain(None, address)))
+
+    victim = make_user()
+    attacker = visitor("203.0.113.50")
+    for n in range(50):
+        attacker.login(f"someone-{n}", "wrong-password")
+    assert not attacker.login(victim.username, PASSWORD)
+    assert attacker.notice[0] == "error" and "try again in" in attacker.notice[1]
+    other = visitor("198.51.100.60")
+    assert other.login(victim.username, PASSWORD), other.notice
