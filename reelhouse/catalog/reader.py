@@ -12,7 +12,7 @@ from deltalake.exceptions import DeltaError
 from reelhouse.catalog import legacy
 from reelhouse.catalog.errors import CatalogError
 from reelhouse.catalog.schemas import TABLES, conform, empty
-from reelhouse.catalog.tables import open_table
+from reelhouse.catalog.tables import open_table, vanished
 from reelhouse.config import Settings
 from reelhouse.keys import check_video_id
 from reelhouse.storage import Storage
@@ -32,7 +32,7 @@ def _read(storage: Storage, table: str, video_id: str | None) -> pa.Table:
             filters = [("video_id", "=", check_video_id(video_id))] if video_id else None
             return conform(table, dt.to_pyarrow_table(filters=filters))
         except (OSError, DeltaError) as e:
-            if attempt == READ_ATTEMPTS - 1:
+            if attempt == READ_ATTEMPTS - 1 or not vanished(e):
                 raise CatalogError(f"catalog: cannot read {table}: {e}") from e
     raise AssertionError("unreachable")
 

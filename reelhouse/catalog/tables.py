@@ -86,6 +86,12 @@ def ensure_table(storage: Storage, table: str) -> DeltaTable:
     return found
 
 
+def vanished(error: Exception) -> bool:
+    """Whether `error` says an object of the table was gone when read (vacuumed meanwhile)."""
+    text = str(error).lower()
+    return "not found" in text or "notfound" in text or "no such key" in text
+
+
 def committed(storage: Storage, table: str, change: Callable[[DeltaTable], T]) -> T:
     """`change(table)` on the latest version, rerun on a newer one whenever another writer's
     commit conflicts with it; what it returns once its commit landed."""
@@ -97,9 +103,9 @@ def committed(storage: Storage, table: str, change: Callable[[DeltaTable], T]) -
             if attempt == COMMIT_ATTEMPTS - 1:
                 raise
             log.debug("catalog %s: commit lost a race (%s), retrying", table, e)
-        except OSError as e:
+        except (OSError, DeltaError) as e:
             # A data file vacuumed between our snapshot and our read: read the newer version.
-            if attempt == COMMIT_ATTEMPTS - 1 or "not found" not in str(e).lower():
+            if attempt == COMMIT_ATTEMPTS - 1 or not vanished(e):
                 raise
         time.sleep(random.uniform(0.01, 0.05) * min(attempt + 1, 8))
     raise AssertionError("unreachable")

@@ -9,7 +9,7 @@ import pytest
 
 from reelhouse.catalog.errors import CatalogError
 from reelhouse.catalog.schemas import VIDEOS
-from reelhouse.catalog.tables import storage_options
+from reelhouse.catalog.tables import storage_options, vanished
 from reelhouse.catalog.writer import commit_key, of_video, rows_table, update_video
 from reelhouse.config import load_settings
 from reelhouse.storage import Storage
@@ -98,3 +98,10 @@ def test_storage_options_keep_commits_conditional(tmp_path) -> None:  # type: ig
     assert options["AWS_ALLOW_HTTP"] == "true"
     assert options["AWS_VIRTUAL_HOSTED_STYLE_REQUEST"] == "false"
     assert "AWS_S3_ALLOW_UNSAFE_RENAME" not in options
+
+
+def test_only_a_vanished_file_is_retried_as_a_read() -> None:
+    """A file vacuumed under a reader is worth a reread; any other storage error is not."""
+    assert vanished(OSError("AWS Error RESOURCE_NOT_FOUND during GetObject: Not Found"))
+    assert vanished(OSError("Object at location catalog/videos/part-0.parquet not found"))
+    assert not vanished(OSError("connection refused"))
