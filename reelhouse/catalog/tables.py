@@ -19,8 +19,10 @@ from typing import TypeVar
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import CommitFailedError, DeltaError, TableNotFoundError
 
+from reelhouse.catalog.errors import CatalogStorageError
 from reelhouse.catalog.legacy import load_legacy
 from reelhouse.catalog.schemas import schema_for
+from reelhouse.errors import StorageError
 from reelhouse.storage import Storage
 
 log = logging.getLogger("reelhouse.catalog")
@@ -82,7 +84,7 @@ def ensure_table(storage: Storage, table: str) -> DeltaTable:
                      rows.num_rows, len(legacy))
     found = open_table(storage, table)
     if found is None:
-        raise DeltaError(f"catalog {table}: table missing right after it was created")
+        raise CatalogStorageError(f"catalog {table}: missing right after it was created")
     return found
 
 
@@ -96,16 +98,17 @@ def committed(storage: Storage, table: str, change: Callable[[DeltaTable], T]) -
     """`change(table)` on the latest version, rerun on a newer one whenever another writer's
     commit conflicts with it; what it returns once its commit landed."""
     for attempt in range(COMMIT_ATTEMPTS):
-        dt = ensure_table(storage, table)
         try:
-            return change(dt)
+            return change(ensure_table(storage, table))
         except CommitFailedError as e:
             if attempt == COMMIT_ATTEMPTS - 1:
-                raise
+                raise CatalogStorageError(f"catalog {table}: {e}") from e
             log.debug("catalog %s: commit lost a race (%s), retrying", table, e)
+        except StorageError:
+            raise
         except (OSError, DeltaError) as e:
             # A data file vacuumed between our snapshot and our read: read the newer version.
             if attempt == COMMIT_ATTEMPTS - 1 or not vanished(e):
-                raise
+                raise CatalogStorageError(f"catalog {table}: {e}") from e
         time.sleep(random.uniform(0.01, 0.05) * min(attempt + 1, 8))
     raise AssertionError("unreachable")
