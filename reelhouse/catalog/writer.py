@@ -111,8 +111,9 @@ def update_video(storage: Storage, video_id: str, fields: Mapping[str, Any],
         schema=pa.schema([VIDEOS.field(n) for n in names]))
 
     def merge(dt: DeltaTable) -> bool:
-        outcome = (dt.merge(source, predicate="t.video_id = s.video_id", source_alias="s",
-                            target_alias="t")
+        # The literal id lets delta-rs skip every file whose id stats exclude the video.
+        outcome = (dt.merge(source, predicate=f"t.video_id = s.video_id AND t.{of_video(video_id)}",
+                            source_alias="s", target_alias="t")
                    .when_matched_update(
                        updates={n: f"s.{n}" for n in names[1:]},
                        predicate="t.updated_at IS NULL OR t.updated_at < s.updated_at")
