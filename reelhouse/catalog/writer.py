@@ -17,6 +17,9 @@ from reelhouse.catalog.tables import committed
 from reelhouse.keys import check_video_id
 from reelhouse.storage import Storage
 
+# How old a data file no commit names must be before compaction deletes it.
+ORPHAN_AGE_H = 1
+
 
 @dataclass(frozen=True)
 class CompactResult:
@@ -147,11 +150,16 @@ def delete_video(storage: Storage, video_id: str) -> int:
 
 def compact(storage: Storage, table: str) -> CompactResult:
     """Fold the table's small files into few (Delta optimize), then remove the files that
-    no longer belong to any version (vacuum); concurrent writes and deletes are kept."""
+    no longer belong to the table (vacuum: tombstoned ones at once, never-committed ones
+    after ORPHAN_AGE_H); concurrent writes and deletes are kept."""
 
     def optimize(dt: DeltaTable) -> CompactResult:
         metrics = dt.optimize.compact()
         vacuumed = _vacuum(dt)
+        # Files no commit ever named (a writer killed between its data file and its commit);
+        # only old ones, so a writer's file that is about to be committed is never taken.
+        vacuumed += len(dt.vacuum(retention_hours=ORPHAN_AGE_H, dry_run=False,
+                                  enforce_retention_duration=False, full=True))
         return CompactResult(table, dt.version(), dt.count(), int(metrics["numFilesAdded"]),
                              int(metrics["numFilesRemoved"]), vacuumed)
 

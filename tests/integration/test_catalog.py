@@ -22,6 +22,7 @@ from reelhouse.catalog import (
     update_video,
     write_rows,
 )
+from reelhouse.catalog import writer as catalog_writer
 from reelhouse.catalog.schemas import conform
 from reelhouse.catalog.tables import open_table
 from reelhouse.config import Settings
@@ -182,3 +183,18 @@ def test_main_s_parquet_files_migrate_on_first_write(storage: Storage) -> None:
     assert sorted(load_table(storage, "videos").column("title").to_pylist()) == [
         "legacy one", "legacy zero", "new after migration"]
     assert not any("/part-01" in k or "/compacted-" in k for k in data_files(storage, "videos"))
+
+
+def test_compaction_removes_only_old_uncommitted_files(storage: Storage,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A data file no commit names (its writer was killed before committing) is removed by
+    compaction once it is ORPHAN_AGE_H old; a fresh one (a writer about to commit) is kept."""
+    write_video(storage, 0)
+    orphan = "catalog/videos/part-00000-0d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6-c000.zstd.parquet"
+    storage.put_bytes(orphan, b"not committed")
+    compact(storage, "videos")
+    assert storage.exists(orphan)
+    monkeypatch.setattr(catalog_writer, "ORPHAN_AGE_H", 0)  # as if an hour had passed
+    compact(storage, "videos")
+    assert not storage.exists(orphan)
+    assert load_table(storage, "videos").column("video_id").to_pylist() == [IDS[0]]
