@@ -7,8 +7,10 @@ Parquet-part catalog (where they fail) and the Delta tables (where they hold).
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -106,3 +108,29 @@ def test_twenty_writers_at_once_lose_nothing(bucket: Storage) -> None:
               for v in ids), lambda: compact(bucket, "renditions"))
     found = ids_in(bucket, "renditions")
     assert sorted(v for v in found if v in ids) == sorted(ids)
+
+
+def _delete_when_released(settings: Settings, video_id: str, start: Any) -> None:
+    start.wait()
+    delete_video(Storage(settings), video_id)
+
+
+def test_four_processes_deleting_at_once_stay_deleted(bucket: Storage) -> None:
+    """Four API processes deleting four videos of one compacted file at the same moment
+    leave all four gone and the other videos in place (no shared memory, only the bucket)."""
+    ids = [new_id() for _ in range(7)]
+    for video_id in ids:
+        write_video(bucket, video_id)
+    for table in TABLES:
+        compact(bucket, table)
+    spawn = multiprocessing.get_context("spawn")
+    start = spawn.Barrier(4)
+    workers = [spawn.Process(target=_delete_when_released, args=(bucket.settings, v, start))
+               for v in ids[:4]]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=300)
+    assert [w.exitcode for w in workers] == [0, 0, 0, 0]
+    for table in TABLES:
+        assert sorted(set(ids_in(bucket, table))) == sorted(ids[4:]), table
