@@ -1,7 +1,7 @@
-"""Catalog assets: one Parquet part per video per table, rebuilt from storage and the API DB.
+"""Catalog assets: each video's rows of the Delta tables, rebuilt from storage and the API DB.
 
-Materializing them again (no transcode) rewrites a video's rows from the facts in the bucket.
-They run in the `catalog` pool, which `compacted_catalog` shares (see assets/compaction.py).
+Materializing them again (no transcode) replaces a video's rows from the facts in the bucket,
+in one commit per table. Commits are safe beside each other and beside compaction.
 """
 
 
@@ -20,18 +20,35 @@ from assets.source import source_probe
 from assets.thumbnails import thumbnails
 from reelhouse import keys
 from reelhouse.records import VideoStatus
+from reelhouse.storage import Storage
 
 
 def write_rows(*args: object) -> str:
-    # Imported on use: pyarrow.dataset and DuckDB add seconds to every run's start-up,
+    # Imported on use: pyarrow, deltalake and DuckDB add seconds to every run's start-up,
     # which would come before the video is playable.
     from reelhouse.catalog import write_rows as write
 
     return write(*args)  # type: ignore[arg-type]
 
 
+def settle_videos_row(s3: Storage, database: DatabaseResource, video_id: str) -> bool:
+    """After the row is written, match it to the database once more: an edit made while we
+    built the row is applied over it, a video deleted meanwhile loses its rows again.
+    False when the video is gone."""
+    from reelhouse.catalog import delete_video, update_video
+
+    video = database.video(video_id)
+    if video is None:
+        delete_video(s3, video_id)
+        return False
+    if video.updated_at is not None:
+        update_video(s3, video_id, {"title": video.title, "description": video.description,
+                                    "visibility": video.visibility}, video.updated_at)
+    return True
+
+
 _ASSET = {"partitions_def": videos_partitions, "group_name": "catalog",
-          "kinds": {"parquet", "s3"}, "retry_policy": STORAGE_RETRY, "pool": CATALOG_POOL,
+          "kinds": {"delta", "s3"}, "retry_policy": STORAGE_RETRY, "pool": CATALOG_POOL,
           "code_version": MEDIA_CODE_VERSION}
 
 
@@ -76,6 +93,9 @@ def catalog_videos(context: dg.AssetExecutionContext, storage: StorageResource,
         thumbs = read_facts(s3, video_id, "thumbnails")
         row = video_row(video, need_facts(s3, video_id, "probe", "source_probe"), hls, thumbs)
         key = write_rows(s3, "videos", video_id, [row])
+        if not settle_videos_row(s3, database, video_id):
+            raise dg.Failure(f"{video_id} was deleted while its catalog row was written",
+                             allow_retries=False)
         if not s3.exists(keys.master_key(video_id)):
             raise dg.Failure("master.m3u8 is missing: materialize hls_renditions",
                              allow_retries=False)

@@ -39,6 +39,7 @@ def video_row(video: Video, probe: dict[str, Any], hls: dict[str, Any],
         "created_at": video.created_at, "uploaded_at": video.uploaded_at, "processed_at": now,
         "processing_s": round((now - started).total_seconds(), 3) if started else None,
         "transcode_s": hls["elapsed_s"], "realtime_factor": hls["realtime_x"],
+        "updated_at": video.updated_at,
     }
 
 

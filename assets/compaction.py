@@ -1,8 +1,10 @@
-"""`compacted_catalog`: each catalog table's per-video parts folded into one Parquet file.
+"""`compacted_catalog`: each catalog Delta table optimized (small files folded into few) and
+vacuumed (files no version needs any more removed).
 
-It shares the `catalog` pool with the assets that write the parts (limit 1 in the instance
-config), so a compaction never runs while a part is written: `compact` loses an overwrite
-that lands between its ETag check and its delete.
+Both are commits like any other: a write or delete landing meanwhile conflicts with at most
+the optimize, which then reruns on the newer version, so nothing written is lost and nothing
+deleted comes back. It still runs in the `catalog` pool so a night's compaction does not
+compete with catalog writes for the same files.
 """
 
 import dagster as dg
@@ -13,25 +15,27 @@ from assets.resources import StorageResource
 
 COMPACTION_SCHEMA = dg.TableSchema(columns=[
     dg.TableColumn("table"), dg.TableColumn("rows", "int"),
-    dg.TableColumn("folded", "int", "files read into the new one"),
-    dg.TableColumn("kept", "int", "parts rewritten meanwhile, left for the next run"),
-    dg.TableColumn("key", description="the compacted file (empty: nothing to fold)")])
+    dg.TableColumn("version", "int", "the table version after compaction"),
+    dg.TableColumn("added", "int", "files optimize wrote"),
+    dg.TableColumn("removed", "int", "files optimize folded into them"),
+    dg.TableColumn("vacuumed", "int", "files no version needs, deleted")])
 
 
 @dg.asset(deps=[catalog_renditions, catalog_thumbnails, catalog_videos], group_name="catalog",
-          kinds={"parquet", "s3"}, pool=CATALOG_POOL)
+          kinds={"delta", "s3"}, pool=CATALOG_POOL)
 def compacted_catalog(context: dg.AssetExecutionContext,
                       storage: StorageResource) -> dg.MaterializeResult:
-    """One compacted Parquet file per catalog table, in place of every video's part."""
-    from reelhouse.catalog import TABLES, compact  # pyarrow + DuckDB: only this step needs them
+    """Every catalog table optimized and vacuumed: few files per table, no stale ones."""
+    from reelhouse.catalog import TABLES, compact  # deltalake + pyarrow: only this step
 
     s3 = storage.client()
     results = [compact(s3, table) for table in TABLES]
     for r in results:
-        context.log.info(f"{r.table}: {len(r.folded)} files -> {r.key} ({r.rows} rows; "
-                         f"{len(r.kept)} parts changed meanwhile)")
+        context.log.info(f"{r.table}: {r.removed} files -> {r.added} (version {r.version}, "
+                         f"{r.rows} rows; {r.vacuumed} files vacuumed)")
     return dg.MaterializeResult(metadata={
         "tables": dg.MetadataValue.table([dg.TableRecord({
-            "table": r.table, "rows": r.rows, "folded": len(r.folded), "kept": len(r.kept),
-            "key": r.key or ""}) for r in results], COMPACTION_SCHEMA),
-        "files_folded": dg.MetadataValue.int(sum(len(r.folded) for r in results))})
+            "table": r.table, "rows": r.rows, "version": r.version, "added": r.added,
+            "removed": r.removed, "vacuumed": r.vacuumed}) for r in results],
+            COMPACTION_SCHEMA),
+        "files_folded": dg.MetadataValue.int(sum(r.removed for r in results))})

@@ -21,5 +21,5 @@ reprocess_job = dg.define_asset_job(
 
 catalog_compaction_job = dg.define_asset_job(
     "catalog_compaction_job", selection=[compacted_catalog],
-    description="Compact the Parquet catalog (per-video parts into one file per table); "
-                "waits for the `catalog` pool, so no catalog write runs meanwhile.")
+    description="Compact the Delta catalog: optimize (small files folded into few) and "
+                "vacuum (files no version needs removed); safe beside catalog writes.")

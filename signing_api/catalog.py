@@ -7,8 +7,11 @@ the database first and the catalog only about those ids.
 
 from __future__ import annotations
 
+import logging
 import threading
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
     from reelhouse.catalog.snapshot import CatalogSnapshot
 
 router = APIRouter(prefix="/api/v1/catalog", tags=["catalog"])
+log = logging.getLogger("signing_api.catalog")
 
 MAX_IDS = 100
 _UNAVAILABLE = "the catalog cannot be read right now (`catalog_unavailable`)"
@@ -38,6 +42,25 @@ def snapshot(svc: Services) -> CatalogSnapshot:
 
             svc.catalog = CatalogSnapshot(svc.storage)
         return svc.catalog
+
+
+def record_edit(svc: Services, video_id: str, fields: Mapping[str, Any],
+                updated_at: datetime) -> None:
+    """Carry an owner's edit into the catalog's `videos` row (the database already holds it;
+    a catalog that cannot be reached now gets it when the pipeline next writes the row)."""
+    from reelhouse.catalog.errors import CatalogError
+    from reelhouse.catalog.writer import update_video
+
+    try:
+        update_video(svc.storage, video_id, fields, updated_at)
+    except (CatalogError, OSError, RuntimeError) as e:
+        log.warning("catalog edit of %s not written: %s", video_id, e)
+
+
+def record_delete(svc: Services, video_id: str) -> None:
+    """Drop a deleted video from this process's snapshot at once (its rows are gone)."""
+    if svc.catalog is not None:
+        svc.catalog.forget(video_id)
 
 
 def _ids(values: list[str]) -> list[str]:

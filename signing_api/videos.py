@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from reelhouse import records, videos
 from reelhouse.db import User, Video
 from reelhouse.records import VideoPage, VideoStatus, Visibility
+from signing_api.catalog import record_delete, record_edit
 from signing_api.deps import SvcDep, UserDep, ViewerDep, editable_video, visible_video
 from signing_api.errors import ApiError, responses
 
@@ -86,7 +87,11 @@ def update_video(video_id: str, body: VideoPatch, svc: SvcDep,
             setattr(video, name, value)
         session.flush()
         out = video_out(session, video)
+        # Every field a PATCH may change, sent whole: the catalog row then equals the database.
+        edited = {name: getattr(video, name) for name in VideoPatch.model_fields}
+        edited_at = video.updated_at
     svc.recent_videos.forget(video_id)
+    record_edit(svc, video_id, edited, edited_at)
     return out
 
 
@@ -97,4 +102,5 @@ def delete_video(video_id: str, svc: SvcDep, user: UserDep) -> Response:
         video = editable_video(session, video_id, user)
         videos.delete_video(session, svc.storage, video)
     svc.recent_videos.forget(video_id)
+    record_delete(svc, video_id)
     return Response(status_code=204)

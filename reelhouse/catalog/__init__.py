@@ -1,4 +1,4 @@
-"""The catalog: Parquet tables of videos, renditions and thumbnails in S3, queried with DuckDB."""
+"""The catalog: Delta tables of videos, renditions and thumbnails in S3, queried with DuckDB."""
 
 from reelhouse.catalog.errors import CatalogError
 from reelhouse.catalog.queries import (
@@ -12,9 +12,15 @@ from reelhouse.catalog.queries import (
     thumbnails_for,
     videos_by_id,
 )
-from reelhouse.catalog.reader import connect, connect_arrow, load_table
+from reelhouse.catalog.reader import connect, connect_arrow, load_table, video_rows
 from reelhouse.catalog.schemas import SCHEMA_VERSION, SCHEMAS, TABLES
-from reelhouse.catalog.writer import CompactResult, compact, delete_video, write_rows
+from reelhouse.catalog.writer import (
+    CompactResult,
+    compact,
+    delete_video,
+    update_video,
+    write_rows,
+)
 
 __all__ = [
     "SCHEMAS",
@@ -35,6 +41,8 @@ __all__ = [
     "search",
     "stats",
     "thumbnails_for",
+    "update_video",
+    "video_rows",
     "videos_by_id",
     "write_rows",
 ]

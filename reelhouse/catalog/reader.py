@@ -1,128 +1,51 @@
-"""Reading the catalog: Parquet files under `catalog/` into Arrow, de-duplicated, in DuckDB."""
+"""Reading the catalog: its Delta tables under `catalog/` into Arrow, then into DuckDB."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import lru_cache
-from typing import Any
-from urllib.parse import urlsplit
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
-import pyarrow.fs as pafs
+from deltalake.exceptions import DeltaError
 
+from reelhouse.catalog import legacy
 from reelhouse.catalog.errors import CatalogError
-from reelhouse.catalog.schemas import TABLES, conform, empty, schema_for
+from reelhouse.catalog.schemas import TABLES, conform, empty
+from reelhouse.catalog.tables import open_table, vanished
 from reelhouse.config import Settings
+from reelhouse.keys import check_video_id
 from reelhouse.storage import Storage
 
-FILE = "_file"
 # `videos` is a view over this table, which adds lower-cased search and sort keys.
 INTERNAL_VIDEOS = "_videos"
-# A compaction may delete a part between our listing and our read: list again and retry.
+# A vacuum may remove a file of the version we opened before we read it: open the newer one.
 READ_ATTEMPTS = 3
 
 
-def table_prefix(table: str) -> str:
-    schema_for(table)
-    return f"catalog/{table}/"
-
-
-def is_part(key: str) -> bool:
-    return key.rsplit("/", 1)[-1].startswith("part-") and key.endswith(".parquet")
-
-
-def is_compacted(key: str) -> bool:
-    return key.rsplit("/", 1)[-1].startswith("compacted-") and key.endswith(".parquet")
-
-
-def list_files(storage: Storage, table: str) -> list[dict[str, Any]]:
-    """The table's data files (part and compacted), as S3 lists them, sorted by key."""
-    listing = storage.list_keys(table_prefix(table))
-    return sorted((o for o in listing if is_part(o["Key"]) or is_compacted(o["Key"])),
-                  key=lambda o: o["Key"])
-
-
-@lru_cache(maxsize=8)
-def _filesystem(endpoint: str, region: str, access_key: str, secret_key: str,
-                virtual: bool) -> pafs.S3FileSystem:
-    url = urlsplit(endpoint)
-    return pafs.S3FileSystem(
-        access_key=access_key, secret_key=secret_key, region=region,
-        endpoint_override=url.netloc + url.path.rstrip("/"), scheme=url.scheme or "https",
-        force_virtual_addressing=virtual, connect_timeout=5, request_timeout=60)
-
-
-def filesystem(settings: Settings) -> pafs.S3FileSystem:
-    """pyarrow's S3 filesystem for our endpoint and credentials (shared per configuration)."""
-    access_key, secret_key = settings.s3_credentials
-    return _filesystem(settings.s3_endpoint, settings.s3_region, access_key, secret_key,
-                       settings.s3_addressing_style == "virtual")
-
-
-def read_keys(storage: Storage, table: str, keys: list[str]) -> pa.Table:
-    """Rows of the given files in the current schema, plus `_file` naming each row's file."""
-    schema = schema_for(table)
-    tagged_schema = schema.append(pa.field(FILE, pa.string()))
-    if not keys:
-        return tagged_schema.empty_table()
-    bucket = storage.bucket
-    dataset = ds.dataset([f"{bucket}/{k}" for k in keys], schema=schema, format="parquet",
-                         filesystem=filesystem(storage.settings))
-    batches = []
-    try:
-        for tagged in dataset.scanner().scan_batches():
-            batch = tagged.record_batch
-            key = tagged.fragment.path.removeprefix(f"{bucket}/")
-            file = pa.repeat(pa.scalar(key, pa.string()), batch.num_rows)
-            batches.append(pa.RecordBatch.from_arrays([*batch.columns, file],
-                                                      schema=tagged_schema))
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError) as e:
-        raise CatalogError(f"catalog: cannot read {table}: {e}") from e
-    return pa.Table.from_batches(batches, schema=tagged_schema)
-
-
-def _newest_files(raw: pa.Table) -> pa.Table:
-    files = raw.group_by(["video_id", FILE]).aggregate([("written_at", "max")])
-    files = files.sort_by([("video_id", "ascending"), ("written_at_max", "descending"),
-                           (FILE, "descending")])
-    ids = files.column("video_id").combine_chunks()
-    mask = pa.concat_arrays([pa.array([True]), pc.not_equal(ids[1:], ids[:-1])])
-    best = files.filter(mask).select(["video_id", FILE])
-    return raw.join(best, keys=["video_id", FILE], join_type="left semi")
-
-
-def dedupe(raw: pa.Table) -> pa.Table:
-    """Per video, only the rows of its newest file (newest `written_at`, then greatest key).
-
-    A rerun's part beats an older compacted copy, and while a compaction is between writing
-    its file and deleting the parts, each row is still seen once.
-    """
-    counts = pc.value_counts(raw.column(FILE)).to_pylist()
-    if len(counts) <= 1:
-        return raw.drop_columns([FILE])
-    # Only videos found outside the largest file (usually the compacted one) can be contested.
-    largest = max(counts, key=lambda c: c["counts"])["values"]
-    others = raw.filter(pc.not_equal(raw.column(FILE), largest)).column("video_id")
-    contested = pc.is_in(raw.column("video_id"), value_set=pc.unique(others))
-    settled = raw.filter(pc.invert(contested))
-    resolved = _newest_files(raw.filter(contested))
-    resolved = resolved.select(raw.column_names).cast(raw.schema)  # joins drop metadata
-    return pa.concat_tables([settled, resolved]).drop_columns([FILE])
+def _read(storage: Storage, table: str, video_id: str | None) -> pa.Table:
+    for attempt in range(READ_ATTEMPTS):
+        dt = open_table(storage, table)
+        if dt is None:
+            return legacy.load_legacy(storage, table)[0] if video_id is None else empty(table)
+        try:
+            filters = [("video_id", "=", check_video_id(video_id))] if video_id else None
+            return conform(table, dt.to_pyarrow_table(filters=filters))
+        except (OSError, DeltaError) as e:
+            if attempt == READ_ATTEMPTS - 1 or not vanished(e):
+                raise CatalogError(f"catalog: cannot read {table}: {e}") from e
+    raise AssertionError("unreachable")
 
 
 def load_table(storage: Storage, table: str) -> pa.Table:
-    """The table as readers see it: every data file read and de-duplicated by video."""
-    for attempt in range(READ_ATTEMPTS):
-        keys = [o["Key"] for o in list_files(storage, table)]
-        try:
-            return conform(table, dedupe(read_keys(storage, table, keys)))
-        except OSError:
-            if attempt == READ_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    """The table at its latest committed version (a bucket not yet migrated from loose
+    Parquet files reads those, as today's main wrote them)."""
+    return _read(storage, table, None)
+
+
+def video_rows(storage: Storage, table: str, video_id: str) -> pa.Table:
+    """One video's rows of `table` at its latest version (files skipped by their id stats)."""
+    return _read(storage, table, video_id)
 
 
 def _title_rank(videos: pa.Table) -> pa.Array:
@@ -160,8 +83,9 @@ def connect_arrow(tables: Mapping[str, pa.Table]) -> duckdb.DuckDBPyConnection:
 def connect(source: Settings | Storage) -> duckdb.DuckDBPyConnection:
     """DuckDB over the catalog in S3: `con.sql("select count(*) from videos")` just works.
 
-    The tables are snapshots taken now; connect again to see newer writes. A connection is
-    not for concurrent use: give each thread `con.cursor()`.
+    The tables are the bucket's catalog as committed now: every video the pipeline wrote,
+    whatever its visibility (access control is the API's, not this reader's). Connect again
+    to see newer commits. Not for concurrent use: give each thread `con.cursor()`.
     """
     storage = source if isinstance(source, Storage) else Storage(source)
     return connect_arrow({name: load_table(storage, name) for name in TABLES})

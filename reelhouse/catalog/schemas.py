@@ -55,6 +55,8 @@ VIDEOS = _schema(
     pa.field("processing_s", pa.float64()),
     pa.field("transcode_s", pa.float64()),
     pa.field("realtime_factor", pa.float64()),
+    # When the API last changed the owner's fields: an edit applies only over older rows.
+    pa.field("updated_at", _TS),
 )
 """One row per video: what the user gave, what probing found, what processing made."""
 
@@ -91,6 +93,8 @@ SCHEMAS: dict[str, pa.Schema] = {
 }
 TABLES = tuple(SCHEMAS)
 THUMBNAIL_KINDS = ("poster", "storyboard")
+# The `videos` columns an owner edits through the API (`writer.update_video`).
+EDITABLE = ("title", "description", "visibility")
 
 
 def schema_for(table: str) -> pa.Schema:

@@ -1,9 +1,12 @@
 """The catalog as a server answers from it: one snapshot shared for a while, plus each video's
-own part for videos newer than the snapshot.
+own rows for videos newer than the snapshot.
 
 A snapshot is all the catalog read into DuckDB (`reader.connect`); rereading it per request
 would cost seconds, so one is shared for `ttl_s` and every query runs on its own cursor.
-Which videos a caller may see is decided by whoever calls: every answer takes the ids.
+Which videos a caller may see is decided by whoever calls: every answer takes the ids, which
+come from the database, so a deleted video is never named. A video deleted through this
+process is also `forget`-ten at once, so whole-catalog totals drop it too; deleted through
+another process, it leaves those totals within `ttl_s`.
 """
 
 from __future__ import annotations
@@ -16,11 +19,9 @@ from typing import Any
 
 import duckdb
 
-from reelhouse import keys
 from reelhouse.catalog import queries
 from reelhouse.catalog.errors import CatalogError
-from reelhouse.catalog.reader import connect, dedupe, read_keys
-from reelhouse.catalog.schemas import conform
+from reelhouse.catalog.reader import connect, video_rows
 from reelhouse.errors import ReelhouseError
 from reelhouse.insights import Insights, Rung, VideoFacts
 from reelhouse.storage import Storage
@@ -46,12 +47,15 @@ class CatalogSnapshot:
         self._con: duckdb.DuckDBPyConnection | None = None
         self._until = float("-inf")
         self._parts: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        # Deleted here since the snapshot was read: id -> when forgotten (clock time).
+        self._gone: dict[str, float] = {}
 
     def cursor(self) -> duckdb.DuckDBPyConnection | None:
         """A cursor on the current snapshot, or None while the catalog cannot be read."""
         with self._lock:
             # Under the lock: a burst of requests after expiry reads the catalog once.
             if self._clock() >= self._until:
+                started = self._clock()
                 try:
                     self._con = self._connect()
                 except _UNREADABLE as e:
@@ -59,20 +63,31 @@ class CatalogSnapshot:
                     self._con = None
                 self._until = self._clock() + self._ttl_s
                 self._parts.clear()
+                # A delete that committed before this read began is in the snapshot itself.
+                self._gone = {v: t for v, t in self._gone.items() if t >= started}
             return self._con.cursor() if self._con is not None else None
 
+    def forget(self, video_id: str) -> None:
+        """Leave a just-deleted video out of every answer until a newer snapshot lacks it."""
+        with self._lock:
+            self._gone[video_id] = self._clock()
+            self._parts = {k: v for k, v in self._parts.items() if k[0] != video_id}
+
+    def _forgotten(self) -> set[str]:
+        with self._lock:
+            return set(self._gone)
+
     def own_rows(self, video_id: str, table: str) -> list[dict[str, Any]]:
-        """One video's rows read from its own part file (kept until the next snapshot)."""
+        """One video's rows read from the table's latest version (kept until the next
+        snapshot)."""
         with self._lock:
             hit = self._parts.get((video_id, table))
         if hit is not None:
             return hit
-        key = keys.catalog_key(table, video_id)
         try:
-            rows = conform(table, dedupe(read_keys(self._storage, table, [key]))).to_pylist() \
-                if self._storage.exists(key) else []
+            rows = video_rows(self._storage, table, video_id).to_pylist()
         except _UNREADABLE as e:
-            log.warning("catalog part %s unreadable: %s", key, e)
+            log.warning("catalog rows of %s in %s unreadable: %s", video_id, table, e)
             return []
         with self._lock:
             self._parts[(video_id, table)] = rows
@@ -82,6 +97,8 @@ class CatalogSnapshot:
         """Facts of those videos the catalog holds, in the order asked; a video in `ready`
         the snapshot lacks yet is read from its own part (written before it became ready)."""
         cur = self.cursor()
+        gone = self._forgotten()
+        video_ids = [v for v in video_ids if v not in gone]
         rows = queries.videos_by_id(cur, video_ids) if cur is not None else {}
         for video_id in video_ids:
             if video_id not in rows and video_id in ready:
@@ -93,6 +110,8 @@ class CatalogSnapshot:
         """The HLS rungs of a video, tallest first (from its own part when newer than the
         snapshot and `ready`)."""
         cur = self.cursor()
+        if video_id in self._forgotten():
+            return []
         rows = queries.renditions_for(cur, video_id) if cur is not None else []
         if not rows and ready:
             rows = sorted(self.own_rows(video_id, "renditions"),
@@ -105,6 +124,10 @@ class CatalogSnapshot:
         cur = self.cursor()
         if cur is None:
             return None
+        if gone := self._forgotten():
+            if video_ids is None:
+                video_ids = [v for (v,) in cur.execute("SELECT video_id FROM videos").fetchall()]
+            video_ids = [v for v in video_ids if v not in gone]
         data = queries.stats(cur, video_ids)
         data["duration_histogram"] = queries.duration_histogram(cur, HISTOGRAM_BINS, video_ids)
         data["processing"] = queries.processing_times(cur, MAX_POINTS, video_ids)

@@ -1,4 +1,5 @@
-"""Writing the catalog: one Parquet part per video per table, deletion, and compaction."""
+"""Writing the catalog: each video's rows replaced in one Delta commit, edits applied over
+older rows only, deletes that stay deleted, and compaction (optimize + vacuum)."""
 
 from __future__ import annotations
 
@@ -8,40 +9,28 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
-from ulid import ULID
+from deltalake import DeltaTable, write_deltalake
 
 from reelhouse.catalog.errors import CatalogError
-from reelhouse.catalog.reader import (
-    READ_ATTEMPTS,
-    dedupe,
-    filesystem,
-    is_compacted,
-    is_part,
-    list_files,
-    read_keys,
-    table_prefix,
-)
-from reelhouse.catalog.schemas import TABLES, THUMBNAIL_KINDS, conform, schema_for
-from reelhouse.keys import catalog_key, check_video_id
+from reelhouse.catalog.schemas import EDITABLE, TABLES, THUMBNAIL_KINDS, VIDEOS, schema_for
+from reelhouse.catalog.tables import committed
+from reelhouse.keys import check_video_id
 from reelhouse.storage import Storage
 
-PARQUET_TYPE = "application/vnd.apache.parquet"
+# How old a data file no commit names must be before compaction deletes it.
+ORPHAN_AGE_H = 1
 
 
 @dataclass(frozen=True)
 class CompactResult:
-    """What one compaction did: the file it wrote and the files it folded in and removed."""
+    """What one compaction did to a table: files folded into fewer, tombstoned files removed."""
 
     table: str
-    key: str | None
+    version: int
     rows: int = 0
-    folded: tuple[str, ...] = ()
-    deleted: tuple[str, ...] = ()
-    # Parts rewritten while we compacted: their newer rows win on read; the next run folds them.
-    kept: tuple[str, ...] = ()
+    added: int = 0
+    removed: int = 0
+    vacuumed: int = 0
 
 
 def rows_table(table: str, video_id: str, rows: Iterable[Mapping[str, Any]],
@@ -69,100 +58,110 @@ def rows_table(table: str, video_id: str, rows: Iterable[Mapping[str, Any]],
         raise CatalogError(f"catalog: bad {table} row for {video_id}: {e}") from e
 
 
-def to_parquet(data: pa.Table) -> bytes:
-    """Parquet bytes (zstd) carrying the schema and its version in the file metadata."""
-    sink = pa.BufferOutputStream()
-    pq.write_table(data, sink, compression="zstd")
-    return sink.getvalue().to_pybytes()
+def of_video(video_id: str) -> str:
+    """The Delta predicate selecting one video's rows (the id is a checked ULID, never text
+    a user typed, so it is safe inside the quotes)."""
+    return f"video_id = '{check_video_id(video_id)}'"
 
 
-def _new_compacted_key(table: str) -> str:
-    # ULIDs sort by time, so the newest compacted file also wins read ties.
-    return f"{table_prefix(table)}compacted-{ULID()}.parquet"
+def commit_key(table: str, version: int) -> str:
+    """The object holding commit `version` of `table`."""
+    schema_for(table)
+    return f"catalog/{table}/_delta_log/{version:020d}.json"
 
 
-def _video_ids(storage: Storage, key: str) -> set[str]:
-    dataset = ds.dataset(f"{storage.bucket}/{key}", format="parquet",
-                         filesystem=filesystem(storage.settings))
-    return set(dataset.to_table(columns=["video_id"]).column("video_id").to_pylist())
-
-
-def _purge(storage: Storage, table: str, video_id: str) -> int:
-    """Remove a video from one table: compacted files rewritten first, then its part deleted."""
-    touched = 0
-    for entry in list_files(storage, table):
-        key = entry["Key"]
-        if not is_compacted(key) or video_id not in _video_ids(storage, key):
-            continue
-        rest = read_keys(storage, table, [key]).drop_columns(["_file"])
-        rest = rest.filter(pc.not_equal(rest.column("video_id"), video_id))
-        if rest.num_rows:
-            storage.put_bytes(_new_compacted_key(table), to_parquet(conform(table, rest)),
-                              PARQUET_TYPE)
-        storage.delete(key)
-        touched += 1
-    part = catalog_key(table, video_id)
-    if storage.exists(part):
-        storage.delete(part)
-        touched += 1
-    return touched
+def _vacuum(dt: DeltaTable) -> int:
+    # Retention 0: the files a delete or compaction tombstoned still hold the removed rows
+    # (titles, descriptions). Only tombstoned files go (never a writer's uncommitted file);
+    # a reader still on the older version gets "not found" and reads the newer one. At the
+    # latest version, so the last of racing deletes also removes what the others tombstoned.
+    dt.update_incremental()
+    return len(dt.vacuum(retention_hours=0, dry_run=False, enforce_retention_duration=False))
 
 
 def write_rows(storage: Storage, table: str, video_id: str,
                rows: list[dict[str, Any]]) -> str:
-    """Write (or overwrite) the video's part of `table` and return its key.
+    """Replace the video's rows in `table` with `rows` in one commit; returns its log key.
 
-    Rerunning replaces the part, and its newer `written_at` beats any compacted copy. No
-    rows means the video has none in this table: its part and compacted rows are removed.
+    Rerunning replaces rather than duplicates; no rows removes the video from this table.
     """
-    key = catalog_key(table, video_id)
     data = rows_table(table, video_id, rows)
-    if data.num_rows == 0:
-        _purge(storage, table, video_id)
-    else:
-        storage.put_bytes(key, to_parquet(data), PARQUET_TYPE)
-    return key
+
+    def replace(dt: DeltaTable) -> str:
+        if data.num_rows == 0:
+            dt.delete(of_video(video_id))
+        else:
+            write_deltalake(dt, data, mode="overwrite", predicate=of_video(video_id),
+                            schema_mode="merge")
+        return commit_key(table, dt.version())
+
+    return committed(storage, table, replace)
+
+
+def update_video(storage: Storage, video_id: str, fields: Mapping[str, Any],
+                 updated_at: datetime) -> bool:
+    """Set the owner's fields (title, description, visibility) of the video's `videos` row,
+    unless the row already holds an edit at least as new; True when the row changed.
+
+    A video with no row yet is left alone: its row is written from the database later.
+    """
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise CatalogError(f"catalog: {sorted(unknown)} are not edited through update_video")
+    names = ["video_id", *fields, "updated_at"]
+    source = pa.Table.from_pylist(
+        [{**fields, "video_id": check_video_id(video_id), "updated_at": updated_at}],
+        schema=pa.schema([VIDEOS.field(n) for n in names]))
+
+    def merge(dt: DeltaTable) -> bool:
+        # The literal id lets delta-rs skip every file whose id stats exclude the video.
+        outcome = (dt.merge(source, predicate=f"t.video_id = s.video_id AND t.{of_video(video_id)}",
+                            source_alias="s", target_alias="t")
+                   .when_matched_update(
+                       updates={n: f"s.{n}" for n in names[1:]},
+                       predicate="t.updated_at IS NULL OR t.updated_at < s.updated_at")
+                   .execute())
+        return int(outcome.get("num_target_rows_updated", 0)) > 0
+
+    if not has_table(storage, "videos"):
+        return False
+    return committed(storage, "videos", merge)
+
+
+def has_table(storage: Storage, table: str) -> bool:
+    """Whether anything (a Delta table or pre-Delta files) was ever written for `table`."""
+    return next(iter(storage.list_keys(f"catalog/{table}/")), None) is not None
 
 
 def delete_video(storage: Storage, video_id: str) -> int:
-    """Remove the video's rows from every table; returns how many files were removed or rewritten.
+    """Remove the video's rows from every table and the files that held them; returns how
+    many rows were removed. Safe beside other deletes, writes and compaction: a delete that
+    loses a commit race reruns on the newer version, so no row of it ever comes back."""
+    predicate = of_video(video_id)
 
-    Not safe to run at the same moment as `compact` on the same table: serialise them.
-    """
-    check_video_id(video_id)
-    return sum(_purge(storage, table, video_id) for table in TABLES)
+    def delete(dt: DeltaTable) -> int:
+        removed = int(dt.delete(predicate).get("num_deleted_rows", 0))
+        _vacuum(dt)
+        return removed
+
+    return sum(committed(storage, table, delete) for table in TABLES
+               if has_table(storage, table))
 
 
 def compact(storage: Storage, table: str) -> CompactResult:
-    """Fold every part (and older compacted file) of `table` into one new compacted file.
+    """Fold the table's small files into few (Delta optimize), then remove the files that
+    no longer belong to the table (vacuum: tombstoned ones at once, never-committed ones
+    after ORPHAN_AGE_H); concurrent writes and deletes are kept."""
 
-    The new file is written before anything is deleted; a part overwritten meanwhile (its
-    ETag changed) is left in place. Readers de-duplicate by video, so none ever misses a row.
-    Only an overwrite landing between our ETag check and our delete is lost: run compaction
-    on a schedule that does not overlap catalog writes (or rerun the write) to close that gap.
-    """
-    for attempt in range(READ_ATTEMPTS):
-        listing = list_files(storage, table)
-        if not any(is_part(o["Key"]) for o in listing) and len(listing) <= 1:
-            return CompactResult(table, None)
-        try:
-            raw = read_keys(storage, table, [o["Key"] for o in listing])
-            # Sorted by video id (creation order), so equal inputs give an equal file.
-            merged = dedupe(raw).sort_by("video_id")
-            break
-        except OSError:
-            if attempt == READ_ATTEMPTS - 1:
-                raise
-    key = _new_compacted_key(table)
-    storage.put_bytes(key, to_parquet(conform(table, merged)), PARQUET_TYPE)
-    deleted, kept = [], []
-    for entry in listing:
-        if is_part(entry["Key"]):
-            now = storage.head(entry["Key"])
-            if now is not None and now.get("ETag") != entry.get("ETag"):
-                kept.append(entry["Key"])
-                continue
-        storage.delete(entry["Key"])
-        deleted.append(entry["Key"])
-    return CompactResult(table, key, merged.num_rows, tuple(o["Key"] for o in listing),
-                         tuple(deleted), tuple(kept))
+    def optimize(dt: DeltaTable) -> CompactResult:
+        metrics = dt.optimize.compact()
+        vacuumed = _vacuum(dt)
+        # Files no commit ever named (a writer killed between its data file and its commit);
+        # only old ones, so a writer's file that is about to be committed is never taken.
+        vacuumed += len(dt.vacuum(retention_hours=ORPHAN_AGE_H, dry_run=False,
+                                  enforce_retention_duration=False, full=True))
+        return CompactResult(table, dt.version(), dt.count(), int(metrics["numFilesAdded"]),
+                             int(metrics["numFilesRemoved"]), vacuumed)
+
+    return committed(storage, table, optimize)
+

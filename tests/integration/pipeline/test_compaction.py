@@ -1,4 +1,5 @@
-"""The compaction asset folds per-video parts, and readers see the same rows after."""
+"""The compaction asset optimizes and vacuums the Delta tables, and readers see the same rows
+after."""
 
 from __future__ import annotations
 
@@ -15,11 +16,12 @@ pytestmark = pytest.mark.integration
 
 
 def test_compaction_job_folds_parts_without_losing_rows(pipeline_settings: Settings) -> None:
-    """Three per-video parts become one compacted file per table with the same videos."""
+    """Three videos' files become one per table (the folded ones vacuumed), same videos."""
     # A bucket of its own: compaction folds everything under catalog/, other tests' rows too.
     settings = pipeline_settings.model_copy(update={"s3_bucket": "reelhouse-compaction"})
     storage = Storage(settings)
     storage.ensure_bucket()
+    storage.delete_prefix("catalog/")
     ids = [new_id() for _ in range(3)]
     for video_id in ids:
         catalog.write_rows(storage, "videos", video_id, [{"title": f"clip {video_id[-4:]}",
@@ -30,8 +32,10 @@ def test_compaction_job_folds_parts_without_losing_rows(pipeline_settings: Setti
         assert result.success
     [event] = result.asset_materializations_for_node("compacted_catalog")
     folded = {r.data["table"]: r.data for r in event.metadata["tables"].records}
-    assert (folded["videos"]["rows"], folded["videos"]["folded"]) == (3, 3)
-    files = [o["Key"] for o in storage.list_keys("catalog/videos/")]
-    assert len(files) == 1 and "/compacted-" in files[0]
+    assert (folded["videos"]["rows"], folded["videos"]["removed"]) == (3, 3)
+    assert (folded["videos"]["added"], folded["videos"]["vacuumed"]) == (1, 3)
+    files = [o["Key"] for o in storage.list_keys("catalog/videos/")
+             if "/_delta_log/" not in o["Key"]]
+    assert len(files) == 1 and files[0].endswith(".parquet")
     con = catalog.connect(storage)
     assert sorted(r["video_id"] for r in catalog.search(con, limit=10)) == sorted(ids)

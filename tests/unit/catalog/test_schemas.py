@@ -25,7 +25,8 @@ def test_videos_schema_has_every_promised_column() -> None:
                 "container", "duration_s", "width", "height", "fps", "video_codec", "pix_fmt",
                 "bit_depth", "rotation", "audio_codec", "audio_channels", "ladder_version",
                 "rung_count", "hls_bytes", "poster_key", "created_at", "uploaded_at",
-                "processed_at", "processing_s", "transcode_s", "realtime_factor", "written_at"}
+                "processed_at", "processing_s", "transcode_s", "realtime_factor", "updated_at",
+                    "written_at"}
     assert set(VIDEOS.names) == expected
     for name in ("created_at", "uploaded_at", "processed_at", "written_at"):
         assert VIDEOS.field(name).type == pa.timestamp("us", tz="UTC")

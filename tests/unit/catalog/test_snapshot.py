@@ -7,6 +7,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from reelhouse.catalog import CatalogError, connect_arrow
@@ -29,19 +30,19 @@ class Clock:
 
 
 class Parts:
-    """Stands in for the bucket's own part files (pyarrow reads S3 itself, past moto)."""
+    """Stands in for one video's rows at the tables' latest version (delta-rs reads S3
+    itself, past moto)."""
 
     def __init__(self, tables: dict[str, pa.Table]) -> None:
         self.tables = tables
-        self.reads: list[str] = []
+        self.reads: list[tuple[str, str]] = []
 
-    def exists(self, key: str) -> bool:
-        return any(f"catalog/{t}/" in key for t in self.tables)
-
-    def read_keys(self, _storage: object, table: str, keys: list[str]) -> pa.Table:
-        self.reads += keys
-        return self.tables[table].append_column("_file", pa.array(keys * self.tables[table]
-                                                                  .num_rows))
+    def video_rows(self, _storage: object, table: str, video_id: str) -> pa.Table:
+        self.reads.append((table, video_id))
+        if table not in self.tables:
+            raise CatalogError(f"catalog: cannot read {table}")
+        data = self.tables[table]
+        return data.filter(pc.equal(data.column("video_id"), video_id))
 
 
 @pytest.fixture
@@ -92,14 +93,14 @@ def test_unreadable_catalog_answers_nothing(monkeypatch: pytest.MonkeyPatch) -> 
         raise CatalogError("catalog: cannot read videos")
 
     snap = CatalogSnapshot(Parts({}), connect_catalog=broken)  # type: ignore[arg-type]
-    monkeypatch.setattr(snapshot_module, "read_keys", Parts({}).read_keys)
+    monkeypatch.setattr(snapshot_module, "video_rows", Parts({}).video_rows)
     assert snap.cursor() is None and snap.insights(None) is None
     assert snap.facts([NEWER], ready={NEWER}) == [] and snap.rungs(NEWER, ready=True) == []
 
 
 def test_a_ready_video_newer_than_the_snapshot(videos: pa.Table,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """A ready video the snapshot lacks is read from its own part (once per snapshot), rungs
+    """A ready video the snapshot lacks is read from the tables (once per snapshot), rungs
     tallest first; a video that is not ready is not looked for."""
     parts = Parts({
         "videos": conform("videos", pa.table({"video_id": [NEWER], "duration_s": [4.0],
@@ -108,11 +109,28 @@ def test_a_ready_video_newer_than_the_snapshot(videos: pa.Table,
             "video_id": [NEWER, NEWER], "rung": ["240p", "360p"], "height": [240, 360],
             "bandwidth": [5, 9]})),
     })
-    monkeypatch.setattr(snapshot_module, "read_keys", parts.read_keys)
+    monkeypatch.setattr(snapshot_module, "video_rows", parts.video_rows)
     snap = _snapshot(videos, Clock(), [], storage=parts)
     assert snap.facts([NEWER]) == [] and parts.reads == []
     assert snap.facts([NEWER], ready={NEWER})[0].duration_s == 4.0
     assert [r.rung for r in snap.rungs(NEWER, ready=True)] == ["360p", "240p"]
     snap.facts([NEWER], ready={NEWER})
-    assert parts.reads == [f"catalog/videos/part-{NEWER}.parquet",
-                           f"catalog/renditions/part-{NEWER}.parquet"]
+    assert parts.reads == [("videos", NEWER), ("renditions", NEWER)]
+
+
+def test_a_video_forgotten_here_leaves_every_answer(videos: pa.Table) -> None:
+    """After `forget` (this process deleted the video) facts, rungs and whole-catalog totals
+    leave it out at once, and a snapshot read afterwards no longer needs the reminder."""
+    clock, opened = Clock(), []
+    snap = _snapshot(videos, clock, opened)
+    ids = videos.column("video_id").to_pylist()
+    assert snap.insights(None).videos == 50
+    clock.now = 1.0
+    snap.forget(ids[0])
+    assert snap.facts(ids[:2]) == snap.facts(ids[1:2])
+    assert snap.rungs(ids[0], ready=True) == []
+    assert snap.insights(None).videos == 49 and snap.insights(ids[:3]).videos == 2
+    clock.now = 61.0
+    snap.cursor()
+    assert snap._forgotten() == set() and len(opened) == 2
+

@@ -1,4 +1,5 @@
-"""De-duplication by video and DuckDB connections over Arrow tables (no storage)."""
+"""Reading the pre-Delta catalog for migration (newest file per video wins), and DuckDB
+connections over Arrow tables (no storage)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 
-from reelhouse.catalog.reader import FILE, connect_arrow, dedupe
+from reelhouse.catalog.legacy import FILE, dedupe, is_legacy_file
+from reelhouse.catalog.reader import connect_arrow
 from reelhouse.catalog.schemas import TABLES
 from reelhouse.catalog.writer import rows_table
 
@@ -91,3 +93,14 @@ def test_a_single_file_is_returned_whole() -> None:
     raw = _tagged("renditions", A, [{"rung": "720p"}, {"rung": "480p"}], "f", T0)
     kept = dedupe(raw)
     assert kept.num_rows == 2 and FILE not in kept.column_names
+
+
+def test_legacy_files_are_told_from_delta_data_files() -> None:
+    """Only main's `part-{id}` and `compacted-{ULID}` files are migrated; Delta's own data
+    files (also `part-...`) and its log are left alone."""
+    assert is_legacy_file(f"catalog/videos/part-{A}.parquet")
+    assert is_legacy_file(f"catalog/videos/compacted-{B}.parquet")
+    assert not is_legacy_file("catalog/videos/part-00000-3f1c2b1e-0c5d-4b7e-9a51-"
+                              "2d3c4e5f6a7b-c000.zstd.parquet")
+    assert not is_legacy_file("catalog/videos/_delta_log/00000000000000000000.json")
+    assert not is_legacy_file(f"catalog/videos/part-{A}.parquet.tmp")
