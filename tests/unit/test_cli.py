@@ -1,4 +1,4 @@
-"""`reelhouse users ...`, `reelhouse tokens ...` and `reelhouse sweep` on a SQLite file (and moto)."""
+"""`reelhouse users`, `reelhouse tokens` and `reelhouse sweep` on a SQLite file (and moto)."""
 
 from __future__ import annotations
 
