@@ -259,6 +259,9 @@ def start_upload(session: Session, storage: Storage, owner: User, *, filename: s
     part_size, part_count = plan_parts(size, settings) if size else (settings.part_size_bytes, 0)
     if multipart is None:
         multipart = part_count > 1
+    if not multipart and size is not None and size > MAX_PART_SIZE:
+        raise UploadTooLarge(f"size: one PUT holds at most {MAX_PART_SIZE} bytes: use a "
+                             "multipart upload")
     check_quota(session, owner, settings, size or 0, new_upload=True)
     video = Video(id=new_id(), owner_id=owner.id, title=title, description=description,
                   visibility=visibility, filename=filename, content_type=content_type,
