@@ -53,6 +53,10 @@ class ReelhouseConfig(dg.ConfigurableResource):
     max_pixels: int | None = None
     max_frame_rate: float | None = None
     storyboard_interval_s: float | None = None
+    upload_expiry_s: int | None = Field(None, description="Sweeper: an upload untouched this "
+                                        "long is aborted")
+    sweep_grace_s: int | None = Field(None, description="Sweeper: objects of no video are "
+                                      "removed once this old")
 
     _settings: Settings | None = PrivateAttr(default=None)
 

@@ -29,6 +29,16 @@ def check_declared_sha256(src: Path, video: Video | None) -> None:
                                 "it: upload the file again", "checksum_mismatch")
 
 
+def check_stored_size(head: dict[str, object], video: Video | None) -> None:
+    """The object must still be the size its upload completed with: a PUT to a URL that
+    outlived the upload (the starter's sign no length) may have replaced it since."""
+    size = int(str(head.get("ContentLength", 0)))
+    if video is not None and video.source_size and size != video.source_size:
+        raise InvalidMediaError(f"the stored upload is {size} bytes, not the "
+                                f"{video.source_size} bytes its upload completed with: "
+                                "upload the file again", "size_mismatch")
+
+
 def _probe_metadata(p: Probe) -> dict[str, dg.MetadataValue]:
     v, a = p.video, p.audio
     out = {"container": dg.MetadataValue.text(p.container),
@@ -77,8 +87,10 @@ def source_probe(
             if head is None:
                 raise InvalidMediaError("the upload is missing: upload the file again",
                                         "missing")
+            video = database.video(video_id)
+            check_stored_size(head, video)
             src = Workspace(s3, media.workdir, video_id).source(etag)
-            check_declared_sha256(src, database.video(video_id))
+            check_declared_sha256(src, video)
             found = probe(src)
             validate(found, media.caps)
         except InvalidMediaError as e:

@@ -15,8 +15,13 @@ from assets.resources import MediaResource, ReelhouseConfig, StorageResource
 from assets.source import source_probe
 from assets.thumbnails import thumbnails
 from pipelines.checks import hls_durations_match, hls_master_complete, poster_present
-from pipelines.jobs import catalog_compaction_job, process_video_job, reprocess_job
-from pipelines.schedules import catalog_compaction_schedule
+from pipelines.jobs import (
+    catalog_compaction_job,
+    process_video_job,
+    reprocess_job,
+    storage_sweep_job,
+)
+from pipelines.schedules import catalog_compaction_schedule, storage_sweep_schedule
 from pipelines.sensors import processing_failure_sensor, uploads_sensor
 from reelhouse.celery_config import celery_config
 from reelhouse.config import ProfileSettings, Settings, load_profile
@@ -58,9 +63,9 @@ def build_defs(resources: Mapping[str, object] | None = None,
     and the executor of `settings`' profile (default: the environment's)."""
     return dg.Definitions(
         assets=ASSETS, asset_checks=CHECKS,
-        jobs=[process_video_job, reprocess_job, catalog_compaction_job],
+        jobs=[process_video_job, reprocess_job, catalog_compaction_job, storage_sweep_job],
         sensors=[uploads_sensor, processing_failure_sensor],
-        schedules=[catalog_compaction_schedule],
+        schedules=[catalog_compaction_schedule, storage_sweep_schedule],
         resources=dict(resources) if resources is not None else resources_for(),
         executor=executor_for(settings or load_profile()),
     )

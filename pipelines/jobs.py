@@ -1,9 +1,11 @@
-"""Jobs: process a completed upload, reprocess chosen videos, compact the catalog."""
+"""Jobs: process a completed upload, reprocess chosen videos, compact the catalog, sweep
+storage."""
 
 
 import dagster as dg
 
 from assets.compaction import compacted_catalog
+from assets.sweeping import storage_sweep
 
 # Every per-video asset and, with them, their checks.
 VIDEO_ASSETS = dg.AssetSelection.groups("media", "catalog") - dg.AssetSelection.assets(
@@ -23,3 +25,9 @@ catalog_compaction_job = dg.define_asset_job(
     "catalog_compaction_job", selection=[compacted_catalog],
     description="Compact the Delta catalog: optimize (small files folded into few) and "
                 "vacuum (files no version needs removed); safe beside catalog writes.")
+
+
+@dg.job(description="Abort abandoned uploads and remove raw/ and media/ objects of no video "
+                    "(reelhouse.sweeper; also `reelhouse sweep`).")
+def storage_sweep_job() -> None:
+    storage_sweep()

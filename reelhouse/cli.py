@@ -261,6 +261,26 @@ def tokens_revoke(token_id: str) -> None:
         click.echo("revoked")
 
 
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="What was removed, as one JSON object.")
+@_friendly
+def sweep(as_json: bool) -> None:
+    """Abort abandoned uploads and remove raw/ and media/ objects that belong to no video.
+
+    The same sweep the hourly `storage_sweep_schedule` runs; REELHOUSE_UPLOAD_EXPIRY_S and
+    REELHOUSE_SWEEP_GRACE_S say what counts as abandoned and how old an orphan must be.
+    """
+    import dataclasses
+    import json
+
+    from reelhouse.storage import Storage
+    from reelhouse.sweeper import sweep as run_sweep
+
+    settings = load_settings()
+    report = run_sweep(_db(settings), Storage(settings))
+    click.echo(json.dumps(dataclasses.asdict(report)) if as_json else report.summary())
+
+
 # --- SDK commands: upload and list through the signing API (reelhouse.client) -------------
 # Everything below is a client of a running API, like a notebook: no database access here.
 

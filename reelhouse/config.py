@@ -120,6 +120,24 @@ class Settings(ProfileSettings):
     # rotating S3 keys would end every live link; set it to rotate them independently.
     secret_key: SecretStr | None = Field(None, min_length=32)
 
+    # --- uploads: quotas, legacy URLs, the sweeper (area: uploads) -----------------------
+    # What one user may hold: bytes of every video they own (an upload in flight counts at
+    # its declared size) and uploads started but not completed or aborted.
+    user_quota_bytes: int = Field(200 * 1024**3, gt=0)
+    user_uploads_in_flight: int = Field(10, ge=1)
+    # Admins' own limits; unset: admins are exempt.
+    admin_quota_bytes: int | None = Field(None, gt=0)
+    admin_uploads_in_flight: int | None = Field(None, ge=1)
+    # The starter's presign-upload and multipart part URLs when the client declares no
+    # length (nothing bounds such a PUT but its lifetime and the checks at registration).
+    legacy_upload_url_ttl_s: int = Field(300, gt=0)
+    # An upload untouched (no URL signed, no status asked) this long is abandoned: the
+    # sweeper aborts it and forgets its video.
+    upload_expiry_s: int = Field(24 * 3600, gt=0)
+    # The sweeper removes an object of no video only once it is this old, so it never races
+    # a request that is creating one.
+    sweep_grace_s: int = Field(3600, ge=0)
+
     # --- CloudFront (optional) ---------------------------------------------------------
     cloudfront_domain: str | None = None
     cloudfront_key_id: str | None = None

@@ -115,6 +115,15 @@ class Video(Base):
     uploaded_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class UploadState(StrEnum):
+    """Where an upload session stands; complete and abort each claim it from `open` first,
+    so they never run on one upload at once (area: uploads)."""
+
+    OPEN = "open"
+    COMPLETING = "completing"
+    ABORTING = "aborting"
+
+
 class UploadSession(Base):
     """A multipart (or single PUT) upload in flight for one video."""
 
@@ -127,6 +136,11 @@ class UploadSession(Base):
     declared_size: Mapped[int] = mapped_column(BigInteger)
     sha256: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    state: Mapped[UploadState] = mapped_column(_words(UploadState), default=UploadState.OPEN,
+                                               server_default=UploadState.OPEN.value)
+    # The last time the API signed URLs for it or moved its state; the sweeper aborts an
+    # upload untouched for `upload_expiry_s`. NULL on sessions from before the column.
+    touched_at: Mapped[datetime | None] = mapped_column(default=utcnow)
 
 
 class UploadPartChecksum(Base):

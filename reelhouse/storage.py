@@ -123,6 +123,15 @@ class Storage:
         except (ClientError, BotoCoreError) as e:
             raise _wrap(e, prefix) from e
 
+    def list_prefixes(self, prefix: str) -> Iterator[str]:
+        """The "folders" right under `prefix` (each ending in '/'), paging as needed."""
+        paginator = self.client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
+                yield from (p["Prefix"] for p in page.get("CommonPrefixes", []))
+        except (ClientError, BotoCoreError) as e:
+            raise _wrap(e, prefix) from e
+
     def delete(self, key: str) -> None:
         self._call("delete_object", key, Key=key)
 
@@ -155,6 +164,16 @@ class Storage:
                           for p in sorted(parts, key=lambda p: p.number)]}
         return self._call("complete_multipart_upload", key, Key=key, UploadId=upload_id,
                           MultipartUpload=body)["ETag"]
+
+    def list_multipart_uploads(self, prefix: str) -> Iterator[dict[str, Any]]:
+        """Multipart uploads started under `prefix` and neither completed nor aborted
+        (Key, UploadId, Initiated), paging as needed."""
+        paginator = self.client.get_paginator("list_multipart_uploads")
+        try:
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                yield from page.get("Uploads", [])
+        except (ClientError, BotoCoreError) as e:
+            raise _wrap(e, prefix) from e
 
     def abort_multipart(self, key: str, upload_id: str) -> None:
         try:

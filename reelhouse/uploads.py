@@ -3,7 +3,13 @@
 The object key is always `keys.source_key(video_id)`. A small file gets one presigned PUT
 with its content type, length (and SHA-256 when given) signed in; a large one a multipart
 upload whose part URLs each sign the part's exact length (and checksum when given), so S3
-itself refuses bytes outside what was declared.
+itself refuses bytes outside what was declared. The starter's clients declare no length:
+their URLs are short-lived instead, and what they put is checked when it is registered.
+
+Complete and abort each claim the session first (`UPDATE ... WHERE state IN (...)`,
+committed before any storage call), so they never run on one upload at once: abort cannot
+delete what complete assembled, and complete never marks an object abort removed. Quotas
+(bytes a user holds, uploads in flight) are checked under a lock on the owner's row.
 """
 
 from __future__ import annotations
@@ -18,12 +24,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from reelhouse import keys, videos
 from reelhouse.config import MAX_PARTS, Settings
-from reelhouse.db import UploadPartChecksum, UploadSession, User, Video, new_id, utcnow
+from reelhouse.db import (
+    UploadPartChecksum,
+    UploadSession,
+    UploadState,
+    User,
+    Video,
+    new_id,
+    utcnow,
+)
 from reelhouse.errors import ObjectNotFound, ReelhouseError
 from reelhouse.records import VideoStatus, Visibility
 from reelhouse.storage import Part, Storage
@@ -57,6 +72,95 @@ class UploadNotGranted(UploadError, PermissionError):
     """The caller names an object key or upload id the API never gave them."""
 
     code = "key_not_granted"
+
+
+class QuotaExceeded(UploadTooLarge):
+    """The upload would bring what its owner stores over their quota of bytes."""
+
+    code = "quota_exceeded"
+
+
+class TooManyUploads(UploadConflict):
+    """The owner already has as many uploads in flight as they may."""
+
+    code = "too_many_uploads"
+
+
+@dataclass(frozen=True)
+class Quota:
+    """What one user may hold: bytes of their videos and uploads in flight (None: no limit)."""
+
+    bytes: int | None
+    uploads: int | None
+
+
+def quota_of(user: User, settings: Settings) -> Quota:
+    """A user's limits; an admin's are the admin settings, unset meaning exempt."""
+    if user.role == "admin":
+        return Quota(settings.admin_quota_bytes, settings.admin_uploads_in_flight)
+    return Quota(settings.user_quota_bytes, settings.user_uploads_in_flight)
+
+
+def usage(session: Session, owner_id: int, *, besides: str | None = None) -> tuple[int, int]:
+    """(bytes, uploads in flight) of one owner's videos, `besides` one of them left out; an
+    upload in flight counts at its declared size (or what it has registered so far)."""
+    mine = Video.owner_id == owner_id
+    others = Video.id != besides if besides else mine
+    stored = session.scalar(select(func.coalesce(func.sum(Video.source_size), 0))
+                            .where(mine, others)) or 0
+    flying = session.scalar(select(func.count()).select_from(UploadSession)
+                            .join(Video, Video.id == UploadSession.video_id)
+                            .where(mine, others)) or 0
+    return int(stored), int(flying)
+
+
+def check_quota(session: Session, owner: User, settings: Settings, size: int, *,
+                new_upload: bool, besides: str | None = None) -> None:
+    """Refuse `size` more bytes (and, with `new_upload`, one more upload) over the owner's
+    quota. Locks the owner's row first, so a burst of parallel starts is counted one by one."""
+    quota = quota_of(owner, settings)
+    if quota.bytes is None and quota.uploads is None:
+        return
+    session.execute(update(User).where(User.id == owner.id).values(role=User.role)
+                    .execution_options(synchronize_session=False))
+    stored, flying = usage(session, owner.id, besides=besides)
+    if new_upload and quota.uploads is not None and flying >= quota.uploads:
+        raise TooManyUploads(f"uploads in flight: you have {flying}, the most you may have "
+                             "at once: complete or abort one first")
+    if quota.bytes is not None and stored + size > quota.bytes:
+        raise QuotaExceeded(f"quota: {size} more bytes would bring what you store to "
+                            f"{stored + size} bytes, over your quota of {quota.bytes}: "
+                            "delete videos to make room")
+
+
+def claim(session: Session, upload: UploadSession, to: UploadState,
+          *expected: UploadState) -> bool:
+    """Move the session to `to` if it is in one of `expected`, and commit at once, so every
+    other request sees the claim before this one touches storage; False: someone else's."""
+    result = session.execute(
+        update(UploadSession)
+        .where(UploadSession.video_id == upload.video_id, UploadSession.state.in_(expected))
+        .values(state=to, touched_at=utcnow())
+        .execution_options(synchronize_session=False))
+    session.commit()
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    set_committed_value(upload, "state", to)
+    return True
+
+
+def _claimed_for_change(session: Session, upload: UploadSession, to: UploadState,
+                        *expected: UploadState) -> None:
+    if claim(session, upload, to, *expected):
+        return
+    state = session.scalar(select(UploadSession.state)
+                           .where(UploadSession.video_id == upload.video_id))
+    if state == UploadState.ABORTING:
+        raise UploadConflict("the upload is being aborted", "upload_aborting")
+    if state == UploadState.COMPLETING:
+        raise UploadConflict("the upload is being completed: wait for it, then delete the "
+                             "video if you no longer want it", "upload_completing")
+    raise UploadConflict("the upload is gone (completed or aborted)", "upload_gone")
 
 
 @dataclass(frozen=True)
@@ -155,6 +259,10 @@ def start_upload(session: Session, storage: Storage, owner: User, *, filename: s
     part_size, part_count = plan_parts(size, settings) if size else (settings.part_size_bytes, 0)
     if multipart is None:
         multipart = part_count > 1
+    if not multipart and size is not None and size > MAX_PART_SIZE:
+        raise UploadTooLarge(f"size: one PUT holds at most {MAX_PART_SIZE} bytes: use a "
+                             "multipart upload")
+    check_quota(session, owner, settings, size or 0, new_upload=True)
     video = Video(id=new_id(), owner_id=owner.id, title=title, description=description,
                   visibility=visibility, filename=filename, content_type=content_type,
                   source_size=size or 0, source_sha256=digest)
@@ -182,15 +290,33 @@ def granted_upload(session: Session, user: User, key: str,
     return video, upload
 
 
+def _ttl(settings: Settings, length_signed: bool) -> int:
+    """Upload URLs live `upload_url_ttl_s`; one that signs no length (the starter's clients
+    declare none) only `legacy_upload_url_ttl_s`, since nothing else bounds what it puts."""
+    if length_signed:
+        return settings.upload_url_ttl_s
+    return min(settings.upload_url_ttl_s, settings.legacy_upload_url_ttl_s)
+
+
+def touch(upload: UploadSession) -> None:
+    """Note a client's activity on an open upload (the sweeper spares it), refusing one that
+    is being aborted."""
+    if upload.state == UploadState.ABORTING:
+        raise UploadConflict("the upload is being aborted", "upload_aborting")
+    upload.touched_at = utcnow()
+
+
 def single_put(storage: Storage, video: Video, upload: UploadSession) -> SignedRequest:
     """The one PUT of a small upload: content type, length and declared SHA-256 signed in."""
+    touch(upload)
     params: dict[str, Any] = {"Key": upload.key, "ContentType": video.content_type}
     headers = {"Content-Type": video.content_type}
     if upload.declared_size:
         params["ContentLength"] = upload.declared_size
     if upload.sha256:
         params["ChecksumSHA256"] = headers["x-amz-checksum-sha256"] = sha256_b64(upload.sha256)
-    return _presign(storage, "put_object", params, storage.settings.upload_url_ttl_s, headers,
+    ttl = _ttl(storage.settings, bool(upload.declared_size))
+    return _presign(storage, "put_object", params, ttl, headers,
                     size=upload.declared_size or None)
 
 
@@ -200,19 +326,41 @@ def part_size_of(upload: UploadSession, number: int) -> int:
     return upload.part_size
 
 
+def _check_held(storage: Storage, owner: User, session: Session, upload: UploadSession) -> None:
+    """Before another part URL of an upload of unknown size: what S3 already holds for it
+    stays within the upload limit and the owner's quota."""
+    held = sum(p.size for p in storage.list_parts(upload.key, upload.upload_id or ""))
+    if held >= storage.settings.max_upload_bytes:
+        raise UploadTooLarge(f"size: at most {storage.settings.max_upload_bytes} bytes")
+    check_quota(session, owner, storage.settings, held, new_upload=False,
+                besides=upload.video_id)
+
+
 def part_urls(session: Session, storage: Storage, upload: UploadSession,
-              wanted: list[tuple[int, str | None]]) -> list[SignedRequest]:
-    """Presigned part PUTs, each with its exact length and (new or remembered) checksum."""
+              wanted: list[tuple[int, str | None]], *, owner: User | None = None,
+              sizes: dict[int, int] | None = None) -> list[SignedRequest]:
+    """Presigned part PUTs, each with its exact length and (new or remembered) checksum.
+
+    An upload of unknown size (the starter's clients) signs the length the client gives
+    in `sizes`, or none: then the URL is short-lived, and no URL is signed once the parts S3
+    holds reach the upload limit or `owner`'s quota.
+    """
     if not upload.upload_id:
         raise UploadConflict("not a multipart upload")
+    touch(upload)
     # An upload of unknown size (the starter's clients) may use any part number S3 allows.
     last = upload.part_count or MAX_PARTS
     if len(wanted) > storage.settings.part_url_batch:
         raise UploadError(f"parts: at most {storage.settings.part_url_batch} per request")
+    sizes = sizes or {}
+    if not upload.part_count and owner is not None:
+        _check_held(storage, owner, session, upload)
     signed = []
     for number, checksum in wanted:
         if not 1 <= number <= last:
             raise UploadError(f"part_number: 1-{last} for this upload")
+        if number in sizes and (upload.part_count or not 1 <= sizes[number] <= MAX_PART_SIZE):
+            raise UploadError(f"size: 1-{MAX_PART_SIZE} bytes, for an upload of unknown size")
         row = session.get(UploadPartChecksum, (upload.video_id, number))
         if checksum:
             check_b64_sha256(checksum)
@@ -223,7 +371,7 @@ def part_urls(session: Session, storage: Storage, upload: UploadSession,
                 row.sha256_b64 = checksum
         elif row is not None:
             checksum = row.sha256_b64
-        size = part_size_of(upload, number) if upload.part_count else None
+        size = part_size_of(upload, number) if upload.part_count else sizes.get(number)
         params: dict[str, Any] = {"Key": upload.key, "UploadId": upload.upload_id,
                                   "PartNumber": number}
         if size is not None:
@@ -232,7 +380,7 @@ def part_urls(session: Session, storage: Storage, upload: UploadSession,
         if checksum:
             params["ChecksumSHA256"] = headers["x-amz-checksum-sha256"] = checksum
         signed.append(_presign(storage, "upload_part", params,
-                               storage.settings.upload_url_ttl_s, headers,
+                               _ttl(storage.settings, size is not None), headers,
                                part_number=number, size=size))
     session.flush()
     return signed
@@ -259,21 +407,29 @@ def upload_status(storage: Storage, upload: UploadSession) -> UploadStatus:
     return UploadStatus(parts, missing, sum(p.size for p in parts))
 
 
-def mark_uploaded(session: Session, video: Video, upload: UploadSession, size: int) -> Video:
-    video.status = VideoStatus.UPLOADED
-    video.failure_reason = ""
-    video.source_size = size
-    video.upload_version += 1
-    video.uploaded_at = utcnow()
+def _mark_uploaded(session: Session, video: Video, upload: UploadSession, size: int) -> None:
+    """Record the completed upload, only from `uploading` and a session this request claimed
+    (checked row counts): a video deleted meanwhile is never brought back as `uploaded`."""
+    moved = session.execute(
+        update(Video).where(Video.id == video.id, Video.status == VideoStatus.UPLOADING)
+        .values(status=VideoStatus.UPLOADED, failure_reason="", source_size=size,
+                upload_version=Video.upload_version + 1, uploaded_at=utcnow(),
+                updated_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
     session.execute(delete(UploadPartChecksum).where(UploadPartChecksum.video_id == video.id))
-    session.delete(upload)
-    session.flush()
-    return video
+    ended = session.execute(
+        delete(UploadSession).where(UploadSession.video_id == video.id,
+                                    UploadSession.state == UploadState.COMPLETING)
+        .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+    if moved != 1 or ended != 1:
+        raise UploadConflict("the video was deleted while its upload completed", "upload_gone")
+    session.expunge(upload)
+    session.refresh(video)
 
 
-def complete_upload(session: Session, storage: Storage, video: Video,
-                    upload: UploadSession) -> Video:
-    """Check every part and the final size against the declaration, then mark `uploaded`."""
+def _assembled_size(storage: Storage, upload: UploadSession) -> int:
+    """Assemble the parts (once they are all there, of the declared sizes) and return the
+    object's size, checked against the declaration and the upload limit."""
     if upload.upload_id:
         try:
             parts = storage.list_parts(upload.key, upload.upload_id)
@@ -297,24 +453,92 @@ def complete_upload(session: Session, storage: Storage, video: Video,
     if size > storage.settings.max_upload_bytes:
         storage.delete(upload.key)
         raise UploadTooLarge(f"size: at most {storage.settings.max_upload_bytes} bytes")
-    return mark_uploaded(session, video, upload, size)
+    return size
+
+
+def complete_upload(session: Session, storage: Storage, video: Video,
+                    upload: UploadSession) -> Video:
+    """Check every part, the final size and the owner's quota, then mark `uploaded`.
+
+    The session is claimed `completing` first: an abort arriving meanwhile is refused, and
+    one that came first makes this refused. Any refusal hands the session back `open`.
+    """
+    _claimed_for_change(session, upload, UploadState.COMPLETING,
+                        UploadState.OPEN, UploadState.COMPLETING)
+    key = upload.key
+    try:
+        size = _assembled_size(storage, upload)
+        owner = session.get(User, video.owner_id)
+        if owner is not None and size > upload.declared_size:
+            try:
+                check_quota(session, owner, storage.settings, size, new_upload=False,
+                            besides=video.id)
+            except QuotaExceeded:
+                storage.delete(key)
+                raise
+        _mark_uploaded(session, video, upload, size)
+    except BaseException as e:
+        session.rollback()
+        if isinstance(e, UploadConflict) and e.code == "upload_gone":
+            storage.delete(key)  # assembled for a video that no longer exists
+        else:
+            claim(session, upload, UploadState.OPEN, UploadState.COMPLETING)
+        raise
+    return video
+
+
+def assemble_parts(session: Session, storage: Storage, upload: UploadSession,
+                   parts: list[Part]) -> None:
+    """The starter's multipart complete: assemble the parts the client lists into the
+    object, which is then registered (`complete_upload`); claimed like a complete."""
+    _claimed_for_change(session, upload, UploadState.COMPLETING,
+                        UploadState.OPEN, UploadState.COMPLETING)
+    try:
+        storage.complete_multipart(upload.key, upload.upload_id or "", parts)
+    except BaseException:
+        claim(session, upload, UploadState.OPEN, UploadState.COMPLETING)
+        raise
+    # From now on the object exists and can be registered.
+    session.execute(update(UploadSession).where(UploadSession.video_id == upload.video_id)
+                    .values(upload_id=None, state=UploadState.OPEN, touched_at=utcnow())
+                    .execution_options(synchronize_session=False))
+    set_committed_value(upload, "upload_id", None)
+    set_committed_value(upload, "state", UploadState.OPEN)
 
 
 def abort_upload(session: Session, storage: Storage, video: Video, upload: UploadSession,
                  attempts: int = 5) -> None:
-    """Abort until S3 lists no parts (a part in flight can land after one abort), then forget."""
-    if upload.upload_id:
+    """Abort until S3 lists no parts (a part in flight can land after one abort), delete the
+    object, then forget the upload and its video.
+
+    The session is claimed `aborting` first, so a complete in progress refuses this (and
+    this, once claimed, refuses a complete): nothing complete assembled is ever deleted.
+    """
+    _claimed_for_change(session, upload, UploadState.ABORTING,
+                        UploadState.OPEN, UploadState.ABORTING)
+    discard_upload(session, storage, video.id, upload.key, upload.upload_id, attempts)
+
+
+def discard_upload(session: Session, storage: Storage, video_id: str, key: str,
+                   upload_id: str | None, attempts: int = 5) -> None:
+    """Remove a claimed (`aborting`) upload from storage, then its session and video rows."""
+    if upload_id:
         for attempt in range(attempts):
-            storage.abort_multipart(upload.key, upload.upload_id)
+            storage.abort_multipart(key, upload_id)
             try:
-                if not storage.list_parts(upload.key, upload.upload_id):
+                if not storage.list_parts(key, upload_id):
                     break
             except ObjectNotFound:
                 break
             time.sleep(0.2 * (attempt + 1))
-    storage.delete(upload.key)
-    session.execute(delete(UploadPartChecksum).where(UploadPartChecksum.video_id == video.id))
-    session.delete(upload)
-    session.flush()
-    session.delete(video)
-    session.flush()
+    storage.delete(key)
+    session.execute(delete(UploadPartChecksum).where(UploadPartChecksum.video_id == video_id))
+    ended = session.execute(
+        delete(UploadSession).where(UploadSession.video_id == video_id,
+                                    UploadSession.state == UploadState.ABORTING)
+        .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+    if ended == 1:
+        session.execute(delete(Video).where(Video.id == video_id,
+                                            Video.status == VideoStatus.UPLOADING)
+                        .execution_options(synchronize_session=False))
+    session.expire_all()

@@ -31,8 +31,12 @@ S3Key = Annotated[str, Field(min_length=1, max_length=200)]
 UploadId = Annotated[str, Field(min_length=1, max_length=1024)]
 _NOT_GRANTED = (403, "the key or upload id is not one this caller was given (`key_not_granted`)")
 _CONFLICT = (409, "the upload is not in a state that allows this (`upload_incomplete`, "
-                  "`upload_missing`, `size_mismatch`, `upload_conflict`)")
-_TOO_LARGE = (413, "the request body is over 1 MiB, or the file over the upload limit")
+                  "`upload_missing`, `size_mismatch`, `upload_conflict`, `upload_aborting`, "
+                  "`upload_completing`)")
+_TOO_LARGE = (413, "the request body is over 1 MiB, the file over the upload limit, or over "
+                   "what the caller's quota leaves (`quota_exceeded`)")
+_TOO_MANY = (409, "the caller already has as many uploads in flight as they may "
+                  "(`too_many_uploads`)")
 
 
 class LegacyVideo(BaseModel):
@@ -63,6 +67,10 @@ class Register(BaseModel):
 class FileInfo(BaseModel):
     filename: str = Field(min_length=1, max_length=videos.MAX_FILENAME)
     content_type: str = Field(min_length=3, max_length=100)
+    # Not in the starter's contract: a client that sends it gets a URL with the length
+    # signed in (S3 refuses any other); without it the URL is short-lived.
+    size: int | None = Field(None, ge=1, strict=True,
+                             description="bytes; when given, the only length S3 accepts")
 
     _filename = field_validator("filename")(videos.check_filename)
     _content_type = field_validator("content_type")(videos.check_content_type)
@@ -92,6 +100,10 @@ class UploadRef(BaseModel):
 
 class PartRef(UploadRef):
     part_number: int = Field(ge=1, le=MAX_PARTS)
+    # Not in the starter's contract: the part's length, signed in when given.
+    size: int | None = Field(None, ge=1, le=uploads.MAX_PART_SIZE, strict=True,
+                             description="bytes of this part; when given, the only length "
+                                         "S3 accepts")
 
 
 class CompletedPart(BaseModel):
@@ -153,31 +165,45 @@ def register(body: Register, svc: SvcDep, user: UserDep) -> LegacyVideo:
 
 
 @router.post("/videos/presign-upload/", response_model=PresignedUpload,
-             responses=responses(400, 401, 413))
+             responses=responses(400, 401, _TOO_MANY, _TOO_LARGE))
 def presign_upload(body: FileInfo, svc: SvcDep, user: UserDep) -> PresignedUpload:
-    """A PUT URL (content type signed in) for a new object; register it afterwards."""
+    """A PUT URL (content type, and `size` when sent, signed in) for a new object; register
+    it afterwards. Without `size` the URL lives REELHOUSE_LEGACY_UPLOAD_URL_TTL_S."""
     with svc.db.session() as session:
         video, upload = uploads.start_upload(session, svc.storage, user, filename=body.filename,
-                                             size=None, content_type=body.content_type,
+                                             size=body.size, content_type=body.content_type,
                                              multipart=False)
         signed = uploads.single_put(svc.storage, video, upload)
     return PresignedUpload(upload_url=signed.url, s3_key=upload.key)
 
 
 @router.get("/videos/{video_id}/presign-download/", response_model=Url,
-            responses=responses(401, 404, (409, "the video has not been uploaded yet")))
+            responses=responses(401, 404, (409, "not uploaded yet (`not_uploaded`), failed "
+                                                "processing (`failed`), or not processed yet "
+                                                "and the caller is not its owner "
+                                                "(`not_ready`)")))
 async def presign_download(video_id: str, svc: SvcDep, viewer: ViewerDep) -> Url:
-    """A GET URL a plain `<video src>` plays: the progressive MP4 once ready, else the upload."""
+    """A GET URL a plain `<video src>` plays: the progressive MP4 once ready; before that the
+    upload itself, to its owner (or an admin) only.
+
+    The raw upload is only what someone sent: until the pipeline accepted it (and never
+    once it rejected it) handing it to others would make the bucket free file hosting.
+    """
     video = await viewable_video(svc, video_id, viewer)
     if video.status == VideoStatus.UPLOADING:
         raise ApiError(409, "not_uploaded", "the video has not been uploaded yet")
-    key = keys.progressive_key(video.id) if video.status == VideoStatus.READY \
-        else keys.source_key(video.id)
-    return Url(url=svc.playback.presign(key))
+    if video.status == VideoStatus.FAILED:
+        raise ApiError(409, "failed", "the video failed processing: there is nothing to "
+                                      "download")
+    if video.status == VideoStatus.READY:
+        return Url(url=svc.playback.presign(keys.progressive_key(video.id)))
+    if not videos.can_edit(viewer, video):
+        raise ApiError(409, "not_ready", "the video is still being processed")
+    return Url(url=svc.playback.presign(keys.source_key(video.id)))
 
 
 @router.post("/videos/multipart/init/", response_model=MultipartInit,
-             responses=responses(400, 401, 413, 502))
+             responses=responses(400, 401, _TOO_MANY, _TOO_LARGE, 502))
 def multipart_init(svc: SvcDep, user: UserDep,
                    body: OptionalFileInfo | None = None) -> MultipartInit:
     """Start a multipart upload for a new object."""
@@ -190,24 +216,27 @@ def multipart_init(svc: SvcDep, user: UserDep,
 
 
 @router.post("/videos/multipart/presign/", response_model=Url,
-             responses=responses(400, 401, _NOT_GRANTED, _CONFLICT, 413))
+             responses=responses(400, 401, _NOT_GRANTED, _CONFLICT, _TOO_LARGE))
 def multipart_presign(body: PartRef, svc: SvcDep, user: UserDep) -> Url:
-    """A PUT URL for one part of the caller's own multipart upload."""
+    """A PUT URL for one part of the caller's own multipart upload: its `size` signed in
+    when sent, else short-lived; none once the parts held reach the limit or the quota."""
+    sizes = {body.part_number: body.size} if body.size else {}
     with svc.db.session() as session:
         _video, upload = uploads.granted_upload(session, user, body.s3_key, body.upload_id)
-        (signed,) = uploads.part_urls(session, svc.storage, upload, [(body.part_number, None)])
+        (signed,) = uploads.part_urls(session, svc.storage, upload, [(body.part_number, None)],
+                                      owner=user, sizes=sizes)
     return Url(url=signed.url)
 
 
 @router.post("/videos/multipart/complete/", response_model=UploadStep,
-             responses=responses(400, 401, _NOT_GRANTED, 413, 502))
+             responses=responses(400, 401, _NOT_GRANTED, _CONFLICT, 413, 502))
 def multipart_complete(body: CompleteRef, svc: SvcDep, user: UserDep) -> UploadStep:
     """Assemble the parts; the object is then registered with `POST /api/videos/`."""
     with svc.db.session() as session:
         _video, upload = uploads.granted_upload(session, user, body.s3_key, body.upload_id)
         parts = [Part(p.PartNumber, p.ETag, 0) for p in body.parts]
         try:
-            svc.storage.complete_multipart(upload.key, body.upload_id, parts)
+            uploads.assemble_parts(session, svc.storage, upload, parts)
         except StorageError as e:
             # SeaweedFS answers NoSuchUpload (our ObjectNotFound) where AWS says InvalidPart.
             if not isinstance(e, ObjectNotFound) and not any(c in str(e) for c in _PART_ERRORS):
@@ -215,12 +244,11 @@ def multipart_complete(body: CompleteRef, svc: SvcDep, user: UserDep) -> UploadS
             raise uploads.UploadError("S3 refused these parts (unknown, out of order, too "
                                       "small) or no longer knows the upload",
                                       "invalid_parts") from e
-        upload.upload_id = None  # from now on the object exists and can be registered
     return UploadStep(status="completed", s3_key=body.s3_key)
 
 
 @router.post("/videos/multipart/abort/", response_model=UploadStep,
-             responses=responses(400, 401, _NOT_GRANTED, 413, 502))
+             responses=responses(400, 401, _NOT_GRANTED, _CONFLICT, 413, 502))
 def multipart_abort(body: UploadRef, svc: SvcDep, user: UserDep) -> UploadStep:
     """Abort the caller's multipart upload (until S3 lists no parts) and forget its key."""
     with svc.db.session() as session:

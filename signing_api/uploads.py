@@ -21,9 +21,13 @@ from signing_api.videos import video_out
 router = APIRouter(prefix="/api/v1/uploads", tags=["uploads"])
 
 _CONFLICT = (409, "the upload is not in a state that allows this step (`upload_conflict`, "
-                  "`parts_missing`, `upload_missing`, `size_mismatch`, `upload_gone`)")
-_TOO_LARGE = (413, "the request body is over 1 MiB, or the file over the upload limit "
-                   "(`too_large`, `upload_too_large`)")
+                  "`parts_missing`, `upload_missing`, `size_mismatch`, `upload_gone`, "
+                  "`upload_aborting`, `upload_completing`)")
+_TOO_LARGE = (413, "the request body is over 1 MiB, the file over the upload limit, or "
+                   "over what the caller's quota leaves (`too_large`, `upload_too_large`, "
+                   "`quota_exceeded`)")
+_START_CONFLICT = (409, "the caller already has as many uploads in flight as they may "
+                        "(`too_many_uploads`)")
 
 Sha256Hex = Annotated[str, Field(pattern=r"^[0-9a-fA-F]{64}$")]
 Sha256B64 = Annotated[str, Field(min_length=44, max_length=44)]
@@ -149,7 +153,7 @@ def open_uploads(svc: SvcDep, user: UserDep) -> list[OpenUpload]:
 
 
 @router.post("", response_model=UploadOut, status_code=201,
-             responses=responses(400, 401, _TOO_LARGE, 502))
+             responses=responses(400, 401, _START_CONFLICT, _TOO_LARGE, 502))
 def start_upload(body: UploadCreate, svc: SvcDep, user: UserDep) -> UploadOut:
     """Mint a video id and sign its upload: one PUT for small files, else multipart parts."""
     with svc.db.session() as session:
@@ -184,6 +188,7 @@ def upload_status(video_id: str, svc: SvcDep, user: UserDep) -> UploadStatusOut:
     """The parts S3 already holds and those missing, so any client can resume the upload."""
     with svc.db.session() as session:
         video, upload = _open_upload(session, video_id, user)
+        uploads.touch(upload)
         status = uploads.upload_status(svc.storage, upload)
         put = None
         if not upload.upload_id and not status.complete_object:
@@ -210,9 +215,11 @@ def complete_upload(video_id: str, svc: SvcDep, user: UserDep) -> records.Video:
         return video_out(session, video)
 
 
-@router.delete("/{video_id}", status_code=204, responses=responses(401, 403, 404, 502))
+@router.delete("/{video_id}", status_code=204,
+               responses=responses(401, 403, 404, _CONFLICT, 502))
 def abort_upload(video_id: str, svc: SvcDep, user: UserDep) -> Response:
-    """Abort the upload (until S3 lists no parts) and forget the video it was for."""
+    """Abort the upload (until S3 lists no parts) and forget the video it was for; refused
+    (409 `upload_completing`) while a complete of it is under way."""
     with svc.db.session() as session:
         video, upload = _open_upload(session, video_id, user)
         uploads.abort_upload(session, svc.storage, video, upload)

@@ -11,9 +11,10 @@ from assets.resources import ReelhouseConfig
 from pipelines.definitions import build_defs, defs
 from reelhouse.media.ladder import LADDER_VERSION
 
-JOBS = {"process_video_job", "reprocess_job", "catalog_compaction_job"}
+JOBS = {"process_video_job", "reprocess_job", "catalog_compaction_job", "storage_sweep_job"}
 SENSORS = {"uploads_sensor", "processing_failure_sensor"}
-SCHEDULES = {"catalog_compaction_schedule"}
+SCHEDULES = {"catalog_compaction_schedule": "catalog_compaction_job",
+             "storage_sweep_schedule": "storage_sweep_job"}
 VIDEO_ASSETS = {"source_probe", "hls_renditions", "thumbnails", "progressive_mp4",
                 "rendition_quality", "catalog_videos", "catalog_renditions",
                 "catalog_thumbnails"}
@@ -34,9 +35,9 @@ def test_every_job_sensor_and_schedule_resolves() -> None:
     assert {s.name for s in repo.sensor_defs} == SENSORS
     for name in SENSORS:
         defs.resolve_sensor_def(name)
-    assert {s.name for s in repo.schedule_defs} == SCHEDULES
-    for name in SCHEDULES:
-        assert defs.resolve_schedule_def(name).job_name == "catalog_compaction_job"
+    assert {s.name for s in repo.schedule_defs} == set(SCHEDULES)
+    for name, job in SCHEDULES.items():
+        assert defs.resolve_schedule_def(name).job_name == job
 
 
 def test_video_jobs_cover_every_asset_and_check_for_one_partition() -> None:

@@ -1,4 +1,4 @@
-"""`reelhouse users ...` and `reelhouse tokens ...` on a SQLite file: the CLI over accounts."""
+"""`reelhouse users`, `reelhouse tokens` and `reelhouse sweep` on a SQLite file (and moto)."""
 
 from __future__ import annotations
 
@@ -52,3 +52,31 @@ def test_tokens_are_created_for_known_users_only(state: Path) -> None:
     assert done.exit_code == 2 and "no user 'nobody'" in done.output
     done = CliRunner().invoke(main, ["users", "disable", "nobody"])
     assert done.exit_code == 2 and "no user 'nobody'" in done.output
+
+
+def test_sweep_removes_an_orphan_and_prints_what_went(state: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """`reelhouse sweep --json` removes a raw object of no video and lists it."""
+    import json
+
+    import boto3
+    from moto import mock_aws
+
+    from reelhouse import keys
+    from reelhouse.db import new_id
+    from reelhouse.storage import Storage
+
+    for name, value in (("S3_ENDPOINT_URL", "https://s3.us-east-1.amazonaws.com"),
+                        ("S3_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+                        ("S3_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG"),
+                        ("SWEEP_GRACE_S", "0")):
+        monkeypatch.setenv(f"REELHOUSE_{name}", value)
+    with mock_aws():
+        settings = load_settings()
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket=settings.s3_bucket)
+        orphan = keys.source_key(new_id())
+        Storage(settings).put_bytes(orphan, b"nobody's")
+        report = json.loads(run("sweep", "--json"))
+        assert report["raw_objects"] == [orphan]
+        assert not Storage(settings).exists(orphan)
+        assert run("sweep").startswith("aborted 0 abandoned uploads")

@@ -32,9 +32,11 @@ def api_settings(request: pytest.FixtureRequest, s3_settings: Settings,
     """The embedded S3's settings with this module's own database."""
     db = tmp_path_factory.mktemp("api-db") / "api.db"
     url = postgres.database_url(request.param, request, db)
+    # Many uploads per user left open on purpose: quotas are tested with their own app.
     return s3_settings.model_copy(update={"database_url": url,
                                           "part_size_bytes": 5 * 1024 * 1024,
-                                          "part_url_batch": 2})
+                                          "part_url_batch": 2,
+                                          "user_uploads_in_flight": 10_000})
 
 
 @pytest.fixture(scope="module")

@@ -32,7 +32,8 @@ def test_presign_put_register_and_download(client: TestClient, make_user,
     video = registered.json()
     assert video["owner"] == user.username and video["uploaded_at"]
     assert video["id"] in {v["id"] for v in client.get("/api/videos/").json()}
-    url = client.get(f"/api/videos/{video['id']}/presign-download/").json()["url"]
+    url = client.get(f"/api/videos/{video['id']}/presign-download/",
+                     headers=auth(token)).json()["url"]
     assert httpx.get(url).content == b"meow"
 
 

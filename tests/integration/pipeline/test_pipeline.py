@@ -218,3 +218,42 @@ def test_an_upload_that_does_not_match_its_declared_sha256_fails_before_transcod
                       sha256=hashlib.sha256(source.read_bytes()).hexdigest())
     assert run_job(pipeline_settings, instance, right).success
     assert video_row(pipeline_settings, right).status == "ready"
+
+
+def test_an_upload_replaced_by_one_of_another_size_fails_before_transcoding(
+        clips: dict[str, Path], pipeline_settings: Settings, storage: Storage,
+        instance: dg.DagsterInstance) -> None:
+    """The stored object must be the size its upload completed with: one replaced since
+    (a late PUT to a URL that signed no length) fails the video with a readable reason."""
+    video_id = add_video(pipeline_settings, storage, clips["silent"])
+    storage.put_bytes(keys.source_key(video_id), clips["silent"].read_bytes() + b"extra",
+                      "video/mp4")
+    assert run_job(pipeline_settings, instance, video_id).success
+    row = video_row(pipeline_settings, video_id)
+    size = clips["silent"].stat().st_size
+    assert (row.status, row.failure_reason) == (
+        "failed", f"the stored upload is {size + 5} bytes, not the {size} bytes its upload "
+                  "completed with: upload the file again")
+    assert not storage.exists(keys.master_key(video_id))
+
+
+def test_the_sweep_job_removes_objects_of_no_video_and_records_them(
+        clips: dict[str, Path], pipeline_settings: Settings, storage: Storage,
+        instance: dg.DagsterInstance) -> None:
+    """storage_sweep_job removes a raw object whose video is gone (grace 0) and says so in
+    its metadata, leaving a live video's upload alone."""
+    from reelhouse.db import new_id
+
+    live = add_video(pipeline_settings, storage, clips["silent"])
+    orphan = keys.source_key(new_id())
+    storage.put_bytes(orphan, b"left behind", "video/mp4")
+    settings = pipeline_settings.model_copy(update={"sweep_grace_s": 0})
+    from pipelines.definitions import build_defs, resources_for
+
+    job = build_defs(resources_for(settings)).resolve_job_def("storage_sweep_job")
+    result = job.execute_in_process(instance=instance)
+    assert result.success
+    assert not storage.exists(orphan) and storage.exists(keys.source_key(live))
+    [materialized] = [e for e in result.all_events if e.event_type_value == "STEP_OUTPUT"]
+    metadata = materialized.event_specific_data.metadata
+    assert orphan in metadata["raw_objects"].value

@@ -104,14 +104,28 @@ def test_multipart_calls_need_the_callers_own_upload_id(client: TestClient,
 
 def test_presign_download_gives_a_playable_url(client: TestClient, make_user,
                                                make_video) -> None:
-    """A ready video's URL is its progressive MP4; an uploaded one's is the source."""
-    owner, _ = make_user()
+    """A ready video's URL is its progressive MP4; an uploaded one's is the source, for its
+    owner only."""
+    owner, token = make_user()
     ready = make_video(owner, status="ready")
     uploaded = make_video(owner, status="uploaded")
     url = client.get(f"/api/videos/{ready.id}/presign-download/").json()["url"]
     assert f"/{keys.progressive_key(ready.id)}?" in url
-    url = client.get(f"/api/videos/{uploaded.id}/presign-download/").json()["url"]
+    url = client.get(f"/api/videos/{uploaded.id}/presign-download/",
+                     headers=auth(token)).json()["url"]
     assert f"/{keys.source_key(uploaded.id)}?" in url
+    anonymous = client.get(f"/api/videos/{uploaded.id}/presign-download/")
+    assert (anonymous.status_code, anonymous.json()["error"]) == (409, "not_ready")
+
+
+def test_presign_download_never_serves_a_failed_upload(client: TestClient, make_user,
+                                                       make_video) -> None:
+    """A failed public video's raw upload is signed for nobody, its owner included."""
+    owner, token = make_user()
+    failed = make_video(owner, status="failed")
+    for headers in ({}, auth(token)):
+        response = client.get(f"/api/videos/{failed.id}/presign-download/", headers=headers)
+        assert (response.status_code, response.json()["error"]) == (409, "failed")
 
 
 def test_legacy_writes_need_a_token(client: TestClient) -> None:
