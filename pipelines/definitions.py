@@ -11,6 +11,7 @@ from assets.hls import hls_renditions
 from assets.partitions import videos_partitions
 from assets.progressive import progressive_mp4
 from assets.quality import rendition_quality
+from assets.release import published_media
 from assets.resources import MediaResource, ReelhouseConfig, StorageResource
 from assets.source import source_probe
 from assets.thumbnails import thumbnails
@@ -23,7 +24,8 @@ from reelhouse.config import ProfileSettings, Settings, load_profile
 
 __all__ = ["build_defs", "defs", "executor_for", "resources_for", "videos_partitions"]
 
-ASSETS = [source_probe, hls_renditions, thumbnails, progressive_mp4, rendition_quality,
+ASSETS = [source_probe, hls_renditions, thumbnails, progressive_mp4, published_media,
+          rendition_quality,
           catalog_renditions, catalog_thumbnails, catalog_videos, compacted_catalog]
 CHECKS = [hls_master_complete, hls_durations_match, poster_present]
 
