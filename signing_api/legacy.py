@@ -171,8 +171,8 @@ async def presign_download(video_id: str, svc: SvcDep, viewer: ViewerDep) -> Url
     video = await viewable_video(svc, video_id, viewer)
     if video.status == VideoStatus.UPLOADING:
         raise ApiError(409, "not_uploaded", "the video has not been uploaded yet")
-    key = keys.progressive_key(video.id) if video.status == VideoStatus.READY \
-        else keys.source_key(video.id)
+    key = keys.progressive_key(video.id, video.media_version) \
+        if video.status == VideoStatus.READY and video.media_version else keys.source_key(video.id)
     return Url(url=svc.playback.presign(key))
 
 
