@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from reelhouse import keys
 from reelhouse.db import Video
 from signing_api.deps import Services
+from tests.helpers import MEDIA_VERSION
 from tests.unit.api.conftest import auth
 
 
@@ -119,12 +120,12 @@ def test_delete_removes_objects_and_row(client: TestClient, make_user, make_vide
     video = make_video(owner)
     storage = services.storage
     storage.put_bytes(keys.source_key(video.id), b"src")
-    storage.put_bytes(keys.master_key(video.id), b"#EXTM3U\n")
+    storage.put_bytes(keys.master_key(video.id, MEDIA_VERSION), b"#EXTM3U\n")
     other = make_video(owner)
     storage.put_bytes(keys.source_key(other.id), b"keep")
     assert client.delete(f"/api/v1/videos/{video.id}", headers=auth(token)).status_code == 204
     assert not storage.exists(keys.source_key(video.id))
-    assert not storage.exists(keys.master_key(video.id))
+    assert not storage.exists(keys.master_key(video.id, MEDIA_VERSION))
     assert storage.exists(keys.source_key(other.id))
     with services.db.session() as session:
         assert session.get(Video, video.id) is None
