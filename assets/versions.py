@@ -22,10 +22,11 @@ class Target:
 
 def run_version(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> str:
     """The version this run writes, the same in every step of it (keys.run_version)."""
-    record = context.instance.get_run_record_by_id(context.run_id)
+    run_id = context.run.run_id
+    record = context.instance.get_run_record_by_id(run_id)
     if record is None or record.create_timestamp is None:
-        raise dg.Failure(f"run {context.run_id} has no record", allow_retries=False)
-    return keys.run_version(context.run_id, record.create_timestamp)
+        raise dg.Failure(f"run {run_id} has no record", allow_retries=False)
+    return keys.run_version(run_id, record.create_timestamp)
 
 
 def target(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, s3: Storage,
