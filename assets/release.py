@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from assets.common import STORAGE_RETRY, guard
+from assets.common import MEDIA_CODE_VERSION, STORAGE_RETRY, guard
 from assets.database import DatabaseResource
 from assets.hls import hls_renditions
 from assets.partitions import videos_partitions
@@ -16,7 +16,8 @@ from reelhouse.published import playable_problems, stored_versions
 
 
 @dg.asset(partitions_def=videos_partitions, group_name="media", kinds={"s3"},
-          deps=[hls_renditions, thumbnails, progressive_mp4], retry_policy=STORAGE_RETRY)
+          deps=[hls_renditions, thumbnails, progressive_mp4], retry_policy=STORAGE_RETRY,
+          code_version=MEDIA_CODE_VERSION)
 def published_media(context: dg.AssetExecutionContext, storage: StorageResource,
                     database: DatabaseResource) -> dg.MaterializeResult:
     """The media version players are served: this run's, once its master, every rung
