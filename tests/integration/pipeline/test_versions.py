@@ -196,10 +196,11 @@ def test_a_video_deleted_while_processing_leaves_nothing_behind(
     monkeypatch.setattr(DatabaseResource, when, delete_first)
     result = run_job(pipeline_settings, instance, video_id)
     assert deleted and not result.success
-    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    assert [e.step_key for e in failures] == [
-        {"set_progress": "hls_renditions", "flip": "published_media",
-         "mark_ready": "catalog_videos"}[when]]
+    checks = {"hls_renditions_hls_master_complete", "hls_renditions_hls_durations_match",
+              "thumbnails_poster_present"}  # they may run after the delete: they fail too
+    failed = {e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"}
+    assert failed - checks == {{"set_progress": "hls_renditions", "flip": "published_media",
+                                "mark_ready": "catalog_videos"}[when]}
     _nothing_left(pipeline_settings, storage, video_id)
     assert instance.has_dynamic_partition("videos", video_id)
     _sweep(pipeline_settings, instance)
