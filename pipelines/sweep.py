@@ -29,10 +29,10 @@ def retired_grace_s(settings: Settings) -> int:
 
 def gone_partitions(instance: dg.DagsterInstance, database: DatabaseResource) -> list[str]:
     """Video partitions whose video has no row any more (deleted)."""
-    known = instance.get_dynamic_partitions(videos_partitions.name)
+    known = instance.get_dynamic_partitions(videos_partitions.name or "videos")
     gone: list[str] = []
     for start in range(0, len(known), _PARTITION_CHUNK):
-        chunk = known[start:start + _PARTITION_CHUNK]
+        chunk = list(known[start:start + _PARTITION_CHUNK])
         rows = videos.existing_ids(database.database(), chunk)
         gone += [k for k in chunk if k not in rows]
     return gone
