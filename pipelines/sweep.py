@@ -14,6 +14,8 @@ from reelhouse.config import Settings
 from reelhouse.db import utcnow
 
 SWEEP_INTERVAL_S = 30
+# Listing every partition costs one query per 500 videos: done this often, not every tick.
+PARTITION_SCAN_S = 600
 # A delete still `deleting` after this long was interrupted (the API finishes in seconds).
 UNFINISHED_DELETE_S = 120
 _PARTITION_CHUNK = 500
@@ -43,8 +45,10 @@ def gone_partitions(instance: dg.DagsterInstance, database: DatabaseResource) ->
 def media_sweep_sensor(context: dg.SensorEvaluationContext, database: DatabaseResource,
                        storage: StorageResource) -> dg.SensorResult | dg.SkipReason:
     """Replaced media versions once their grace period is over, deletes that were
-    interrupted (finished here), and the Dagster partitions of deleted videos."""
+    interrupted (finished here), and the Dagster partitions of deleted videos (the cursor
+    holds when partitions were last compared with the database)."""
     settings, s3, now = storage.settings, storage.client(), utcnow()
+    gone: list[str] = []
     done: list[str] = []
     due = now - timedelta(seconds=retired_grace_s(settings))
     for video_id, version in database.retired_due(due):
@@ -55,7 +59,12 @@ def media_sweep_sensor(context: dg.SensorEvaluationContext, database: DatabaseRe
     for video_id in videos.unfinished_deletes(database.database(), stale):
         videos.delete_video(database.database(), s3, video_id)
         done.append(f"finished deleting {video_id}")
-    gone = gone_partitions(context.instance, database)
+        if context.instance.has_dynamic_partition(videos_partitions.name or "videos", video_id):
+            gone.append(video_id)
+    scanned = float(context.cursor) if context.cursor else 0.0
+    if now.timestamp() - scanned >= PARTITION_SCAN_S:
+        gone = sorted(set(gone) | set(gone_partitions(context.instance, database)))
+        context.update_cursor(str(now.timestamp()))
     done += [f"removed partition {k}" for k in gone]
     for line in done:
         context.log.info(line)
