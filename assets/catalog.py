@@ -14,12 +14,13 @@ from assets.facts import audio, need_facts, read_facts, renditions
 from assets.hls import hls_renditions
 from assets.metadata import catalog_metadata, poster_url, video_summary
 from assets.partitions import videos_partitions
+from assets.progressive import progressive_mp4
 from assets.quality import rendition_quality
+from assets.release import published_media
 from assets.resources import StorageResource
 from assets.source import source_probe
 from assets.thumbnails import thumbnails
 from reelhouse import keys
-from reelhouse.records import VideoStatus
 from reelhouse.storage import Storage
 
 
@@ -52,55 +53,65 @@ _ASSET = {"partitions_def": videos_partitions, "group_name": "catalog",
           "code_version": MEDIA_CODE_VERSION}
 
 
-@dg.asset(deps=[hls_renditions, rendition_quality], **_ASSET)
+def _live(database: DatabaseResource, video_id: str) -> str:
+    """The live version, whose facts the catalog describes."""
+    live = database.live_version(video_id)
+    if live is None:
+        raise dg.Failure(f"{video_id} has no live version: materialize published_media",
+                         allow_retries=False)
+    return live
+
+
+@dg.asset(deps=[hls_renditions, rendition_quality, published_media], **_ASSET)
 def catalog_renditions(context: dg.AssetExecutionContext, storage: StorageResource,
                        database: DatabaseResource) -> dg.MaterializeResult:
     """Rows of catalog/renditions: each rung's size, bitrates, codecs and quality scores."""
     video_id = context.partition_key
-    with guard(context, database, "writing the catalog"):
+    with guard(context, database, storage, "writing the catalog"):
         s3 = storage.client()
-        hls = need_facts(s3, video_id, "hls", "hls_renditions")
-        rows = rendition_rows(hls, read_facts(s3, video_id, "quality"))
+        live = _live(database, video_id)
+        hls = need_facts(s3, video_id, "hls", "hls_renditions", live)
+        rows = rendition_rows(hls, read_facts(s3, video_id, "quality", live))
         key = write_rows(s3, "renditions", video_id, rows)
     return dg.MaterializeResult(metadata=catalog_metadata("renditions", len(rows), key))
 
 
-@dg.asset(deps=[thumbnails], **_ASSET)
+@dg.asset(deps=[thumbnails, published_media], **_ASSET)
 def catalog_thumbnails(context: dg.AssetExecutionContext, storage: StorageResource,
                        database: DatabaseResource) -> dg.MaterializeResult:
     """Rows of catalog/thumbnails: the poster and each storyboard sprite sheet."""
     video_id = context.partition_key
-    with guard(context, database, "writing the catalog"):
+    with guard(context, database, storage, "writing the catalog"):
         s3 = storage.client()
-        rows = thumbnail_rows(need_facts(s3, video_id, "thumbnails", "thumbnails"))
+        rows = thumbnail_rows(need_facts(s3, video_id, "thumbnails", "thumbnails",
+                                         _live(database, video_id)))
         key = write_rows(s3, "thumbnails", video_id, rows)
     return dg.MaterializeResult(metadata=catalog_metadata("thumbnails", len(rows), key))
 
 
-@dg.asset(deps=[source_probe, hls_renditions, thumbnails, catalog_renditions,
-                catalog_thumbnails], **_ASSET)
+@dg.asset(deps=[source_probe, hls_renditions, thumbnails, progressive_mp4, published_media,
+                catalog_renditions, catalog_thumbnails], **_ASSET)
 def catalog_videos(context: dg.AssetExecutionContext, storage: StorageResource,
                    database: DatabaseResource) -> dg.MaterializeResult:
-    """The row of catalog/videos; once it is written the video is `ready`."""
+    """The row of catalog/videos; once it is written the video is `ready`, which takes a
+    live version with its master and its MP4 in storage."""
     video_id = context.partition_key
-    with guard(context, database, "writing the catalog"):
+    with guard(context, database, storage, "writing the catalog"):
         s3 = storage.client()
-        video = database.video(video_id)
-        if video is None:
-            raise dg.Failure(f"{video_id} is not in the API database (deleted?)",
-                             allow_retries=False)
-        hls = need_facts(s3, video_id, "hls", "hls_renditions")
-        thumbs = read_facts(s3, video_id, "thumbnails")
+        video = database.require_video(video_id)
+        live = _live(database, video_id)
+        hls = need_facts(s3, video_id, "hls", "hls_renditions", live)
+        thumbs = read_facts(s3, video_id, "thumbnails", live)
         row = video_row(video, need_facts(s3, video_id, "probe", "source_probe"), hls, thumbs)
         key = write_rows(s3, "videos", video_id, [row])
         if not settle_videos_row(s3, database, video_id):
             raise dg.Failure(f"{video_id} was deleted while its catalog row was written",
                              allow_retries=False)
-        if not s3.exists(keys.master_key(video_id)):
-            raise dg.Failure("master.m3u8 is missing: materialize hls_renditions",
-                             allow_retries=False)
-        if not database.set_status(video_id, VideoStatus.READY,
-                                   upload_version=upload_version(context)):
+        for needed in (keys.master_key(video_id, live), keys.progressive_key(video_id, live)):
+            if not s3.exists(needed):
+                raise dg.Failure(f"{needed} is missing: reprocess the video",
+                                 allow_retries=False)
+        if not database.mark_ready(video_id, upload_version(context)):
             context.log.warning("video not marked ready: a newer upload replaced this one")
     poster = {"poster": dg.MetadataValue.url(poster_url(storage.settings, video_id))}
     return dg.MaterializeResult(metadata={

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
 from assets.database import DatabaseResource
-from reelhouse.errors import ObjectNotFound, StorageError
+from reelhouse import keys
+from reelhouse.errors import ObjectNotFound, StorageError, VideoGone
 from reelhouse.media.ladder import LADDER_VERSION
 from reelhouse.records import VideoStatus
+
+if TYPE_CHECKING:
+    from assets.resources import StorageResource
 
 UPLOAD_VERSION_TAG = "reelhouse/upload_version"
 # Pools (Dagster op concurrency): the instance config serialises every pool (limit 1), and
@@ -34,21 +39,44 @@ def upload_version(context: dg.AssetExecutionContext) -> int | None:
 
 def mark_failed(context: dg.AssetExecutionContext, database: DatabaseResource,
                 reason: str) -> None:
-    """Record `reason` on the video, unless a newer upload has replaced the one we process."""
+    """Record `reason` on the video while it is on its way to ready; a `ready` one stays
+    ready (its live version is untouched by a failed reprocess), a newer upload's is left."""
     if not database.set_status(context.partition_key, VideoStatus.FAILED, reason,
+                               only_from=(VideoStatus.UPLOADED, VideoStatus.PROCESSING),
                                upload_version=upload_version(context)):
-        context.log.warning("video row not updated: a newer upload replaced it, or it is gone")
+        context.log.warning("video row not marked failed: it is ready, a newer upload "
+                            "replaced it, or it is gone")
+
+
+def purge_outputs(storage: StorageResource, video_id: str) -> int:
+    """Remove everything processing made of a deleted video: every version, the facts and
+    its catalog rows (the API's delete does the same; whichever runs last wins)."""
+    from reelhouse.catalog.writer import delete_video as delete_catalog_rows  # pyarrow
+
+    s3 = storage.client()
+    return s3.delete_prefix(keys.media_prefix(video_id)) + delete_catalog_rows(s3, video_id)
 
 
 @contextmanager
 def guard(context: dg.AssetExecutionContext, database: DatabaseResource,
-          doing: str) -> Iterator[None]:
-    """Let transient storage errors retry; everything else fails once, marking the video.
+          storage: StorageResource, doing: str) -> Iterator[None]:
+    """Run a step's body on a video that exists: checked before, and after, so whatever the
+    body wrote for a video deleted meanwhile is removed again (the API's delete marks the
+    row first and removes objects after, so one of the two always sees the other's work).
+    Transient storage errors retry; everything else fails once, marking the video.
 
     The user reads "processing failed while <doing>"; the details stay in the Dagster log.
     """
+    video_id = context.partition_key
     try:
+        database.require_video(video_id)
         yield
+        database.require_video(video_id)
+    except VideoGone as e:
+        removed = purge_outputs(storage, video_id)
+        context.log.warning(f"{video_id} was deleted while {doing}: removed {removed} "
+                            "objects it had left; stopping")
+        raise dg.Failure(f"{video_id} was deleted while {doing}", allow_retries=False) from e
     except dg.Failure:
         raise
     except Exception as e:  # anything else: only a transient storage error may retry

@@ -1,15 +1,25 @@
-"""The API database as the pipeline sees it: videos waiting for processing, and their status."""
+"""The API database as the pipeline sees it: videos waiting for processing, their status
+and live media version, every change a compare-and-set on what the row held."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import dagster as dg
 from pydantic import PrivateAttr
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from assets.resources import SettingsResource
 from reelhouse import records, videos
 from reelhouse.db import Database, User, Video, VideoProgress, utcnow
+from reelhouse.errors import VideoGone
 from reelhouse.records import VideoStatus
+
+# Statuses a run may move a video out of: never `deleting`, and a `ready` one stays ready
+# while it is reprocessed (its live version keeps playing).
+BEFORE_PROCESSING = (VideoStatus.UPLOADED, VideoStatus.PROCESSING, VideoStatus.FAILED)
+PROCESSING_OR_READY = (VideoStatus.PROCESSING, VideoStatus.READY)
 
 
 class DatabaseResource(SettingsResource):
@@ -36,34 +46,123 @@ class DatabaseResource(SettingsResource):
             return [(row.id, row.upload_version) for row in session.execute(stmt)]
 
     def video(self, video_id: str) -> records.Video | None:
-        """The video's record (with its owner's id), detached from any session, or None."""
+        """The video's record (with its owner's id), detached from any session; None when it
+        is gone or being deleted."""
         stmt = (select(Video, User.username).join(User, User.id == Video.owner_id)
-                .where(Video.id == video_id))
+                .where(Video.id == video_id, Video.status != VideoStatus.DELETING))
         with self.database().session() as session:
             row = session.execute(stmt).first()
             if row is None:
                 return None
             return videos.record(*row)
 
-    def set_progress(self, video_id: str, percent: float) -> None:
-        """Record how far the transcode has got, for the API and dashboard to show."""
+    def require_video(self, video_id: str) -> records.Video:
+        """The video's record; VideoGone when it was deleted or is being deleted."""
+        video = self.video(video_id)
+        if video is None:
+            raise VideoGone(f"{video_id} was deleted")
+        return video
+
+    def versions(self, video_id: str) -> tuple[str | None, str | None]:
+        """(live, retired) media versions: what players are served (None before the first is
+        playable) and what it replaced, kept for the grace period; VideoGone when deleted."""
         with self.database().session() as session:
-            row = session.get(VideoProgress, video_id)
-            if row is None:
-                session.add(VideoProgress(video_id=video_id, percent=percent))
-            else:
-                row.percent = percent
+            row = session.execute(select(Video.media_version, Video.retired_version,
+                                         Video.status).where(Video.id == video_id)).first()
+        if row is None or row.status == VideoStatus.DELETING:
+            raise VideoGone(f"{video_id} was deleted")
+        return row.media_version, row.retired_version
+
+    def live_version(self, video_id: str) -> str | None:
+        """The media version players are served, None before the first is playable."""
+        return self.versions(video_id)[0]
+
+    def set_progress(self, video_id: str, percent: float) -> None:
+        """Record how far the transcode has got, for the API and dashboard to show;
+        VideoGone when the video was deleted (the row's foreign key refuses a late insert)."""
+        try:
+            with self.database().session() as session:
+                status = session.scalar(select(Video.status).where(Video.id == video_id))
+                if status is None or status == VideoStatus.DELETING:
+                    raise VideoGone(f"{video_id} was deleted")
+                row = session.get(VideoProgress, video_id)
+                if row is None:
+                    session.add(VideoProgress(video_id=video_id, percent=percent))
+                else:
+                    row.percent = percent
+        except IntegrityError as e:
+            raise VideoGone(f"{video_id} was deleted") from e
 
     def set_status(self, video_id: str, status: VideoStatus, reason: str = "", *,
-                   upload_version: int | None = None,
-                   only_from: tuple[VideoStatus, ...] = ()) -> bool:
-        """Move the video to `status`; False when it has moved on (a newer upload, a status
-        outside `only_from`) or does not exist, so a stale run never overwrites the truth."""
-        stmt = update(Video).where(Video.id == video_id)
+                   only_from: tuple[VideoStatus, ...],
+                   upload_version: int | None = None) -> bool:
+        """Move the video to `status` from one of `only_from` (one UPDATE ... WHERE status
+        IN ...); False when it has moved on (a newer upload, another status) or is gone, so
+        a stale run never overwrites the truth."""
+        stmt = update(Video).where(Video.id == video_id, Video.status.in_(only_from))
         if upload_version is not None:
             stmt = stmt.where(Video.upload_version == upload_version)
-        if only_from:
-            stmt = stmt.where(Video.status.in_(only_from))
         stmt = stmt.values(status=status, failure_reason=reason, updated_at=utcnow())
+        with self.database().session() as session:
+            return session.execute(stmt).rowcount > 0
+
+    def begin_processing(self, video_id: str, upload_version: int | None) -> bool:
+        """Mark the video `processing` (a ready one stays `ready`: its live version plays on
+        while the run builds the next); False when it is gone or another upload's."""
+        if self.set_status(video_id, VideoStatus.PROCESSING, only_from=BEFORE_PROCESSING,
+                           upload_version=upload_version):
+            return True
+        video = self.video(video_id)
+        return video is not None and video.status == VideoStatus.READY and (
+            upload_version is None or video.upload_version == upload_version)
+
+    def mark_ready(self, video_id: str, upload_version: int | None) -> bool:
+        """`processing` (or `ready`) → `ready`, only once a live version exists."""
+        stmt = (update(Video).where(Video.id == video_id,
+                                    Video.status.in_(PROCESSING_OR_READY),
+                                    Video.media_version.is_not(None))
+                .values(status=VideoStatus.READY, failure_reason="", updated_at=utcnow()))
+        if upload_version is not None:
+            stmt = stmt.where(Video.upload_version == upload_version)
+        with self.database().session() as session:
+            return session.execute(stmt).rowcount > 0
+
+    def flip(self, video_id: str, version: str, attempts: int = 5) -> str | None:
+        """Point players at `version`; the version it replaces (returned) is kept as
+        `retired_version` for the sweeper. A compare-and-set on the live version, so two
+        runs flipping at once each retire what was really live. VideoGone when deleted."""
+        for _ in range(attempts):
+            with self.database().session() as session:
+                row = session.execute(select(Video.media_version, Video.status)
+                                      .where(Video.id == video_id)).first()
+                if row is None or row.status == VideoStatus.DELETING:
+                    raise VideoGone(f"{video_id} was deleted")
+                live = row.media_version
+                if live == version:
+                    return None
+                swap = (update(Video).where(Video.id == video_id,
+                                            Video.status != VideoStatus.DELETING)
+                        .where(Video.media_version.is_(None) if live is None
+                               else Video.media_version == live)
+                        .values(media_version=version, updated_at=utcnow()))
+                if live is not None:
+                    swap = swap.values(retired_version=live, retired_at=utcnow())
+                if session.execute(swap).rowcount:
+                    return live
+        raise RuntimeError(f"{video_id}: the live version kept changing under the flip")
+
+    def retired_due(self, before: datetime, limit: int = 50) -> list[tuple[str, str]]:
+        """(id, retired version) of videos whose replaced version was retired before
+        `before`: no player can still hold a URL into it."""
+        stmt = (select(Video.id, Video.retired_version)
+                .where(Video.retired_version.is_not(None), Video.retired_at < before)
+                .limit(limit))
+        with self.database().session() as session:
+            return [(row.id, row.retired_version) for row in session.execute(stmt)]
+
+    def forget_retired(self, video_id: str, version: str) -> bool:
+        """Clear the retired version once its objects are gone (unless another replaced it)."""
+        stmt = (update(Video).where(Video.id == video_id, Video.retired_version == version)
+                .values(retired_version=None, retired_at=None))
         with self.database().session() as session:
             return session.execute(stmt).rowcount > 0

@@ -1,5 +1,8 @@
 """Facts each product leaves in storage as JSON beside it, so later assets (and a catalog
-rebuild) read them from the bucket rather than from Dagster's own storage."""
+rebuild) read them from the bucket rather than from Dagster's own storage.
+
+The probe describes the upload and lies beside every version; the others describe what one
+processing made and lie inside its version."""
 
 from __future__ import annotations
 
@@ -15,33 +18,40 @@ from reelhouse.media.hls import HlsResult, Rendition
 from reelhouse.media.probe import AudioInfo, Probe, VideoInfo
 from reelhouse.storage import Storage
 
-NAMES = ("probe", "hls", "thumbnails", "progressive", "quality")
+UPLOAD_FACTS = ("probe",)
+VERSION_FACTS = ("hls", "thumbnails", "progressive", "quality")
 
 
-def facts_key(video_id: str, name: str) -> str:
-    if name not in NAMES:
-        raise ValueError(f"facts: unknown document {name!r}")
-    return f"{keys.media_prefix(video_id)}facts/{name}.json"
+def facts_key(video_id: str, name: str, version: str | None = None) -> str:
+    """Where a facts document lies: `version` is required for (and only for) products."""
+    if name in UPLOAD_FACTS and version is None:
+        return f"{keys.facts_prefix(video_id)}{name}.json"
+    if name in VERSION_FACTS and version is not None:
+        return f"{keys.version_prefix(video_id, version)}facts/{name}.json"
+    raise ValueError(f"facts: unknown document {name!r} (version {version!r})")
 
 
-def write_facts(storage: Storage, video_id: str, name: str, data: dict[str, Any]) -> str:
-    key = facts_key(video_id, name)
+def write_facts(storage: Storage, video_id: str, name: str, data: dict[str, Any],
+                version: str | None = None) -> str:
+    key = facts_key(video_id, name, version)
     storage.put_bytes(key, json.dumps(data, indent=1, default=str).encode(),
                       "application/json", cache_control="no-cache")
     return key
 
 
-def read_facts(storage: Storage, video_id: str, name: str) -> dict[str, Any] | None:
+def read_facts(storage: Storage, video_id: str, name: str,
+               version: str | None = None) -> dict[str, Any] | None:
     """The document, or None when the product has not been made yet."""
     try:
-        return json.loads(storage.get_bytes(facts_key(video_id, name)))
+        return json.loads(storage.get_bytes(facts_key(video_id, name, version)))
     except ObjectNotFound:
         return None
 
 
-def need_facts(storage: Storage, video_id: str, name: str, asset: str) -> dict[str, Any]:
+def need_facts(storage: Storage, video_id: str, name: str, asset: str,
+               version: str | None = None) -> dict[str, Any]:
     """The document, or a non-retried failure that names the asset to materialize first."""
-    data = read_facts(storage, video_id, name)
+    data = read_facts(storage, video_id, name, version)
     if data is None:
         raise dg.Failure(f"no {name} facts for {video_id}: materialize {asset} first",
                          allow_retries=False)

@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import dagster as dg
 
+from reelhouse.errors import VideoGone
+
 PERCENT_TAG = "reelhouse/transcode_percent"
 SPEED_TAG = "reelhouse/transcode_speed"
 
@@ -37,5 +39,7 @@ class ProgressReporter:
         if self.also is not None:
             try:
                 self.also(round(percent, 1))
+            except VideoGone:
+                raise  # deleted meanwhile: stop ffmpeg, the step cleans up
             except Exception as e:  # noqa: BLE001 - a progress note never stops a transcode
                 self.context.log.warning(f"could not record progress: {e}")

@@ -1,8 +1,8 @@
-"""Uploading an HLS tree so that nothing looks playable until all of it is in place.
+"""Uploading an HLS tree into a version of its own, master last.
 
-Order: the old master goes first (a rerun must not leave a master over half-replaced
-segments), then init sections and segments, then rung playlists, then keys an older ladder
-left behind are removed, and `master.m3u8` is written last: its presence means "playable".
+A version is written once by one run and never changed afterwards: nothing else writes its
+keys, players reach it only once the database points at it (assets/release.py), and it is
+removed as a whole. So segments really are immutable and may be cached for a year.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from reelhouse.storage import Storage
 
 PLAYLIST_TYPE = "application/vnd.apple.mpegurl"
 SEGMENT_TYPE = "video/iso.segment"
-# Segment keys are reused when a video is reprocessed: presigned URLs make each signing a new
-# cache key, but a CDN serving signed cookies needs an invalidation after a reprocess.
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=60"
 IMAGES = "public, max-age=3600"
@@ -34,7 +32,7 @@ def content_type(name: str) -> str:
 
 
 def cache_control(name: str) -> str:
-    """Playlists may change on a rerun: short; images an hour; segments are immutable."""
+    """Playlists short (the API re-signs them), images an hour, segments immutable."""
     suffix = Path(name).suffix.lower()
     if suffix in (".m3u8", ".vtt", ".json"):
         return SHORT
@@ -43,11 +41,10 @@ def cache_control(name: str) -> str:
 
 @dataclass(frozen=True)
 class Published:
-    """What an upload wrote (in order) and which stale keys it removed."""
+    """What an upload wrote, in order, and how many bytes."""
 
     keys: tuple[str, ...]
     bytes: int
-    removed: tuple[str, ...]
 
 
 def _parallel(fn: Callable[[str], None], items: Iterable[str]) -> None:
@@ -64,32 +61,20 @@ def upload_tree(storage: Storage, prefix: str, root: Path, names: list[str],
     _parallel(put, names)
 
 
-def remove_stale(storage: Storage, prefix: str, wanted: set[str]) -> list[str]:
-    """Delete every key under `prefix` not in `wanted` (left by an older ladder or run)."""
-    stale = [o["Key"] for o in storage.list_keys(prefix) if o["Key"] not in wanted]
-    _parallel(storage.delete, stale)
-    return stale
-
-
-def publish_hls(storage: Storage, video_id: str, out_dir: Path,
-                metadata: dict[str, str], before_master: Callable[[], None] | None = None
-                ) -> Published:
-    """Upload the tree under `out_dir` to the video's HLS prefix, master last."""
-    prefix = keys.hls_prefix(video_id)
+def publish_hls(storage: Storage, video_id: str, version: str, out_dir: Path,
+                metadata: dict[str, str]) -> Published:
+    """Upload the tree under `out_dir` to the version's HLS prefix: init sections and
+    segments, then rung playlists, then the master."""
+    prefix = keys.hls_prefix(video_id, version)
     files = sorted(p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*")
                    if p.is_file() and not p.name.startswith("."))
     if MASTER_NAME not in files:
         raise FileNotFoundError(f"{out_dir}: no {MASTER_NAME}")
     media = [f for f in files if not f.endswith(".m3u8")]
     playlists = [f for f in files if f.endswith(".m3u8") and f != MASTER_NAME]
-    storage.delete(keys.master_key(video_id))
     upload_tree(storage, prefix, out_dir, media, metadata)
     upload_tree(storage, prefix, out_dir, playlists, metadata)
-    stale = remove_stale(storage, prefix, {prefix + f for f in files})
-    if before_master is not None:
-        before_master()
-    storage.put_file(keys.master_key(video_id), out_dir / MASTER_NAME, PLAYLIST_TYPE, SHORT,
-                     metadata)
+    master = keys.master_key(video_id, version)
+    storage.put_file(master, out_dir / MASTER_NAME, PLAYLIST_TYPE, SHORT, metadata)
     size = sum((out_dir / f).stat().st_size for f in files)
-    return Published((*[prefix + f for f in media + playlists], keys.master_key(video_id)),
-                     size, tuple(stale))
+    return Published((*[prefix + f for f in media + playlists], master), size)

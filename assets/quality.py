@@ -12,6 +12,7 @@ from assets.hls import hls_renditions
 from assets.metadata import score_table
 from assets.partitions import videos_partitions
 from assets.resources import MediaResource, StorageResource
+from assets.versions import target
 from assets.workspace import Workspace
 from reelhouse import keys
 from reelhouse.media.quality import RungRef, measure_ladder
@@ -28,11 +29,12 @@ def rendition_quality(context: dg.AssetExecutionContext, storage: StorageResourc
                       database: DatabaseResource, media: MediaResource) -> dg.MaterializeResult:
     """Per-rung VMAF (or SSIM/PSNR) against the source on subsampled frames, once playable."""
     video_id = context.partition_key
-    with guard(context, database, "measuring quality"):
+    with guard(context, database, storage, "measuring quality"):
         s3 = storage.client()
         probe, probed = accepted_probe(s3, video_id)
-        hls = need_facts(s3, video_id, "hls", "hls_renditions")
-        facts = read_facts(s3, video_id, "quality")
+        at = target(context, s3, database)
+        hls = need_facts(s3, video_id, "hls", "hls_renditions", at.version)
+        facts = read_facts(s3, video_id, "quality", at.version)
         status = "cached"
         if facts is None or facts.get("stamp") != hls["stamp"]:
             work = Workspace(s3, media.workdir, video_id)
@@ -40,8 +42,8 @@ def rendition_quality(context: dg.AssetExecutionContext, storage: StorageResourc
             started = time.monotonic()
             rungs = renditions(hls)
             measured = measure_ladder(
-                src, [RungRef(work.rendition_dir(r.name) / keys.RUNG_PLAYLIST, r.width or 0,
-                              r.height or 0) for r in rungs],
+                src, [RungRef(work.rendition_dir(r.name, at.version) / keys.RUNG_PLAYLIST,
+                              r.width or 0, r.height or 0) for r in rungs],
                 sample_every_n=SAMPLE_EVERY_N, max_frames=MAX_FRAMES, ffmpeg=media.ffmpeg,
                 video=probe.video, demuxer=probe.demuxer)
             metric = measured[0].metric if measured else ""
@@ -51,7 +53,8 @@ def rendition_quality(context: dg.AssetExecutionContext, storage: StorageResourc
             elapsed = round(time.monotonic() - started, 3)
             facts = {"stamp": hls["stamp"], "metric": metric, "rungs": scores,
                      "elapsed_s": elapsed, "transcode_s": hls["elapsed_s"]}
-            write_facts(s3, video_id, "quality", facts)
+            # Facts, not media: a scoring missing from a reused live version may be added.
+            write_facts(s3, video_id, "quality", facts, at.version)
             status = "measured"
             context.log.info(f"quality took {elapsed:.1f}s for a {hls['elapsed_s']:.1f}s "
                              f"transcode of {probe.duration_s:.1f}s of video")

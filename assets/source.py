@@ -18,7 +18,7 @@ from assets.workspace import Workspace
 from reelhouse import keys
 from reelhouse.checksums import file_sha256
 from reelhouse.media.probe import InvalidMediaError, Probe, probe, validate
-from reelhouse.records import Video, VideoStatus
+from reelhouse.records import Video
 
 
 def check_declared_sha256(src: Path, video: Video | None) -> None:
@@ -68,7 +68,7 @@ def source_probe(
     video_id = context.partition_key
     version = upload_version(context)
     started = datetime.now(UTC)
-    if not database.set_status(video_id, VideoStatus.PROCESSING, upload_version=version):
+    if not database.begin_processing(video_id, version):
         # Deleted, or uploaded again since this run was requested (the newer upload has
         # its own run): make nothing, so no object outlives a deleted video.
         video = database.video(video_id)
@@ -77,7 +77,7 @@ def source_probe(
         context.log_event(dg.AssetObservation(asset_key=context.asset_key, partition=video_id,
                                               metadata={"status": "skipped", "reason": why}))
         return
-    with guard(context, database, "reading the upload"):
+    with guard(context, database, storage, "reading the upload"):
         s3 = storage.client()
         head = s3.head(keys.source_key(video_id))
         etag = head["ETag"].strip('"') if head else ""

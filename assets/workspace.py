@@ -44,15 +44,15 @@ class Workspace:
         shutil.rmtree(self.hls_dir, ignore_errors=True)
         return self.hls_dir
 
-    def rendition_dir(self, name: str) -> Path:
-        """A rendition's playlist, init and segments: from this run's transcode if it wrote
-        one, else downloaded from storage."""
+    def rendition_dir(self, name: str, version: str) -> Path:
+        """A rendition of `version`: its playlist, init and segments from this run's
+        transcode if it wrote one (`version` is then this run's), else from storage."""
         local = self.hls_dir / name
         if (self.hls_dir / MASTER_NAME).is_file() and (local / keys.RUNG_PLAYLIST).is_file():
             return local
-        fetched = self.dir / "fetched" / name
+        fetched = self.dir / "fetched" / version / name
         if not (fetched / keys.RUNG_PLAYLIST).is_file():
-            prefix = f"{keys.hls_prefix(self.video_id)}{name}/"
+            prefix = f"{keys.hls_prefix(self.video_id, version)}{name}/"
             shutil.rmtree(fetched, ignore_errors=True)
             fetched.mkdir(parents=True)
             names = [o["Key"].removeprefix(prefix) for o in self.storage.list_keys(prefix)]
@@ -62,5 +62,5 @@ class Workspace:
                 self.storage.download_file(prefix + name_, fetched / name_)
         return fetched
 
-    def audio_dir(self, has_audio: bool) -> Path | None:
-        return self.rendition_dir(AUDIO_NAME) if has_audio else None
+    def audio_dir(self, has_audio: bool, version: str) -> Path | None:
+        return self.rendition_dir(AUDIO_NAME, version) if has_audio else None

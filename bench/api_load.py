@@ -58,12 +58,14 @@ def seed(settings: Settings, segments: int) -> tuple[str, str]:
         video = Video(id=new_id(), owner_id=user.id, title="Bench",
                       visibility=Visibility.PUBLIC, status=VideoStatus.READY,
                       filename="bench.mp4", content_type="video/mp4",
-                      uploaded_at=utcnow(), upload_version=1)
+                      uploaded_at=utcnow(), upload_version=1, media_version=new_id())
         session.add(video)
-    storage.put_bytes(keys.master_key(video.id), MASTER.encode())
-    storage.put_bytes(keys.hls_prefix(video.id) + "720p/index.m3u8",
+    version = video.media_version
+    assert version is not None
+    storage.put_bytes(keys.master_key(video.id, version), MASTER.encode())
+    storage.put_bytes(keys.hls_prefix(video.id, version) + "720p/index.m3u8",
                       media_playlist(segments).encode())
-    storage.put_bytes(keys.progressive_key(video.id), b"mp4")
+    storage.put_bytes(keys.progressive_key(video.id, version), b"mp4")
     return token, video.id
 
 

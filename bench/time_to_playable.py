@@ -58,6 +58,12 @@ def _status(db: Database, video_id: str) -> str:
         return video.status if video else ""
 
 
+def _live(db: Database, video_id: str) -> str | None:
+    with db.session() as session:
+        video = session.get(Video, video_id)
+        return video.media_version if video else None
+
+
 def sample(settings: Settings, storage: Storage, db: Database, instance: dg.DagsterInstance,
            clip: Path, owner_id: int) -> dict[str, float]:
     """One upload through the daemon; seconds from `uploaded` to each milestone."""
@@ -69,8 +75,8 @@ def sample(settings: Settings, storage: Storage, db: Database, instance: dg.Dags
                           upload_version=1, source_size=clip.stat().st_size,
                           uploaded_at=utcnow()))
     t0 = time.time()  # the upload is complete from here
-    master = keys.master_key(video_id)
-    playable = _wait(lambda: storage.exists(master), 600, "the master playlist")
+    # Playable: the row points players at a version (published_media flipped it).
+    playable = _wait(lambda: _live(db, video_id) is not None, 600, "a live version")
     finished = (VideoStatus.READY, VideoStatus.FAILED)
     ready = _wait(lambda: _status(db, video_id) in finished, 600, "ready", 0.2)
     if _status(db, video_id) != VideoStatus.READY:
@@ -78,7 +84,7 @@ def sample(settings: Settings, storage: Storage, db: Database, instance: dg.Dags
     [record] = instance.get_run_records(dg.RunsFilter(tags={"dagster/partition": video_id}))
     events = _milestones(instance, record.dagster_run.run_id)
     created = record.create_timestamp.timestamp()
-    transcode_s = (read_facts(storage, video_id, "hls") or {})["elapsed_s"]
+    transcode_s = (read_facts(storage, video_id, "hls", _live(db, video_id)) or {})["elapsed_s"]
     to_playable = playable - t0
     return {"to_playable_s": round(to_playable, 2), "transcode_s": transcode_s,
             "overhead_s": round(to_playable - transcode_s, 2),

@@ -11,6 +11,7 @@ from assets.hls import hls_renditions
 from assets.partitions import videos_partitions
 from assets.progressive import progressive_mp4
 from assets.quality import rendition_quality
+from assets.release import published_media
 from assets.resources import MediaResource, ReelhouseConfig, StorageResource
 from assets.source import source_probe
 from assets.thumbnails import thumbnails
@@ -23,13 +24,15 @@ from pipelines.jobs import (
 )
 from pipelines.schedules import catalog_compaction_schedule, storage_sweep_schedule
 from pipelines.sensors import processing_failure_sensor, uploads_sensor
+from pipelines.sweep import media_sweep_sensor
 from reelhouse.celery_config import celery_config
 from reelhouse.config import ProfileSettings, Settings, load_profile
 
 __all__ = ["build_defs", "defs", "executor_for", "resources_for", "videos_partitions"]
 
-ASSETS = [source_probe, hls_renditions, thumbnails, progressive_mp4, rendition_quality,
-          catalog_renditions, catalog_thumbnails, catalog_videos, compacted_catalog]
+ASSETS = [source_probe, hls_renditions, thumbnails, progressive_mp4, published_media,
+          rendition_quality, catalog_renditions, catalog_thumbnails, catalog_videos,
+          compacted_catalog]
 CHECKS = [hls_master_complete, hls_durations_match, poster_present]
 
 
@@ -64,7 +67,7 @@ def build_defs(resources: Mapping[str, object] | None = None,
     return dg.Definitions(
         assets=ASSETS, asset_checks=CHECKS,
         jobs=[process_video_job, reprocess_job, catalog_compaction_job, storage_sweep_job],
-        sensors=[uploads_sensor, processing_failure_sensor],
+        sensors=[uploads_sensor, processing_failure_sensor, media_sweep_sensor],
         schedules=[catalog_compaction_schedule, storage_sweep_schedule],
         resources=dict(resources) if resources is not None else resources_for(),
         executor=executor_for(settings or load_profile()),

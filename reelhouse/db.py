@@ -113,6 +113,12 @@ class Video(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     uploaded_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The media version players are served (keys.version_prefix); None until the first
+    # processing is playable. The one it replaced stays a grace period for players still on
+    # it (retired_at), then the sweeper removes it.
+    media_version: Mapped[str | None] = mapped_column(String(26), default=None)
+    retired_version: Mapped[str | None] = mapped_column(String(26), default=None)
+    retired_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class UploadState(StrEnum):

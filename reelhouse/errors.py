@@ -28,3 +28,7 @@ class StackError(ReelhouseError, RuntimeError):
 
 class AuthError(ReelhouseError, PermissionError):
     """Credentials are wrong, expired, revoked or belong to a disabled user."""
+
+
+class VideoGone(ReelhouseError, LookupError):
+    """The video was deleted (or is being deleted) while something was working on it."""

@@ -15,13 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class VideoStatus(StrEnum):
-    """Where a video stands: uploading → uploaded → processing → ready, or failed."""
+    """Where a video stands: uploading → uploaded → processing → ready, or failed; a video
+    being deleted is `deleting` (hidden from everyone) until its objects and row are gone."""
 
     UPLOADING = "uploading"
     UPLOADED = "uploaded"
     PROCESSING = "processing"
     READY = "ready"
     FAILED = "failed"
+    DELETING = "deleting"
 
     @property
     def waiting(self) -> bool:

@@ -5,14 +5,33 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Select, bindparam, delete, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    delete,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from reelhouse import keys, records
-from reelhouse.db import UploadPartChecksum, UploadSession, User, Video, VideoProgress
+from reelhouse.db import (
+    Database,
+    UploadPartChecksum,
+    UploadSession,
+    User,
+    Video,
+    VideoProgress,
+    utcnow,
+)
 from reelhouse.records import VideoStatus, Visibility
 from reelhouse.storage import Storage
 
@@ -28,7 +47,10 @@ _CONTENT_TYPE = re.compile(r"^(video|audio)/[a-z0-9][a-z0-9.+-]{0,80}$"
 
 
 def can_view(user: User | None, video: Video) -> bool:
-    """Public and unlisted videos are open to anyone holding the id; private to owner and admin."""
+    """Public and unlisted videos are open to anyone holding the id; private to owner and admin;
+    one being deleted to nobody."""
+    if video.status == VideoStatus.DELETING:
+        return False
     if Visibility(video.visibility).shared:
         return True
     return can_edit(user, video)
@@ -143,15 +165,17 @@ def _one_of(kind: type[E], value: str, name: str) -> E:
 def listable(viewer: User | None) -> ColumnElement[bool]:
     """Which videos `viewer` may list: public ones, their own, all of them for admins
     (never others' unlisted ones, which only their id opens)."""
+    shown = Video.status != VideoStatus.DELETING
     if viewer is None:
-        return Video.visibility == Visibility.PUBLIC
+        return and_(shown, Video.visibility == Visibility.PUBLIC)
     if viewer.role == "admin":
-        return true()
-    return or_(Video.visibility == Visibility.PUBLIC, Video.owner_id == viewer.id)
+        return shown
+    return and_(shown, or_(Video.visibility == Visibility.PUBLIC, Video.owner_id == viewer.id))
 
 
 def listable_ids(session: Session, viewer: User | None) -> list[str] | None:
-    """The ids of every video `viewer` may list; None for an admin, who may list them all."""
+    """The ids of every video `viewer` may list; None for an admin, who may list them all
+    (but those being deleted, which the catalog drops as their delete finishes)."""
     if viewer is not None and viewer.role == "admin":
         return None
     return list(session.scalars(select(Video.id).where(listable(viewer))))
@@ -163,7 +187,8 @@ def viewable_statuses(session: Session, viewer: User | None,
     if not video_ids:
         return {}
     rows = session.execute(select(Video.id, Video.owner_id, Video.visibility, Video.status)
-                           .where(Video.id.in_(video_ids)))
+                           .where(Video.id.in_(video_ids),
+                                  Video.status != VideoStatus.DELETING))
     found = [Video(**row._asdict()) for row in rows]  # detached: only what can_view reads
     return {v.id: VideoStatus(v.status) for v in found if can_view(viewer, v)}
 
@@ -188,24 +213,47 @@ def list_statement(viewer: User | None, query: VideoQuery) -> Select[Video, str]
     return stmt.order_by(Video.id.desc()).limit(query.limit)
 
 
-def delete_video(session: Session, storage: Storage, video: Video) -> int:
-    """Remove a video: its open upload, its objects, its catalog rows, then its row.
+def delete_video(db: Database, storage: Storage, video_id: str) -> int:
+    """Remove a video everywhere: its open upload, every version's objects, its catalog rows,
+    its progress and its row; returns how many objects went.
 
-    Returns how many objects were removed. Storage goes first so a failure leaves the row
-    (and a retry) rather than orphaned objects nobody can find.
+    The row is marked `deleting` first, in a transaction of its own: from then on nobody sees
+    the video, no run moves it on, and a step finishing late finds it gone and removes what
+    it wrote (assets.common.guard). A delete interrupted after that (storage or the catalog
+    failing, a crash) leaves a `deleting` row that a retry or the sweeper finishes; never a
+    `ready` video without media.
     """
-    upload = session.get(UploadSession, video.id)
-    if upload is not None and upload.upload_id:
-        storage.abort_multipart(upload.key, upload.upload_id)
-    removed = storage.delete_prefix(f"raw/{video.id}/")
-    removed += storage.delete_prefix(keys.media_prefix(video.id))
+    keys.check_video_id(video_id)
+    with db.session() as session:
+        session.execute(update(Video).where(Video.id == video_id,
+                                            Video.status != VideoStatus.DELETING)
+                        .values(status=VideoStatus.DELETING, updated_at=utcnow()))
+        upload = session.get(UploadSession, video_id)
+        multipart = (upload.key, upload.upload_id) if upload and upload.upload_id else None
+    if multipart is not None:
+        storage.abort_multipart(*multipart)
+    removed = storage.delete_prefix(f"raw/{video_id}/")
+    removed += storage.delete_prefix(keys.media_prefix(video_id))
     # Imported here: the catalog pulls in pyarrow and DuckDB, which nothing else here needs.
     from reelhouse.catalog.writer import delete_video as delete_catalog_rows
 
-    removed += delete_catalog_rows(storage, video.id)
-    session.execute(delete(UploadPartChecksum).where(UploadPartChecksum.video_id == video.id))
-    session.execute(delete(VideoProgress).where(VideoProgress.video_id == video.id))
-    if upload is not None:
-        session.delete(upload)
-    session.delete(video)
+    removed += delete_catalog_rows(storage, video_id)
+    with db.session() as session:
+        session.execute(delete(UploadPartChecksum).where(UploadPartChecksum.video_id == video_id))
+        session.execute(delete(VideoProgress).where(VideoProgress.video_id == video_id))
+        session.execute(delete(UploadSession).where(UploadSession.video_id == video_id))
+        session.execute(delete(Video).where(Video.id == video_id))
     return removed
+
+
+def unfinished_deletes(db: Database, before: datetime, limit: int = 20) -> list[str]:
+    """Ids of videos marked `deleting` before `before` whose delete never finished."""
+    with db.session() as session:
+        return list(session.scalars(select(Video.id).where(
+            Video.status == VideoStatus.DELETING, Video.updated_at < before).limit(limit)))
+
+
+def existing_ids(db: Database, video_ids: list[str]) -> set[str]:
+    """Those of `video_ids` that still have a row (being deleted or not)."""
+    with db.session() as session:
+        return set(session.scalars(select(Video.id).where(Video.id.in_(video_ids))))

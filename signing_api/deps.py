@@ -136,9 +136,19 @@ async def viewable_video(svc: Services, video_id: str, viewer: User | None) -> V
 async def existing_video(svc: Services, video_id: str) -> Video:
     """The video whoever asks (for routes whose link is the permission); 404 if it is gone."""
     video = await read(svc, videos.lookup_video, _valid_id(video_id))
-    if video is None:
+    if video is None or video.status == VideoStatus.DELETING:
         raise not_found()
     return video
+
+
+def deletable_video(session: Session, video_id: str, user: User) -> Video:
+    """The video if `user` may delete it, one whose delete did not finish included (so
+    asking again finishes it); 403 / 404 as `editable_video`."""
+    video = session.get(Video, _valid_id(video_id))
+    if video is not None and video.status == VideoStatus.DELETING and videos.can_edit(
+            user, video):
+        return video
+    return editable_video(session, video_id, user)
 
 
 def editable_video(session: Session, video_id: str, user: User) -> Video:

@@ -195,8 +195,8 @@ async def presign_download(video_id: str, svc: SvcDep, viewer: ViewerDep) -> Url
     if video.status == VideoStatus.FAILED:
         raise ApiError(409, "failed", "the video failed processing: there is nothing to "
                                       "download")
-    if video.status == VideoStatus.READY:
-        return Url(url=svc.playback.presign(keys.progressive_key(video.id)))
+    if video.status == VideoStatus.READY and video.media_version:
+        return Url(url=svc.playback.presign(keys.progressive_key(video.id, video.media_version)))
     if not videos.can_edit(viewer, video):
         raise ApiError(409, "not_ready", "the video is still being processed")
     return Url(url=svc.playback.presign(keys.source_key(video.id)))

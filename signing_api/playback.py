@@ -50,7 +50,9 @@ def download_disposition(filename: str) -> str:
             f"filename*=UTF-8''{quote(stem[:100] + '.mp4', safe='')}")
 
 
-def playback_urls(signer: PlaybackSigner, video: Video, base_url: str) -> PlaybackOut:
+def playback_urls(signer: PlaybackSigner, video: Video, version: str,
+                  base_url: str) -> PlaybackOut:
+    """The URLs of the video's live media `version`."""
     path, _expires = signer.paths.play_path(video.id)
     api = base_url.rstrip("/") + path
     disposition = download_disposition(video.filename or video.title)
@@ -58,21 +60,21 @@ def playback_urls(signer: PlaybackSigner, video: Video, base_url: str) -> Playba
     return PlaybackOut(
         video_id=video.id, mode=signer.mode, expires_at=signer.window.expires_at(),
         hls=f"{api}/hls/master.m3u8", storyboard_vtt=f"{api}/thumbs/storyboard.vtt",
-        poster=signer.presign(keys.poster_key(video.id)),
-        mp4=signer.presign(keys.progressive_key(video.id)),
-        download=signer.presign(keys.progressive_key(video.id),
+        poster=signer.presign(keys.poster_key(video.id, version)),
+        mp4=signer.presign(keys.progressive_key(video.id, version)),
+        download=signer.presign(keys.progressive_key(video.id, version),
                                 {"response-content-disposition": disposition}),
-        cdn_hls=signer.cdn.master(video.id) if signer.cdn is not None else None,
+        cdn_hls=signer.cdn.master(video.id, version) if signer.cdn is not None else None,
         cookies=cookies)
 
 
 async def _playback(video_id: str, request: Request, svc: SvcDep,
                     viewer: ViewerDep) -> PlaybackOut:
     video = await viewable_video(svc, video_id, viewer)
-    if video.status != VideoStatus.READY:
+    if video.status != VideoStatus.READY or not video.media_version:
         reason = f": {video.failure_reason}" if video.status == VideoStatus.FAILED else ""
         raise ApiError(409, "not_ready", f"the video is {video.status}{reason}")
-    return playback_urls(svc.playback, video, str(request.base_url))
+    return playback_urls(svc.playback, video, video.media_version, str(request.base_url))
 
 
 router.add_api_route("/api/v1/videos/{video_id}/playback", _playback, methods=["GET"],
@@ -93,7 +95,10 @@ async def _poster(video_id: str, svc: SvcDep, viewer: ViewerDep,
         video = await existing_video(svc, video_id)
     else:
         video = await viewable_video(svc, video_id, viewer)
-    return RedirectResponse(svc.playback.presign(keys.poster_key(video.id)), status_code=307,
+    if not video.media_version:
+        raise not_found("poster")
+    return RedirectResponse(svc.playback.presign(keys.poster_key(video.id, video.media_version)),
+                            status_code=307,
                             headers={"Cache-Control": "private, max-age=60"})
 
 
@@ -123,8 +128,12 @@ async def play(video_id: str, expires: int, token: str, path: str, request: Requ
         raise not_found("playlist") from None
     if not signer.paths.path_ok(video_id, expires, token):
         raise ApiError(403, "link_expired", "this playback link is invalid or has expired")
+    # The live version, read per request: a flip moves the next playlist to the new one.
+    version = (await existing_video(svc, video_id)).media_version
+    if not version:
+        raise not_found("playlist")
     try:
-        signed = await signer.playlists.signed(video_id, path)
+        signed = await signer.playlists.signed(video_id, version, path)
     except (ObjectNotFound, ValueError):
         raise not_found("playlist") from None
     window = signer.window

@@ -10,9 +10,17 @@ from sqlalchemy.orm import Session
 
 from reelhouse import records, videos
 from reelhouse.db import User, Video
+from reelhouse.errors import ReelhouseError, StorageError
 from reelhouse.records import VideoPage, VideoStatus, Visibility
 from signing_api.catalog import record_delete, record_edit
-from signing_api.deps import SvcDep, UserDep, ViewerDep, editable_video, visible_video
+from signing_api.deps import (
+    SvcDep,
+    UserDep,
+    ViewerDep,
+    deletable_video,
+    editable_video,
+    visible_video,
+)
 from signing_api.errors import ApiError, responses
 
 router = APIRouter(prefix="/api/v1/videos", tags=["videos"])
@@ -97,10 +105,22 @@ def update_video(video_id: str, body: VideoPatch, svc: SvcDep,
 
 @router.delete("/{video_id}", status_code=204, responses=responses(401, 403, 404, 502))
 def delete_video(video_id: str, svc: SvcDep, user: UserDep) -> Response:
-    """Delete a video with its objects and catalog rows (owner or admin)."""
+    """Delete a video with every version of its media and its catalog rows (owner or admin).
+
+    The video is hidden from the first moment; should removing its objects or catalog rows
+    fail (502), asking again finishes the delete, and so does the sweeper.
+    """
     with svc.db.session() as session:
-        video = editable_video(session, video_id, user)
-        videos.delete_video(session, svc.storage, video)
+        video_id = deletable_video(session, video_id, user).id
     svc.recent_videos.forget(video_id)
-    record_delete(svc, video_id)
+    try:
+        videos.delete_video(svc.db, svc.storage, video_id)
+    except StorageError:
+        raise
+    except ReelhouseError as e:  # the catalog (its own errors): storage answers 502 already
+        raise ApiError(502, "delete_unfinished", "the video is deleted, but removing its "
+                       "catalog rows failed: ask again to finish") from e
+    finally:
+        svc.recent_videos.forget(video_id)
+        record_delete(svc, video_id)
     return Response(status_code=204)

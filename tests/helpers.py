@@ -46,8 +46,13 @@ def add_user(db: Database, username: str, password: str = "correct horse",
     return user, token
 
 
+# The live media version of the ready videos `add_video` makes (keys.version_prefix).
+MEDIA_VERSION = "01JD0000000000000000000000"
+
+
 def add_video(db: Database, owner: User, **fields: object) -> Video:
-    """A video row owned by `owner`: public, ready and uploaded once unless `fields` say."""
+    """A video row owned by `owner`: public, ready (live at MEDIA_VERSION) and uploaded once
+    unless `fields` say."""
     values: dict[str, object] = dict(
         title="A video", description="", visibility="public", status="ready",
         filename="clip.mp4", content_type="video/mp4", source_size=10)
@@ -55,6 +60,7 @@ def add_video(db: Database, owner: User, **fields: object) -> Video:
     uploading = values["status"] == "uploading"
     values.setdefault("uploaded_at", None if uploading else utcnow())
     values.setdefault("upload_version", 0 if uploading else 1)
+    values.setdefault("media_version", MEDIA_VERSION if values["status"] == "ready" else None)
     video = Video(id=new_id(), owner_id=owner.id, **values)
     with db.session() as session:
         session.add(video)

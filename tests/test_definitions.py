@@ -12,11 +12,11 @@ from pipelines.definitions import build_defs, defs
 from reelhouse.media.ladder import LADDER_VERSION
 
 JOBS = {"process_video_job", "reprocess_job", "catalog_compaction_job", "storage_sweep_job"}
-SENSORS = {"uploads_sensor", "processing_failure_sensor"}
+SENSORS = {"uploads_sensor", "processing_failure_sensor", "media_sweep_sensor"}
 SCHEDULES = {"catalog_compaction_schedule": "catalog_compaction_job",
              "storage_sweep_schedule": "storage_sweep_job"}
 VIDEO_ASSETS = {"source_probe", "hls_renditions", "thumbnails", "progressive_mp4",
-                "rendition_quality", "catalog_videos", "catalog_renditions",
+                "published_media", "rendition_quality", "catalog_videos", "catalog_renditions",
                 "catalog_thumbnails"}
 CATALOG = {"catalog_videos", "catalog_renditions", "catalog_thumbnails"}
 
@@ -74,7 +74,7 @@ def test_loading_reads_no_settings() -> None:
     code = "import pipelines.definitions as d; print(len(d.defs.assets))"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, timeout=120, check=True)
-    assert out.stdout.strip() == "9"
+    assert out.stdout.strip() == "10"
 
 
 def test_compaction_is_an_asset_downstream_of_every_catalog_table() -> None:

@@ -46,6 +46,7 @@ class CdnUrls:
         return self.cloudfront.signed_cookies(f"{self.base}{keys.media_prefix(video_id)}*",
                                               moment(self._window.expires()))
 
-    def master(self, video_id: str) -> str:
-        """The master playlist on the CDN, for players that send the signed cookies."""
-        return self.base + keys.master_key(video_id)
+    def master(self, video_id: str, version: str) -> str:
+        """The master playlist of a media version on the CDN, for players that send the
+        signed cookies (which cover every version of the video)."""
+        return self.base + keys.master_key(video_id, version)

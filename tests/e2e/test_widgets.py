@@ -35,7 +35,7 @@ from tests.e2e.harness.media import (
 )
 from tests.e2e.harness.server import serve_harness
 from tests.e2e.harness.stack import ApiStack, api_stack
-from tests.helpers import free_port
+from tests.helpers import MEDIA_VERSION, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -472,7 +472,10 @@ def set_processing(stack: ApiStack, video_id: str, percent: float | None = None,
                    status: str = "processing") -> None:
     """Move the video along as the pipeline does: its status, and the transcode's percent."""
     with stack.db.session() as session:
-        session.get(Video, video_id).status = status
+        video = session.get(Video, video_id)
+        video.status = status
+        if status == "ready":
+            video.media_version = MEDIA_VERSION
         if percent is not None:
             session.merge(VideoProgress(video_id=video_id, percent=percent))
 

@@ -44,9 +44,10 @@ def _row(**fields: object) -> Row:
 
 def test_the_words_are_the_enums() -> None:
     """The enums hold the words the API, database and clients have always used."""
-    assert list(VideoStatus) == ["uploading", "uploaded", "processing", "ready", "failed"]
+    assert list(VideoStatus) == ["uploading", "uploaded", "processing", "ready", "failed",
+                                 "deleting"]
     assert list(Visibility) == ["private", "unlisted", "public"]
-    assert [s.waiting for s in VideoStatus] == [True, True, True, False, False]
+    assert [s.waiting for s in VideoStatus] == [True, True, True, False, False, False]
     assert [v.shared for v in Visibility] == [False, True, True]
 
 

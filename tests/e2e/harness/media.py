@@ -12,6 +12,7 @@ from reelhouse import keys
 from reelhouse.db import User, Video, new_id, utcnow
 from reelhouse.media.ffmpeg import ffmpeg_path
 from tests.e2e.harness.stack import ApiStack
+from tests.helpers import MEDIA_VERSION
 
 SECONDS = 10
 RUNGS = {"360p": (640, 360, "600k"), "180p": (320, 180, "150k")}
@@ -86,7 +87,7 @@ def publish_media(stack: ApiStack, work: Path, video_id: str) -> None:
                    key=lambda p: p.name == "master.m3u8")
     for path in files:
         relative = path.relative_to(media).as_posix()
-        key = keys.media_prefix(video_id) + relative
+        key = keys.version_prefix(video_id, MEDIA_VERSION) + relative
         content_type = _TYPES.get(path.suffix, "application/octet-stream")
         stack.storage.put_bytes(key, path.read_bytes(), content_type)
 
@@ -99,7 +100,8 @@ def add_admin_video(stack: ApiStack, title: str, status: str, video_id: str = ""
         session.add(Video(id=video_id, owner_id=admin.id, title=title, description="test ladder",
                           visibility="public", status=status, filename="ladder.mp4",
                           content_type="video/mp4", source_size=1, upload_version=1,
-                          uploaded_at=utcnow()))
+                          uploaded_at=utcnow(),
+                          media_version=MEDIA_VERSION if status == "ready" else None))
     return video_id
 
 

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from reelhouse import keys
 from signing_api.deps import Services
+from tests.helpers import MEDIA_VERSION
 
 pytestmark = pytest.mark.integration
 
@@ -24,13 +25,13 @@ def test_signed_playlists_lead_to_every_object(client: TestClient, make_user, ma
     """Master via the API, rung via the API, init/segments/poster/MP4 straight from S3."""
     owner, _ = make_user()
     video = make_video(owner, visibility="unlisted")
-    hls = keys.hls_prefix(video.id)
-    objects = {hls + "360p/init.mp4": b"init", keys.poster_key(video.id): b"jpeg",
-               keys.progressive_key(video.id): b"mp4"}
+    hls = keys.hls_prefix(video.id, MEDIA_VERSION)
+    objects = {hls + "360p/init.mp4": b"init", keys.poster_key(video.id, MEDIA_VERSION): b"jpeg",
+               keys.progressive_key(video.id, MEDIA_VERSION): b"mp4"}
     objects.update({hls + f"360p/seg_{n:05d}.m4s": f"segment {n}".encode() for n in (1, 2, 3)})
     for key, data in objects.items():
         services.storage.put_bytes(key, data)
-    services.storage.put_bytes(keys.master_key(video.id), MASTER.encode())
+    services.storage.put_bytes(keys.master_key(video.id, MEDIA_VERSION), MASTER.encode())
     services.storage.put_bytes(hls + "360p/index.m3u8", RUNG.encode())
     urls = client.get(f"/api/v1/videos/{video.id}/playback").json()
     master = client.get(urls["hls"])

@@ -31,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
 from reelhouse import accounts, keys
 from reelhouse.db import User
 from signing_api.deps import Services
+from tests.helpers import MEDIA_VERSION
 from tests.integration.api.conftest import auth
 
 pytestmark = pytest.mark.integration
@@ -71,9 +72,9 @@ def seed(client: TestClient, make_video, people, services: Services) -> Callable
 
     def fresh() -> Seeded:
         ready = make_video(caller, visibility="public")
-        for key, text in ((keys.master_key(ready.id), MASTER),
-                          (keys.hls_prefix(ready.id) + "360p/index.m3u8", RUNG),
-                          (keys.storyboard_vtt_key(ready.id), VTT)):
+        for key, text in ((keys.master_key(ready.id, MEDIA_VERSION), MASTER),
+                          (keys.hls_prefix(ready.id, MEDIA_VERSION) + "360p/index.m3u8", RUNG),
+                          (keys.storyboard_vtt_key(ready.id, MEDIA_VERSION), VTT)):
             services.storage.put_bytes(key, text.encode())
         ids = [ready.id, make_video(caller, visibility="private").id,
                make_video(caller, status="failed").id, make_video(other).id]

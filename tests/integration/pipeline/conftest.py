@@ -69,6 +69,13 @@ def video_row(settings: Settings, video_id: str) -> Video:
         return video
 
 
+def live_version(settings: Settings, video_id: str) -> str:
+    """The media version the video's row points players at (asserted to exist)."""
+    version = video_row(settings, video_id).media_version
+    assert version is not None, f"{video_id} has no live version"
+    return version
+
+
 def run_job(settings: Settings, instance: dg.DagsterInstance, video_id: str,
             job: str = "process_video_job", run_config: dict | None = None,
             assets: list[str] | None = None, upload_version: int | None = None

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dagster as dg
 import pytest
+from sqlalchemy import update
 
 from reelhouse import keys
 from reelhouse.config import Settings
+from reelhouse.db import Database, Video
 from reelhouse.storage import Storage
-from tests.integration.pipeline.conftest import add_video, run_job
+from tests.integration.pipeline.conftest import add_video, live_version, run_job
 
 pytestmark = pytest.mark.integration
 
@@ -29,15 +31,24 @@ def _checks(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluat
 @pytest.fixture
 def cloned(ready_video: tuple[str, dg.ExecuteInProcessResult], pipeline_settings: Settings,
            storage: Storage) -> str:
-    """A new video whose stored products are a copy of the processed one's."""
+    """A new video whose stored products are a copy of the processed one's, live as the
+    same version."""
     video_id = add_video(pipeline_settings, storage, None, "A copy")
     _clone(storage, ready_video[0], video_id)
+    with Database(pipeline_settings).session() as session:
+        session.execute(update(Video).where(Video.id == video_id).values(
+            media_version=live_version(pipeline_settings, ready_video[0])))
     return video_id
+
+
+def _hls(settings: Settings, video_id: str) -> str:
+    return keys.hls_prefix(video_id, live_version(settings, video_id))
 
 
 def _run(settings: Settings, instance: dg.DagsterInstance, video_id: str
          ) -> dg.ExecuteInProcessResult:
-    # The assets find their products in place (status: cached) and only the checks look.
+    # The assets find their products in the live version (status: cached) and only the
+    # checks look.
     return run_job(settings, instance, video_id, assets=["hls_renditions", "thumbnails"])
 
 
@@ -54,7 +65,7 @@ def test_missing_segment_fails_the_blocking_master_check(
         cloned: str, pipeline_settings: Settings, storage: Storage,
         instance: dg.DagsterInstance) -> None:
     """A segment gone from the bucket fails hls_master_complete, naming it, and the run."""
-    storage.delete(f"{keys.hls_prefix(cloned)}240p/seg_00001.m4s")
+    storage.delete(f"{_hls(pipeline_settings, cloned)}240p/seg_00001.m4s")
     result = _run(pipeline_settings, instance, cloned)
     check = _checks(result)["hls_master_complete"]
     assert not check.passed
@@ -67,7 +78,7 @@ def test_missing_rung_playlist_fails_the_master_check(
         cloned: str, pipeline_settings: Settings, storage: Storage,
         instance: dg.DagsterInstance) -> None:
     """A rung playlist the master lists but the bucket lacks fails hls_master_complete."""
-    storage.delete(f"{keys.hls_prefix(cloned)}360p/index.m3u8")
+    storage.delete(f"{_hls(pipeline_settings, cloned)}360p/index.m3u8")
     check = _checks(_run(pipeline_settings, instance, cloned))["hls_master_complete"]
     assert not check.passed
     assert "360p/index.m3u8: missing" in check.metadata["problems"].value
@@ -77,7 +88,7 @@ def test_wrong_duration_fails_the_duration_check(
         cloned: str, pipeline_settings: Settings, storage: Storage,
         instance: dg.DagsterInstance) -> None:
     """A rung playlist claiming far more time than the source fails hls_durations_match."""
-    key = f"{keys.hls_prefix(cloned)}240p/index.m3u8"
+    key = f"{_hls(pipeline_settings, cloned)}240p/index.m3u8"
     text = storage.get_bytes(key).decode()
     first = next(line for line in text.splitlines() if line.startswith("#EXTINF:"))
     storage.put_bytes(key, text.replace(first, "#EXTINF:30.000000,", 1).encode(),
@@ -92,7 +103,8 @@ def test_empty_poster_fails_the_poster_check(
         cloned: str, pipeline_settings: Settings, storage: Storage,
         instance: dg.DagsterInstance) -> None:
     """An empty poster object fails poster_present."""
-    storage.put_bytes(keys.poster_key(cloned), b"", "image/jpeg")
+    storage.put_bytes(keys.poster_key(cloned, live_version(pipeline_settings, cloned)), b"",
+                      "image/jpeg")
     check = _checks(_run(pipeline_settings, instance, cloned))["poster_present"]
     assert not check.passed
     assert "poster.jpg is missing or empty" in check.metadata["problems"].value

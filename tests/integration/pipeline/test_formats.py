@@ -11,7 +11,7 @@ from reelhouse import keys
 from reelhouse.config import Settings
 from reelhouse.media.ffmpeg import ffmpeg_path, run_ffmpeg
 from reelhouse.storage import Storage
-from tests.integration.pipeline.conftest import add_video, run_job, video_row
+from tests.integration.pipeline.conftest import add_video, live_version, run_job, video_row
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +41,7 @@ def test_odd_format_becomes_ready_and_plays(name: str, pipeline_settings: Settin
     result = run_job(pipeline_settings, instance, video_id)
     row = video_row(pipeline_settings, video_id)
     assert result.success and (row.status, row.failure_reason) == ("ready", "")
-    prefix = keys.hls_prefix(video_id)
+    prefix = keys.hls_prefix(video_id, live_version(pipeline_settings, video_id))
     out = tmp_path / "hls"
     for obj in storage.list_keys(prefix):
         local = out / obj["Key"].removeprefix(prefix)

@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import update
 
 from assets.metadata import poster_url
-from pipelines.checks import read_tree
 from reelhouse import catalog, keys
 from reelhouse.config import Settings
 from reelhouse.db import Database, Video, VideoProgress
 from reelhouse.media.ffmpeg import ffmpeg_path, run_ffmpeg
 from reelhouse.media.ladder import LADDER_VERSION
+from reelhouse.published import read_tree, stored_versions
 from reelhouse.storage import Storage
-from tests.integration.pipeline.conftest import add_video, run_job, video_row
+from tests.integration.pipeline.conftest import add_video, live_version, run_job, video_row
 
 pytestmark = pytest.mark.integration
 
@@ -48,21 +48,23 @@ def test_upload_becomes_ready_with_every_playlist_uri_in_storage(
         assert session.get(VideoProgress, video_id).percent == 100
     assert all(e.passed for e in result.get_asset_check_evaluations())
     assert len(result.get_asset_check_evaluations()) == 3
-    tree = read_tree(storage, video_id)
+    assert stored_versions(storage, video_id) == {row.media_version}
+    tree = read_tree(storage, video_id, live_version(pipeline_settings, video_id))
     assert tree.problems == []
     assert set(tree.durations) == {"360p/index.m3u8", "240p/index.m3u8", "audio/index.m3u8"}
     assert all(abs(d - 2.0) < 0.2 for d in tree.durations.values())
 
 
-def test_objects_carry_type_cache_and_ladder_version(ready_video: Ready,
-                                                     storage: Storage) -> None:
+def test_objects_carry_type_cache_and_ladder_version(ready_video: Ready, storage: Storage,
+                                                     pipeline_settings: Settings) -> None:
     """Segments are immutable fMP4, playlists short-lived, and the master names the ladder."""
     video_id, _ = ready_video
-    prefix = keys.hls_prefix(video_id)
+    live = live_version(pipeline_settings, video_id)
+    prefix = keys.hls_prefix(video_id, live)
     segment = storage.head(f"{prefix}360p/seg_00001.m4s")
     init = storage.head(f"{prefix}360p/init.mp4")
     playlist = storage.head(f"{prefix}360p/index.m3u8")
-    master = storage.head(keys.master_key(video_id))
+    master = storage.head(keys.master_key(video_id, live))
     assert segment and init and playlist and master
     assert (segment["ContentType"], segment["CacheControl"]) == (
         "video/iso.segment", "public, max-age=31536000, immutable")
@@ -71,15 +73,16 @@ def test_objects_carry_type_cache_and_ladder_version(ready_video: Ready,
         assert (head["ContentType"], head["CacheControl"]) == (
             "application/vnd.apple.mpegurl", "public, max-age=60")
     assert master["Metadata"]["ladder-version"] == LADDER_VERSION
-    assert storage.exists(keys.poster_key(video_id))
-    assert storage.exists(keys.progressive_key(video_id))
+    assert storage.exists(keys.poster_key(video_id, live))
+    assert storage.exists(keys.progressive_key(video_id, live))
 
 
 def test_ffmpeg_decodes_the_published_ladder(ready_video: Ready, storage: Storage,
+                                             pipeline_settings: Settings,
                                              tmp_path: Path) -> None:
     """The tree as published (downloaded from S3) plays through ffmpeg from the master."""
     video_id, _ = ready_video
-    prefix = keys.hls_prefix(video_id)
+    prefix = keys.hls_prefix(video_id, live_version(pipeline_settings, video_id))
     for obj in storage.list_keys(prefix):
         local = tmp_path / obj["Key"].removeprefix(prefix)
         local.parent.mkdir(parents=True, exist_ok=True)
@@ -137,26 +140,30 @@ def test_materializations_record_the_ladder_version_as_code_version(
     assert event.tags["dagster/code_version"] == LADDER_VERSION
 
 
-def test_rerun_after_a_crash_overwrites_and_removes_stale_outputs(
+def test_a_damaged_live_version_is_rebuilt_into_a_new_one(
         ready_video: Ready, pipeline_settings: Settings, storage: Storage,
         instance: dg.DagsterInstance) -> None:
-    """With the master and a segment gone and an old ladder's rung left over, a rerun
-    republishes, removes the leftovers, and a further rerun reuses the output (`cached`)."""
+    """With the live master and a segment gone, a rerun does not reuse that version: it
+    builds a new one, flips to it (the damaged one retired for the grace period), and a
+    further rerun reuses the new one (`cached`) and flips nothing."""
     video_id, _ = ready_video
-    prefix = keys.hls_prefix(video_id)
-    storage.delete(keys.master_key(video_id))
-    storage.delete(f"{prefix}240p/seg_00001.m4s")
-    storage.put_bytes(f"{prefix}1080p/index.m3u8", b"#EXTM3U\n")
-    storage.put_bytes(f"{prefix}1080p/seg_00001.m4s", b"old")
+    damaged = live_version(pipeline_settings, video_id)
+    storage.delete(keys.master_key(video_id, damaged))
+    storage.delete(f"{keys.hls_prefix(video_id, damaged)}240p/seg_00001.m4s")
 
     rerun = run_job(pipeline_settings, instance, video_id)
     assert rerun.success
     assert _metadata(rerun, "hls_renditions")["status"].value == "transcoded"
-    assert read_tree(storage, video_id).problems == []
-    assert not [o for o in storage.list_keys(f"{prefix}1080p/")]
+    fresh = live_version(pipeline_settings, video_id)
+    assert fresh != damaged and read_tree(storage, video_id, fresh).problems == []
+    assert _metadata(rerun, "published_media")["replaced"].value == damaged
+    row = video_row(pipeline_settings, video_id)
+    assert (row.status, row.retired_version) == ("ready", damaged)
 
     again = run_job(pipeline_settings, instance, video_id)
     assert _metadata(again, "hls_renditions")["status"].value == "cached"
+    assert _metadata(again, "published_media")["status"].value == "cached"
+    assert live_version(pipeline_settings, video_id) == fresh
     assert video_row(pipeline_settings, video_id).status == "ready"
 
 
@@ -180,7 +187,7 @@ def test_rejected_upload_fails_readably_once_and_the_next_video_processes(
     assert (row.status, row.failure_reason) == ("failed", reason)
     observed = [e for e in result.all_events if e.event_type_value == "ASSET_OBSERVATION"]
     assert observed[0].event_specific_data.asset_observation.metadata["reason"].value == reason
-    assert not storage.exists(keys.master_key(bad))
+    assert row.media_version is None and stored_versions(storage, bad) == set()
 
     good = add_video(pipeline_settings, storage, clips["silent"])
     assert run_job(pipeline_settings, instance, good).success
@@ -212,7 +219,7 @@ def test_an_upload_that_does_not_match_its_declared_sha256_fails_before_transcod
     assert run_job(pipeline_settings, instance, wrong).success
     row = video_row(pipeline_settings, wrong)
     assert row.status == "failed" and "SHA-256" in row.failure_reason
-    assert not storage.exists(keys.master_key(wrong))
+    assert row.media_version is None and stored_versions(storage, wrong) == set()
 
     right = add_video(pipeline_settings, storage, source,
                       sha256=hashlib.sha256(source.read_bytes()).hexdigest())

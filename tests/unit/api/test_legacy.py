@@ -6,6 +6,7 @@ from fastapi.testclient import TestClient
 
 from reelhouse import keys
 from signing_api.deps import Services
+from tests.helpers import MEDIA_VERSION
 from tests.unit.api.conftest import auth
 
 
@@ -110,7 +111,7 @@ def test_presign_download_gives_a_playable_url(client: TestClient, make_user,
     ready = make_video(owner, status="ready")
     uploaded = make_video(owner, status="uploaded")
     url = client.get(f"/api/videos/{ready.id}/presign-download/").json()["url"]
-    assert f"/{keys.progressive_key(ready.id)}?" in url
+    assert f"/{keys.progressive_key(ready.id, MEDIA_VERSION)}?" in url
     url = client.get(f"/api/videos/{uploaded.id}/presign-download/",
                      headers=auth(token)).json()["url"]
     assert f"/{keys.source_key(uploaded.id)}?" in url

@@ -18,6 +18,7 @@ from reelhouse.db import User, Video
 from reelhouse.signing.cloudfront import CloudFrontSigner
 from signing_api.deps import Services
 from signing_api.signer import PlaybackSigner
+from tests.helpers import MEDIA_VERSION
 from tests.unit.api.conftest import auth
 
 NOW = 1_800_000_030.0  # a fixed clock, 30 s into a signing window
@@ -59,10 +60,10 @@ def ready(make_user, make_video, services: Services) -> tuple[User, str, Video]:
     """A ready public video with a master, a rung, an audio playlist and a storyboard."""
     owner, token = make_user()
     video = make_video(owner, visibility="public", status="ready")
-    hls = keys.hls_prefix(video.id)
-    for key, text in ((keys.master_key(video.id), MASTER), (hls + "360p/index.m3u8", MEDIA),
-                      (hls + "audio/index.m3u8", MEDIA),
-                      (keys.storyboard_vtt_key(video.id), VTT)):
+    hls = keys.hls_prefix(video.id, MEDIA_VERSION)
+    for key, text in ((keys.master_key(video.id, MEDIA_VERSION), MASTER),
+                      (hls + "360p/index.m3u8", MEDIA), (hls + "audio/index.m3u8", MEDIA),
+                      (keys.storyboard_vtt_key(video.id, MEDIA_VERSION), VTT)):
         services.storage.put_bytes(key, text.encode())
     return owner, token, video
 
@@ -81,8 +82,8 @@ def test_playback_gives_signed_urls_that_expire(client: TestClient, ready, froze
     assert body["hls"].startswith(f"http://testserver/api/v1/play/{video.id}/")
     assert body["hls"].endswith("/hls/master.m3u8")
     when = datetime.fromtimestamp(start, UTC)
-    assert body["poster"] == frozen.urls.presigner.presign_get(keys.poster_key(video.id),
-                                                               window.ttl_s, now=when)
+    assert body["poster"] == frozen.urls.presigner.presign_get(
+        keys.poster_key(video.id, MEDIA_VERSION), window.ttl_s, now=when)
     download = parse_qs(urlsplit(body["download"]).query)
     assert download["response-content-disposition"][0].startswith('attachment; filename="clip.mp4"')
     assert client.get(f"/api/videos/{video.id}/playback").json()["hls"] == body["hls"]
@@ -100,13 +101,14 @@ def test_master_keeps_relative_uris_and_media_gets_presigned(client: TestClient,
     rung = client.get(hls.replace("master.m3u8", "360p/index.m3u8")).text
     window = frozen.window
     when = datetime.fromtimestamp(int(NOW) // window.window_s * window.window_s, UTC)
-    prefix = keys.hls_prefix(video.id) + "360p/"
+    prefix = keys.hls_prefix(video.id, MEDIA_VERSION) + "360p/"
     sign = frozen.urls.presigner.presign_get
     init = sign(prefix + "init.mp4", window.ttl_s, now=when)
     assert rung.splitlines()[3] == f'#EXT-X-MAP:URI="{init}"'
     assert rung.splitlines()[5] == sign(prefix + "seg_00001.m4s", window.ttl_s, now=when)
     vtt = client.get(hls.replace("hls/master.m3u8", "thumbs/storyboard.vtt")).text
-    sprite = sign(keys.thumbs_prefix(video.id) + "storyboard_001.jpg", window.ttl_s, now=when)
+    sprite = sign(keys.thumbs_prefix(video.id, MEDIA_VERSION) + "storyboard_001.jpg",
+                  window.ttl_s, now=when)
     assert vtt.splitlines()[3] == sprite + "#xywh=0,0,160,90"
 
 
@@ -117,7 +119,7 @@ def test_long_playlists_are_sent_gzipped_to_clients_that_accept_it(
     video = make_video(owner)
     lines = ["#EXTM3U", "#EXT-X-TARGETDURATION:4", '#EXT-X-MAP:URI="init.mp4"']
     lines += [f"#EXTINF:4.000,\nseg_{n:05d}.m4s" for n in range(1, 1801)]
-    services.storage.put_bytes(keys.hls_prefix(video.id) + "720p/index.m3u8",
+    services.storage.put_bytes(keys.hls_prefix(video.id, MEDIA_VERSION) + "720p/index.m3u8",
                                "\n".join([*lines, "#EXT-X-ENDLIST", ""]).encode())
     hls = client.get(f"/api/v1/videos/{video.id}/playback").json()["hls"]
     url = hls.replace("master.m3u8", "720p/index.m3u8")
@@ -135,7 +137,7 @@ def test_signed_playlists_are_cached_within_a_window(client: TestClient, ready, 
     _, _, video = ready
     hls = client.get(f"/api/v1/videos/{video.id}/playback").json()["hls"]
     first = client.get(hls.replace("master.m3u8", "360p/index.m3u8")).text
-    services.storage.delete(keys.hls_prefix(video.id) + "360p/index.m3u8")
+    services.storage.delete(keys.hls_prefix(video.id, MEDIA_VERSION) + "360p/index.m3u8")
     assert client.get(hls.replace("master.m3u8", "360p/index.m3u8")).text == first
     assert client.get(hls.replace("master.m3u8", "audio/index.m3u8")).status_code == 200
 
@@ -198,10 +200,11 @@ def test_cloudfront_mode_signs_one_wildcard_policy_per_video(services: Services,
     cdn = CloudFrontSigner("K2JCJMDEHXQW5F", pem, domain="d1.cloudfront.net")
     signer = PlaybackSigner(services.settings, services.storage, services.playback.urls.presigner,
                             cdn, clock=lambda: NOW)
-    rung = signer.playlists.render(video.id, "hls/360p/index.m3u8").body.decode().splitlines()
+    rung = signer.playlists.render(video.id, MEDIA_VERSION,
+                                   "hls/360p/index.m3u8").body.decode().splitlines()
     segment = urlsplit(rung[5])
     assert f"{segment.scheme}://{segment.netloc}{segment.path}" == (
-        f"https://d1.cloudfront.net/media/{video.id}/hls/360p/seg_00001.m4s")
+        f"https://d1.cloudfront.net/media/{video.id}/{MEDIA_VERSION}/hls/360p/seg_00001.m4s")
     query = parse_qs(segment.query)
     policy = _cf_b64decode(query["Policy"][0])
     statement = json.loads(policy)["Statement"][0]
@@ -233,15 +236,15 @@ def test_players_asking_together_share_one_render(services: Services, ready,
     renders, release = [], threading.Event()
     real_render = signer.playlists.render
 
-    def slow_render(video_id: str, path: str):  # noqa: ANN202
+    def slow_render(video_id: str, version: str, path: str):  # noqa: ANN202
         renders.append(path)
         release.wait(5)
-        return real_render(video_id, path)
+        return real_render(video_id, version, path)
 
     monkeypatch.setattr(signer.playlists, "render", slow_render)
 
     async def many_players() -> list[bytes]:
-        asking = [asyncio.ensure_future(signer.playlists.signed(video.id,
+        asking = [asyncio.ensure_future(signer.playlists.signed(video.id, MEDIA_VERSION,
                                                                 "hls/360p/index.m3u8"))
                   for _ in range(20)]
         await asyncio.sleep(0.05)
@@ -255,7 +258,7 @@ def test_players_asking_together_share_one_render(services: Services, ready,
     bodies = on_own_loop(many_players)
     assert renders == ["hls/360p/index.m3u8"] and len(set(bodies)) == 1
     now[0] += signer.window.window_s
-    on_own_loop(lambda: signer.playlists.signed(video.id, "hls/360p/index.m3u8"))
+    on_own_loop(lambda: signer.playlists.signed(video.id, MEDIA_VERSION, "hls/360p/index.m3u8"))
     assert len(renders) == 2
 
 
@@ -284,15 +287,19 @@ def test_a_secret_key_keeps_links_alive_across_s3_key_rotation(tmp_path, service
 def test_poster_route_redirects_to_a_fresh_signature_for_viewers_only(
         client: TestClient, make_user, make_video, frozen) -> None:
     """The poster route (the Dagster UI's lasting link) answers a 307 to the poster signed in
-    the current window, for any video the caller may see, processed or not; others get a 404."""
+    the current window (of its live version), for any video the caller may see; others, and
+    a video with no live version yet, get a 404."""
     owner, token = make_user()
     _, other = make_user()
-    public, private = make_video(owner, status="processing"), make_video(owner, "private")
+    public, private = make_video(owner), make_video(owner, "private")
+    unprocessed = make_video(owner, status="processing")
+    assert client.get(f"/api/v1/videos/{unprocessed.id}/poster",
+                      follow_redirects=False).status_code == 404
     when = datetime.fromtimestamp(int(NOW) // frozen.window.window_s * frozen.window.window_s, UTC)
     response = client.get(f"/api/v1/videos/{public.id}/poster", follow_redirects=False)
     assert response.status_code == 307
     assert response.headers["location"] == frozen.urls.presigner.presign_get(
-        keys.poster_key(public.id), frozen.window.ttl_s, now=when)
+        keys.poster_key(public.id, MEDIA_VERSION), frozen.window.ttl_s, now=when)
     assert response.headers["cache-control"] == "private, max-age=60"
     url = f"/api/v1/videos/{private.id}/poster"
     assert client.get(url, follow_redirects=False).status_code == 404

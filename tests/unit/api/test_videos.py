@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from fastapi.testclient import TestClient
 
 from reelhouse import keys
 from reelhouse.db import Video
 from signing_api.deps import Services
+from tests.helpers import MEDIA_VERSION
 from tests.unit.api.conftest import auth
 
 
@@ -119,16 +121,53 @@ def test_delete_removes_objects_and_row(client: TestClient, make_user, make_vide
     video = make_video(owner)
     storage = services.storage
     storage.put_bytes(keys.source_key(video.id), b"src")
-    storage.put_bytes(keys.master_key(video.id), b"#EXTM3U\n")
+    storage.put_bytes(keys.master_key(video.id, MEDIA_VERSION), b"#EXTM3U\n")
     other = make_video(owner)
     storage.put_bytes(keys.source_key(other.id), b"keep")
     assert client.delete(f"/api/v1/videos/{video.id}", headers=auth(token)).status_code == 204
     assert not storage.exists(keys.source_key(video.id))
-    assert not storage.exists(keys.master_key(video.id))
+    assert not storage.exists(keys.master_key(video.id, MEDIA_VERSION))
     assert storage.exists(keys.source_key(other.id))
     with services.db.session() as session:
         assert session.get(Video, video.id) is None
     assert client.get(f"/api/v1/videos/{video.id}", headers=auth(token)).status_code == 404
+
+
+def test_a_delete_interrupted_after_its_objects_leaves_no_ready_video_without_media(
+        client: TestClient, make_user, make_video, services: Services,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The catalog failing once the objects are gone answers 502 (not 500) with the video
+    already hidden everywhere (never `ready` without media); asking again finishes it."""
+    from reelhouse.catalog import writer
+    from reelhouse.catalog.errors import CatalogError
+
+    owner, token = make_user()
+    video = make_video(owner)
+    storage = services.storage
+    storage.put_bytes(keys.master_key(video.id, MEDIA_VERSION), b"#EXTM3U\n")
+    real = writer.delete_video
+
+    def failing(*_args: object) -> int:
+        raise CatalogError("catalog: commit conflict")
+
+    monkeypatch.setattr(writer, "delete_video", failing)
+    url = f"/api/v1/videos/{video.id}"
+    response = client.delete(url, headers=auth(token))
+    assert (response.status_code, response.json()["error"]) == (502, "delete_unfinished")
+    assert not storage.exists(keys.master_key(video.id, MEDIA_VERSION))
+    with services.db.session() as session:
+        assert session.get(Video, video.id).status == "deleting"
+    assert client.get(url, headers=auth(token)).status_code == 404
+    assert client.get(f"{url}/playback").status_code == 404
+    listed = client.get("/api/v1/videos", headers=auth(token)).json()["items"]
+    assert video.id not in [v["id"] for v in listed]
+    assert client.patch(url, json={"title": "Back"}, headers=auth(token)).status_code == 404
+
+    monkeypatch.setattr(writer, "delete_video", real)
+    assert client.delete(url, headers=auth(token)).status_code == 204
+    with services.db.session() as session:
+        assert session.get(Video, video.id) is None
+    assert client.delete(url, headers=auth(token)).status_code == 404
 
 
 def test_ids_that_are_not_ulids_are_404(client: TestClient) -> None:

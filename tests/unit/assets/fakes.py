@@ -59,3 +59,9 @@ class FakeStorage:
     def list_keys(self, prefix: str) -> list[dict[str, Any]]:
         return [{"Key": k, "Size": len(v.data)} for k, v in sorted(self.objects.items())
                 if k.startswith(prefix)]
+
+    def delete_prefix(self, prefix: str) -> int:
+        found = [o["Key"] for o in self.list_keys(prefix)]
+        for key in found:
+            self.delete(key)
+        return len(found)

@@ -1,4 +1,5 @@
-"""Publishing an HLS tree: types, cache rules, and an order that never looks playable early."""
+"""Publishing an HLS tree into its own version: types, cache rules, master last, and the
+live version never touched."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from assets.publish import cache_control, content_type, publish_hls
 from reelhouse import keys
 from tests.unit.assets.fakes import VIDEO_ID, FakeStorage
 
-PREFIX = keys.hls_prefix(VIDEO_ID)
-MASTER = keys.master_key(VIDEO_ID)
+LIVE, NEW = "01JD0000000000000000000000", "01JE0000000000000000000000"
+PREFIX = keys.hls_prefix(VIDEO_ID, NEW)
+MASTER = keys.master_key(VIDEO_ID, NEW)
+LIVE_MASTER = keys.master_key(VIDEO_ID, LIVE)
 
 
 @pytest.fixture
@@ -40,41 +43,31 @@ def test_types_and_cache_rules(name: str, ctype: str, cache: str) -> None:
     assert (content_type(name), cache_control(name)) == (ctype, cache)
 
 
-def test_master_goes_last_after_the_old_one_is_removed(tree: Path) -> None:
-    """The old master is deleted first, media before playlists, the new master last."""
+def test_master_goes_last_and_the_live_version_is_untouched(tree: Path) -> None:
+    """Media before playlists, the new master last, all under the new version: the live
+    version's master and segments are neither deleted nor overwritten."""
     storage = FakeStorage()
-    storage.put_bytes(MASTER, b"old master")
+    live_segment = keys.hls_prefix(VIDEO_ID, LIVE) + "360p/seg_00001.m4s"
+    storage.put_bytes(LIVE_MASTER, b"live master")
+    storage.put_bytes(live_segment, b"live segment")
     storage.log.clear()
-    published = publish_hls(storage, VIDEO_ID, tree, {"ladder-version": "v9"})
-    assert storage.log[0] == ("delete", MASTER)
+    published = publish_hls(storage, VIDEO_ID, NEW, tree, {"ladder-version": "v9"})
     assert storage.log[-1] == ("put", MASTER)
+    assert all(op == "put" and key.startswith(PREFIX) for op, key in storage.log)
     puts = [key for op, key in storage.log if op == "put"]
     last_media = max(i for i, k in enumerate(puts) if not k.endswith(".m3u8"))
     first_playlist = min(i for i, k in enumerate(puts) if k.endswith(".m3u8"))
     assert last_media < first_playlist
     assert published.keys[-1] == MASTER and len(published.keys) == 7
     assert storage.objects[MASTER].metadata == {"ladder-version": "v9"}
+    assert storage.objects[LIVE_MASTER].data == b"live master"
+    assert storage.objects[live_segment].data == b"live segment"
     assert not any(".tmp" in k for k in storage.objects)
 
 
-def test_stale_keys_of_an_older_ladder_are_removed_before_the_master(tree: Path) -> None:
-    """A rung the new ladder lacks, and extra segments, are gone before the master appears."""
-    storage = FakeStorage()
-    for stale in ("1080p/index.m3u8", "1080p/seg_00001.m4s", "360p/seg_00009.m4s"):
-        storage.put_bytes(PREFIX + stale, b"old")
-    storage.log.clear()
-    published = publish_hls(storage, VIDEO_ID, tree, {})
-    assert sorted(published.removed) == sorted(PREFIX + s for s in (
-        "1080p/index.m3u8", "1080p/seg_00001.m4s", "360p/seg_00009.m4s"))
-    deletes = [i for i, (op, _) in enumerate(storage.log) if op == "delete"]
-    assert max(deletes) < len(storage.log) - 1
-    assert sorted(storage.objects) == sorted(PREFIX + p for p in (
-        "master.m3u8", "360p/index.m3u8", "360p/init.mp4", "360p/seg_00001.m4s",
-        "audio/index.m3u8", "audio/init.mp4", "audio/seg_00001.m4s"))
-
-
-def test_a_failed_upload_leaves_no_master(tree: Path) -> None:
-    """If a segment cannot be stored, the master is neither kept nor written."""
+def test_a_failed_upload_leaves_no_new_master_and_the_live_one_in_place(tree: Path) -> None:
+    """If a segment cannot be stored, the new version gets no master and the live one
+    stays as it was."""
     class Failing(FakeStorage):
         def put_bytes(self, key: str, data: bytes, *args: object, **kwargs: object) -> None:
             if key.endswith(".m4s"):
@@ -82,7 +75,8 @@ def test_a_failed_upload_leaves_no_master(tree: Path) -> None:
             super().put_bytes(key, data, *args, **kwargs)  # type: ignore[arg-type]
 
     storage = Failing()
-    storage.put_bytes(MASTER, b"old master")
+    storage.put_bytes(LIVE_MASTER, b"live master")
     with pytest.raises(OSError):
-        publish_hls(storage, VIDEO_ID, tree, {})
+        publish_hls(storage, VIDEO_ID, NEW, tree, {})
     assert MASTER not in storage.objects
+    assert storage.objects[LIVE_MASTER].data == b"live master"

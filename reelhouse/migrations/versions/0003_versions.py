@@ -1,0 +1,27 @@
+"""Versioned media: the live media version of each video and the one it replaced.
+
+Videos processed before this revision have their media under `media/{id}/hls/` (no version)
+and no live version: reprocess them (`reprocess_job` with hls_renditions' `force`).
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003_versions"
+down_revision = "0002_uploads"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("videos") as batch:
+        batch.add_column(sa.Column("media_version", sa.String(26), nullable=True))
+        batch.add_column(sa.Column("retired_version", sa.String(26), nullable=True))
+        batch.add_column(sa.Column("retired_at", sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("videos") as batch:
+        batch.drop_column("retired_at")
+        batch.drop_column("retired_version")
+        batch.drop_column("media_version")
