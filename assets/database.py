@@ -3,8 +3,6 @@ and live media version, every change a compare-and-set on what the row held."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import dagster as dg
 from pydantic import PrivateAttr
 from sqlalchemy import select, update
@@ -151,18 +149,3 @@ class DatabaseResource(SettingsResource):
                     return live
         raise RuntimeError(f"{video_id}: the live version kept changing under the flip")
 
-    def retired_due(self, before: datetime, limit: int = 50) -> list[tuple[str, str]]:
-        """(id, retired version) of videos whose replaced version was retired before
-        `before`: no player can still hold a URL into it."""
-        stmt = (select(Video.id, Video.retired_version)
-                .where(Video.retired_version.is_not(None), Video.retired_at < before)
-                .limit(limit))
-        with self.database().session() as session:
-            return [(row.id, row.retired_version) for row in session.execute(stmt)]
-
-    def forget_retired(self, video_id: str, version: str) -> bool:
-        """Clear the retired version once its objects are gone (unless another replaced it)."""
-        stmt = (update(Video).where(Video.id == video_id, Video.retired_version == version)
-                .values(retired_version=None, retired_at=None))
-        with self.database().session() as session:
-            return session.execute(stmt).rowcount > 0

@@ -12,7 +12,6 @@ import yaml
 from reelhouse.config import Settings
 from reelhouse.errors import ConfigError
 
-
 # How often the daemon checks that every started run's process is alive, and how many times a
 # run whose process died is started again.
 MONITOR_INTERVAL_S = 5

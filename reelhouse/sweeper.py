@@ -1,6 +1,11 @@
-"""The sweeper: aborts abandoned uploads and removes objects that belong to no video.
+"""The sweeper: aborts abandoned uploads and removes what nobody can reach any more.
 
-What it may remove, and why nothing live is ever among it:
+Two passes. `sweep_due` is cheap (indexed database reads) and runs every 30 s from
+`media_sweep_sensor`; `sweep` adds the bucket listings and runs hourly (`storage_sweep_job`)
+and from `reelhouse sweep`. What they may remove, and why nothing live is ever among it:
+- a media version replaced at a flip, once `retired_grace_s` has passed: no player can
+  still hold a URL into it;
+- a delete that was interrupted (a row `deleting` for UNFINISHED_DELETE_S): finished;
 - an upload session untouched for `upload_expiry_s` (no URL signed, no status asked): it is
   claimed `aborting` in the same statement that checks it is still stale, so a client that
   comes back first keeps it, and a complete under way (`completing`, recently touched) is
@@ -25,19 +30,24 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from reelhouse import keys
+from reelhouse import keys, videos
+from reelhouse.config import Settings
 from reelhouse.db import Database, UploadSession, UploadState, Video, utcnow
 from reelhouse.storage import Storage
 from reelhouse.uploads import discard_upload
 
 log = logging.getLogger(__name__)
 _BATCH = 500
+# A delete still `deleting` after this long was interrupted (the API finishes in seconds).
+UNFINISHED_DELETE_S = 120
 
 
 @dataclass
 class SweepReport:
     """What one sweep removed: video ids of aborted uploads, S3 keys and prefixes."""
 
+    retired_versions: list[str] = field(default_factory=list)
+    finished_deletes: list[str] = field(default_factory=list)
     aborted_uploads: list[str] = field(default_factory=list)
     orphan_multipart: list[str] = field(default_factory=list)
     raw_objects: list[str] = field(default_factory=list)
@@ -47,11 +57,14 @@ class SweepReport:
     @property
     def removed(self) -> int:
         """How many things the sweep removed, all kinds together."""
-        return (len(self.aborted_uploads) + len(self.orphan_multipart)
+        return (len(self.retired_versions) + len(self.finished_deletes)
+                + len(self.aborted_uploads) + len(self.orphan_multipart)
                 + len(self.raw_objects) + self.media_objects)
 
     def summary(self) -> str:
-        return (f"aborted {len(self.aborted_uploads)} abandoned uploads and "
+        return (f"removed {len(self.retired_versions)} replaced media versions, finished "
+                f"{len(self.finished_deletes)} interrupted deletes, "
+                f"aborted {len(self.aborted_uploads)} abandoned uploads and "
                 f"{len(self.orphan_multipart)} unknown multipart uploads; removed "
                 f"{len(self.raw_objects)} raw objects and {self.media_objects} media objects "
                 f"under {len(self.media_prefixes)} prefixes of no video")
@@ -132,9 +145,8 @@ def _orphan_raw(db: Database, storage: Storage, now: datetime, report: SweepRepo
 
 def _orphan_media(db: Database, storage: Storage, now: datetime,
                   report: SweepReport) -> None:
-    # Only ids with no row. Media of a live video, every version under media/{id}/ included,
-    # is not judged here: removing a version that is no longer live belongs to the versions'
-    # own cleanup after the flip, which knows which one the database points at.
+    # Only ids with no row. A live video's versions are judged by `_retired_versions`,
+    # which knows which one the database points at.
     cutoff = now - timedelta(seconds=storage.settings.sweep_grace_s)
     prefixes = {vid: p for p in storage.list_prefixes("media/")
                 if (vid := _video_id(p, "media/")) is not None}
@@ -148,10 +160,50 @@ def _orphan_media(db: Database, storage: Storage, now: datetime,
             report.media_prefixes.append(prefix)
 
 
-def sweep(db: Database, storage: Storage, now: datetime | None = None) -> SweepReport:
-    """Abort abandoned uploads, then remove what belongs to no video; returns what went."""
+def retired_grace_s(settings: Settings) -> int:
+    """How long a replaced version outlives its flip: a playback link signed just before
+    lives one TTL, a playlist fetched at its end signs segment URLs for one TTL more, and
+    the API may reuse the video's row (with the old version) for api_read_cache_s."""
+    ttl = settings.clamp_ttl(settings.playback_url_ttl_s)
+    return 2 * ttl + 60 + int(settings.api_read_cache_s)
+
+
+def _retired_versions(db: Database, storage: Storage, now: datetime,
+                      report: SweepReport, limit: int = 50) -> None:
+    due = now - timedelta(seconds=retired_grace_s(storage.settings))
+    with db.session() as session:
+        rows = session.execute(select(Video.id, Video.retired_version).where(
+            Video.retired_version.is_not(None), Video.retired_at < due).limit(limit)).all()
+    for video_id, version in rows:
+        storage.delete_prefix(keys.version_prefix(video_id, version))
+        with db.session() as session:  # unless another flip replaced it meanwhile
+            session.execute(update(Video).where(
+                Video.id == video_id, Video.retired_version == version).values(
+                retired_version=None, retired_at=None))
+        report.retired_versions.append(f"{video_id}/{version}")
+
+
+def _unfinished_deletes(db: Database, storage: Storage, now: datetime,
+                        report: SweepReport) -> None:
+    stale = now - timedelta(seconds=UNFINISHED_DELETE_S)
+    for video_id in videos.unfinished_deletes(db, stale):
+        videos.delete_video(db, storage, video_id)
+        report.finished_deletes.append(video_id)
+
+
+def sweep_due(db: Database, storage: Storage, now: datetime | None = None) -> SweepReport:
+    """The cheap pass: replaced versions past their grace, interrupted deletes."""
     now = now or utcnow()
     report = SweepReport()
+    _retired_versions(db, storage, now, report)
+    _unfinished_deletes(db, storage, now, report)
+    return report
+
+
+def sweep(db: Database, storage: Storage, now: datetime | None = None) -> SweepReport:
+    """Everything: the cheap pass, then abandoned uploads and what belongs to no video."""
+    now = now or utcnow()
+    report = sweep_due(db, storage, now)
     _abandoned_uploads(db, storage, now, report)
     _orphan_multipart(db, storage, now, report)
     _orphan_raw(db, storage, now, report)

@@ -79,4 +79,4 @@ def test_sweep_removes_an_orphan_and_prints_what_went(state: Path,
         report = json.loads(run("sweep", "--json"))
         assert report["raw_objects"] == [orphan]
         assert not Storage(settings).exists(orphan)
-        assert run("sweep").startswith("aborted 0 abandoned uploads")
+        assert run("sweep").startswith("removed 0 replaced media versions")
