@@ -21,6 +21,7 @@ from assets.resources import StorageResource
 from assets.source import source_probe
 from assets.thumbnails import thumbnails
 from reelhouse import keys
+from reelhouse.faults import crash_point
 from reelhouse.storage import Storage
 
 
@@ -111,6 +112,7 @@ def catalog_videos(context: dg.AssetExecutionContext, storage: StorageResource,
             if not s3.exists(needed):
                 raise dg.Failure(f"{needed} is missing: reprocess the video",
                                  allow_retries=False)
+        crash_point("catalog.before_ready")
         if not database.mark_ready(video_id, upload_version(context)):
             context.log.warning("video not marked ready: a newer upload replaced this one")
     poster = {"poster": dg.MetadataValue.url(poster_url(storage.settings, video_id))}

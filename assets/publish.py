@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reelhouse import keys
+from reelhouse.faults import crash_point
 from reelhouse.media.hls import MASTER_NAME
 from reelhouse.storage import Storage
 
@@ -74,6 +75,7 @@ def publish_hls(storage: Storage, video_id: str, version: str, out_dir: Path,
     playlists = [f for f in files if f.endswith(".m3u8") and f != MASTER_NAME]
     upload_tree(storage, prefix, out_dir, media, metadata)
     upload_tree(storage, prefix, out_dir, playlists, metadata)
+    crash_point("publish.before_master")
     master = keys.master_key(video_id, version)
     storage.put_file(master, out_dir / MASTER_NAME, PLAYLIST_TYPE, SHORT, metadata)
     size = sum((out_dir / f).stat().st_size for f in files)

@@ -20,9 +20,20 @@ class Target:
     building: bool
 
 
+# Set by Dagster on the runs run retries start when a run's process died.
+RETRY_TAG = "dagster/retry_number"
+
+
 def run_version(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> str:
-    """The version this run writes, the same in every step of it (keys.run_version)."""
-    run_id = context.run.run_id
+    """The version this run writes, the same in every step of it (keys.run_version).
+
+    An automatic retry (its first run's process died) re-executes only the steps that did
+    not finish, so it builds into its first run's version, beside what those steps wrote;
+    that version was never live (the flip is the last media step). Any other run, a
+    manual re-execution included, builds a version of its own.
+    """
+    run = context.run
+    run_id = run.root_run_id if run.tags.get(RETRY_TAG) and run.root_run_id else run.run_id
     record = context.instance.get_run_record_by_id(run_id)
     if record is None or record.create_timestamp is None:
         raise dg.Failure(f"run {run_id} has no record", allow_retries=False)

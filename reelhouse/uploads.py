@@ -40,6 +40,7 @@ from reelhouse.db import (
     utcnow,
 )
 from reelhouse.errors import ObjectNotFound, ReelhouseError
+from reelhouse.faults import crash_point
 from reelhouse.records import VideoStatus, Visibility
 from reelhouse.storage import Part, Storage
 
@@ -442,6 +443,7 @@ def _assembled_size(storage: Storage, upload: UploadSession) -> int:
                 raise UploadConflict(f"parts missing or of the wrong size: {shown}",
                                      "parts_missing")
             storage.complete_multipart(upload.key, upload.upload_id, parts)
+            crash_point("upload.assembled")
     head = storage.head(upload.key)
     if head is None:
         raise UploadConflict("nothing has been uploaded yet", "upload_missing")

@@ -124,7 +124,9 @@ def assert_plays(api: Client, video_id: str) -> None:
 def fault_stack(tmp_path: Path) -> Iterator[FaultStack]:
     faults = tmp_path / "faults"
     faults.mkdir()
+    # 5 MiB parts (S3's least): a test's upload of a few MiB goes up in several parts.
     stack = StackProcess.on_free_ports(tmp_path / "state", REELHOUSE_SEED_SAMPLE="false",
+                                       REELHOUSE_PART_SIZE_BYTES=str(5 * 1024 * 1024),
                                        **{FAULT_DIR_ENV: str(faults)})
     stack.start()
     try:

@@ -241,7 +241,8 @@ def test_an_upload_replaced_by_one_of_another_size_fails_before_transcoding(
     assert (row.status, row.failure_reason) == (
         "failed", f"the stored upload is {size + 5} bytes, not the {size} bytes its upload "
                   "completed with: upload the file again")
-    assert not storage.exists(keys.master_key(video_id))
+    assert not [o for o in storage.list_keys(keys.media_prefix(video_id))
+                if o["Key"].endswith("master.m3u8")]
 
 
 def test_the_sweep_job_removes_objects_of_no_video_and_records_them(
