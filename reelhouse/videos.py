@@ -150,6 +150,12 @@ class VideoQuery:
     after: str | None = None  # cursor: the last id of the previous page
     limit: int = 50
 
+    def __post_init__(self) -> None:
+        # A NUL reaches no row and PostgreSQL refuses it in text outright: a 400, not a 500.
+        for name, value in (("q", self.text), ("owner", self.owner), ("cursor", self.after)):
+            if value is not None and _has_control(value):
+                raise ValueError(f"{name}: control characters are not allowed")
+
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

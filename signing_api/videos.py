@@ -63,8 +63,11 @@ def list_videos(
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> VideoPage:
     """Videos the caller may list, newest first: public ones, plus their own (all, for admins)."""
-    query = videos.VideoQuery(owner=owner, status=status, visibility=visibility, text=q,
-                              after=cursor, limit=limit + 1)
+    try:
+        query = videos.VideoQuery(owner=owner, status=status, visibility=visibility, text=q,
+                                  after=cursor, limit=limit + 1)
+    except ValueError as e:
+        raise ApiError(400, "invalid_request", str(e)) from None
     with svc.db.session() as session:
         rows = session.execute(videos.list_statement(viewer, query)).all()
         progress = videos.processing_progress(

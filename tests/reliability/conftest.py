@@ -120,8 +120,11 @@ def assert_plays(api: Client, video_id: str) -> None:
                timeout_s=120)
 
 
-@pytest.fixture
-def fault_stack(tmp_path: Path) -> Iterator[FaultStack]:
+@pytest.fixture(scope="session")
+def fault_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
+    """One stack for every fault test (each uses videos of its own, and each part it kills
+    is started again): its start-up is paid once."""
+    tmp_path = tmp_path_factory.mktemp("faults")
     faults = tmp_path / "faults"
     faults.mkdir()
     # 5 MiB parts (S3's least): a test's upload of a few MiB goes up in several parts.

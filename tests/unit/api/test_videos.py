@@ -194,3 +194,10 @@ def test_processing_videos_show_how_far_the_transcode_got(client: TestClient, ma
               client.get("/api/v1/videos", params={"owner": owner.username},
                          headers=headers).json()["items"]}
     assert listed == {busy.id: 42.5, done.id: None, fresh.id: None}
+
+
+def test_a_search_holding_a_nul_is_a_400_not_a_500(client: TestClient) -> None:
+    """PostgreSQL refuses NUL in text outright (schemathesis found it): refused up front."""
+    response = client.get("/api/v1/videos", params={"q": "a\x00b"})
+    assert (response.status_code, response.json()["error"]) == (400, "invalid_request")
+    assert "q: control characters" in response.json()["message"]
