@@ -12,7 +12,7 @@ from assets.resources import StorageResource
 from assets.thumbnails import thumbnails
 from assets.versions import target
 from reelhouse import keys
-from reelhouse.published import playable_problems, stored_versions
+from reelhouse.published import playable_problems, stored_versions, unversioned_keys
 
 
 @dg.asset(partitions_def=videos_partitions, group_name="media", kinds={"s3"},
@@ -41,6 +41,11 @@ def published_media(context: dg.AssetExecutionContext, storage: StorageResource,
                                  metadata={"problems": dg.MetadataValue.json(problems)})
             previous = database.flip(video_id, at.version)
             status = "flipped"
+            if previous is None:  # its first version: media from before versions goes now
+                legacy = unversioned_keys(s3, video_id)
+                for key in legacy:
+                    s3.delete(key)
+                removed += legacy
             live, retired = database.versions(video_id)
             # Only versions older than this run's: a run started later may still be writing.
             for version in sorted(stored_versions(s3, video_id) - {live, retired}):

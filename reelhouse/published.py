@@ -79,3 +79,12 @@ def stored_versions(storage: Storage, video_id: str) -> set[str]:
     found = (keys.version_of(video_id, o["Key"]) for o in storage.list_keys(
         keys.media_prefix(video_id)))
     return {v for v in found if v is not None}
+
+
+def unversioned_keys(storage: Storage, video_id: str) -> list[str]:
+    """Media of the layout before versions (`media/{id}/hls/...`, `thumbs/`, `download.mp4`):
+    keys under the video's prefix in no version and not its upload's facts."""
+    facts = keys.facts_prefix(video_id)
+    return [o["Key"] for o in storage.list_keys(keys.media_prefix(video_id))
+            if keys.version_of(video_id, o["Key"]) is None and not o["Key"].startswith(facts)]
+

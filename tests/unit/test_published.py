@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from reelhouse import keys
-from reelhouse.published import playable_problems, read_tree, stored_versions
+from reelhouse.published import (
+    playable_problems,
+    read_tree,
+    stored_versions,
+    unversioned_keys,
+)
 from tests.unit.assets.fakes import VIDEO_ID, FakeStorage
 
 VERSION = "01JD0000000000000000000000"
@@ -86,3 +91,14 @@ def test_stored_versions_are_the_version_prefixes_only() -> None:
     storage.put_bytes(keys.poster_key(VIDEO_ID, other), b"jpeg")
     storage.put_bytes(keys.facts_prefix(VIDEO_ID) + "probe.json", b"{}")
     assert stored_versions(storage, VIDEO_ID) == {VERSION, other}
+
+
+def test_unversioned_keys_are_the_layout_before_versions_only() -> None:
+    """hls/, thumbs/ and download.mp4 straight under media/{id}/ are; a version's keys and
+    the upload's facts are not."""
+    storage = _storage()
+    old = [f"media/{VIDEO_ID}/hls/master.m3u8", f"media/{VIDEO_ID}/hls/360p/seg_00001.m4s",
+           f"media/{VIDEO_ID}/thumbs/poster.jpg", f"media/{VIDEO_ID}/download.mp4"]
+    for key in [*old, keys.facts_prefix(VIDEO_ID) + "probe.json"]:
+        storage.put_bytes(key, b"x")
+    assert sorted(unversioned_keys(storage, VIDEO_ID)) == sorted(old)
