@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 
-_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+# fullmatch, not match with `$`: `$` also matches before a trailing newline.
+_ULID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
 
 
 def check_video_id(video_id: str) -> str:
     """The id itself if it is a ULID; ValueError otherwise, so no key holds user text."""
-    if not _ULID.match(video_id):
+    if not _ULID.fullmatch(video_id):
         raise ValueError(f"video id: not a ULID: {video_id[:40]!r}")
     return video_id
 

@@ -238,11 +238,11 @@ def named_or_private(database_url: str | None, data_dir: Path, database: str = "
     return server.url, server
 
 
-_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 def _checked(name: str) -> str:
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise ValueError(f"database name: lower-case letters, digits and '_', not {name!r}")
     return name
 
