@@ -233,7 +233,7 @@ def app_services(settings: Settings, home: Path | None = None) -> list[Service]:
         api_service(settings, env=env),
         daemon_service(settings, home),
         Service("dagster", [str(bin_dir / "dagster-webserver"), "-m", DEFINITIONS_MODULE,
-                            "-h", host, "-p", str(settings.dagster_port)],
+                            "-h", settings.dagster_host, "-p", str(settings.dagster_port)],
                 {"http": settings.dagster_port},
                 http_answers(f"http://127.0.0.1:{settings.dagster_port}/server_info",
                              lambda c: c == 200),
