@@ -19,6 +19,7 @@ from reelhouse.config import Settings, settings_env
 from reelhouse.dagster_instance import write_instance
 from reelhouse.errors import StackError
 from reelhouse.ports import port_free
+from reelhouse.private import PRIVATE_UMASK, open_private, private_dir
 
 # Dagster loads our definitions by module name, so an installed wheel needs no checkout.
 DEFINITIONS_MODULE = "pipelines.definitions"
@@ -79,11 +80,12 @@ class Supervisor:
 
     def launch(self, service: Service) -> None:
         """Start `service` in a new process group, its output appended to its log file."""
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.log_dir / f"{service.name}.log", "ab") as log:
+        private_dir(self.log_dir)
+        with open(self.log_dir / f"{service.name}.log", "ab", opener=open_private) as log:
             service.process = subprocess.Popen(
                 service.argv, env=service.env, stdin=subprocess.DEVNULL,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                umask=PRIVATE_UMASK)
         self.services.append(service)
 
     def wait_ready(self, services: list[Service], timeout_s: float = 90) -> None:
@@ -277,7 +279,7 @@ def run_stack(settings: Settings, echo: Callable[[str], None] = print) -> None:
     from reelhouse.db import Database
     from reelhouse.storage import Storage
 
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.state_dir)
     started = time.monotonic()
     supervisor = Supervisor(settings.state_dir / "logs", settings.host)
     cluster = None
