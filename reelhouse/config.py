@@ -91,7 +91,9 @@ class Settings(ProfileSettings):
     # --- lifetimes and caps ------------------------------------------------------------
     token_ttl_s: int = Field(30 * 24 * 3600, gt=0)
     upload_url_ttl_s: int = Field(3600, gt=0)
-    playback_url_ttl_s: int = Field(3600, gt=0)
+    # Segment, poster and MP4 URLs (and CloudFront URLs and cookies) outlive a video being
+    # made private or deleted by at most this: keep it short (players renew on a 403).
+    playback_url_ttl_s: int = Field(600, gt=0)
     max_url_ttl_s: int = Field(SIGV4_MAX_EXPIRY_S, gt=0, le=SIGV4_MAX_EXPIRY_S)
     max_upload_bytes: int = Field(50 * 1024**3, gt=0)
     part_size_bytes: int = Field(16 * 1024 * 1024, ge=MIN_PART_SIZE, le=5 * 1024**3)

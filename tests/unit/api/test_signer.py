@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from signing_api.signer.cache import PlaylistCache, Signed
 from signing_api.signer.coalesce import Coalescer
-from signing_api.signer.paths import PLAY_PREFIX, PlayPaths
+from signing_api.signer.paths import PLAY_PREFIX, PlayLink, PlayPaths
 from signing_api.signer.window import SigningWindow
 
 NOW = 1_800_000_030.0
@@ -30,12 +30,12 @@ def test_path_tokens_verify_only_their_own_video_and_expiry() -> None:
     path, expires = paths.play_path("01JD0000000000000000000000")
     prefix, video_id, when, token = path.rsplit("/", 3)
     assert (prefix, video_id, int(when)) == (PLAY_PREFIX, "01JD0000000000000000000000", expires)
-    assert paths.path_ok(video_id, expires, token)
-    assert not paths.path_ok("01JD0000000000000000000001", expires, token)
-    assert not paths.path_ok(video_id, expires + 1, token)
-    assert not PlayPaths(b"other", window, 7200).path_ok(video_id, expires, token)
+    assert paths.verify(video_id, expires, token) == PlayLink(video_id, expires, None)
+    assert paths.verify("01JD0000000000000000000001", expires, token) is None
+    assert paths.verify(video_id, expires + 1, token) is None
+    assert PlayPaths(b"other", window, 7200).verify(video_id, expires, token) is None
     now[0] = expires
-    assert not paths.path_ok(video_id, expires, token)
+    assert paths.verify(video_id, expires, token) is None
 
 
 def test_cache_holds_at_most_its_bytes_dropping_the_least_recent() -> None:
