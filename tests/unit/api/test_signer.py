@@ -6,9 +6,11 @@ import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from signing_api.signer.cache import PlaylistCache, Signed
 from signing_api.signer.coalesce import Coalescer
-from signing_api.signer.paths import PLAY_PREFIX, PlayLink, PlayPaths
+from signing_api.signer.paths import PLAY_PREFIX, PlayLink, PlayPaths, canonical_path
 from signing_api.signer.window import SigningWindow
 
 NOW = 1_800_000_030.0
@@ -36,6 +38,48 @@ def test_path_tokens_verify_only_their_own_video_and_expiry() -> None:
     assert PlayPaths(b"other", window, 7200).verify(video_id, expires, token) is None
     now[0] = expires
     assert paths.verify(video_id, expires, token) is None
+
+
+def test_a_private_videos_path_names_its_viewer_and_verifies_only_for_them() -> None:
+    """A viewer-bound token carries the viewer's id under the MAC: another id, a dropped id
+    (which would make it a shared link) or a non-numeric one never verifies."""
+    window = SigningWindow(600, clock=lambda: NOW)
+    paths = PlayPaths(b"secret", window, max_ttl_s=7200)
+    video_id = "01JD0000000000000000000000"
+    path, expires = paths.play_path(video_id, viewer_id=42)
+    token = path.rsplit("/", 1)[1]
+    scope, _, tag = token.partition(".")
+    assert scope == "42"
+    assert paths.verify(video_id, expires, token) == PlayLink(video_id, expires, 42)
+    for forged in (f"43.{tag}", tag, f".{tag}", f"4x.{tag}", f"\u0664\u0662.{tag}",
+                   "9" * 5000 + f".{tag}"):
+        assert paths.verify(video_id, expires, forged) is None, forged[:20]
+    shared, _ = paths.play_path(video_id)
+    assert "." not in shared.rsplit("/", 1)[1]
+
+
+@pytest.mark.parametrize(("path", "canonical"), [
+    ("hls/master.m3u8", "hls/master.m3u8"),
+    ("hls/./720p/index.m3u8", "hls/720p/index.m3u8"),
+    ("hls/././720p/index.m3u8", "hls/720p/index.m3u8"),
+    ("./hls/720p/./index.m3u8", "hls/720p/index.m3u8"),
+    ("hls/%2e/720p/index.m3u8", "hls/720p/index.m3u8"),
+    ("thumbs/./storyboard.vtt", "thumbs/storyboard.vtt"),
+])
+def test_play_paths_have_one_spelling(path: str, canonical: str) -> None:
+    """Dot segments, plain or percent-encoded, fold into the path they name."""
+    assert canonical_path(path) == canonical
+
+
+@pytest.mark.parametrize("path", [
+    "hls/../hls/master.m3u8", "hls/%2e%2e/master.m3u8", "hls//720p/index.m3u8",
+    "hls/720p//index.m3u8", "/hls/master.m3u8", "hls/720p/", "hls/720p/seg_00001.m4s",
+    "thumbs/poster.jpg", "raw/source", "hls/master.m3u8?x=1", "hls\\master.m3u8", "",
+])
+def test_play_paths_that_escape_or_name_no_playlist_are_refused(path: str) -> None:
+    """`..`, empty segments, absolute paths and non-playlists are refused before any GET."""
+    with pytest.raises(ValueError):
+        canonical_path(path)
 
 
 def test_cache_holds_at_most_its_bytes_dropping_the_least_recent() -> None:
