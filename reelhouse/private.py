@@ -28,6 +28,6 @@ def private_file(path: Path) -> Path:
     return path
 
 
-def open_private(path: Path, flags: int) -> int:
+def open_private(path: str, flags: int) -> int:
     """An `opener` for `open()` that creates files 0600."""
     return os.open(path, flags, 0o600)

@@ -118,7 +118,8 @@ router.add_api_route("/api/v1/videos/{video_id}/poster", _poster, methods=["GET"
                             (404, "no such playlist, or the video is gone"), 502)})
 async def play(video_id: str, expires: int, token: str, path: str, request: Request,
                svc: SvcDep) -> Response:
-    """Serve a signed playlist: segment URIs rewritten to presigned GETs; cached per window."""
+    """Serve a signed playlist while its link may still open the video (checked on every
+    request): segment URIs rewritten to presigned GETs; cached per window."""
     signer = svc.playback
     try:
         keys.check_video_id(video_id)
