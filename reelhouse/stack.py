@@ -185,7 +185,7 @@ def init_dagster_storage(settings: Settings, home: Path) -> None:
         return
     dagster = Path(sys.executable).parent / "dagster"
     done = subprocess.run([str(dagster), "instance", "migrate"], env=dagster_env(settings, home),
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, umask=PRIVATE_UMASK)
     if done.returncode != 0:
         raise StackError(f"dagster: could not create its storage in {home}: "
                          f"{done.stderr.strip().splitlines()[-1:]}")

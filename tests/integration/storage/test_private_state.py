@@ -13,7 +13,7 @@ from reelhouse.bootstrap import prepare
 from reelhouse.config import load_settings
 from reelhouse.db import Database
 from reelhouse.ports import free_s3_port
-from reelhouse.stack import Supervisor, dagster_home, s3_service
+from reelhouse.stack import Supervisor, dagster_home, init_dagster_storage, s3_service
 from reelhouse.storage import Storage
 
 pytestmark = pytest.mark.integration
@@ -59,9 +59,10 @@ def test_state_is_owner_only_under_a_permissive_umask(tmp_path: Path, open_umask
         assert prepare(settings, storage, Database(settings)) is not None
         storage.put_bytes("media/probe/object", b"x" * 100_000)
         assert storage.get_bytes("media/probe/object") == b"x" * 100_000
-        dagster_home(settings)
+        init_dagster_storage(settings, dagster_home(settings))
     finally:
         supervisor.stop()
     assert (state / "reelhouse.db").is_file() and any((state / "s3").rglob("*.dat"))
+    assert any((state / "dagster").rglob("*.db"))
     exposed = _readable_by_others(state)
     assert exposed == [], "\n".join(exposed)
