@@ -102,4 +102,19 @@ class Player(_Bundled):
     storyboard = param.String(default="")
     mp4 = param.String(default="")
     current = param.String(default="", doc="the rung playing now, as the browser reports it")
+    renewed = param.Dict(default={}, doc="playback URLs signed afresh when the browser's expired")
     _esm = _bundle = bundle("dashboard_player")
+
+    def __init__(self, renew: Callable[[], dict[str, str]] | None = None, **params: Any) -> None:
+        super().__init__(**params)
+        # Playback URLs live minutes (so a video made private stops playing soon): the
+        # browser asks again when one answers 403, and plays on from where it was.
+        self._renew = renew
+        self._renewals = 0
+
+    def _handle_msg(self, data: Any) -> None:
+        if not (isinstance(data, dict) and data.get("renew") is True):
+            return
+        self._renewals += 1
+        fresh = self._renew() if self._renew is not None else {}
+        self.renewed = {**fresh, "n": self._renewals}

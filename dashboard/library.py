@@ -21,7 +21,7 @@ from reelhouse.records import Video, VideoStatus, Visibility
 PAGE_SIZE = 24
 STATUSES = ["", *(s.value for s in VideoStatus)]
 VISIBILITIES = ["", Visibility.PUBLIC.value, Visibility.UNLISTED.value, Visibility.PRIVATE.value]
-POSTER_TTL_S = 600  # playback URLs live an hour by default; reuse them well within that
+POSTER_TTL_S = 300  # at most; never past a minute before the signed URL itself expires
 
 _posters: dict[str, tuple[float, str]] = {}
 _posters_lock = threading.Lock()
@@ -35,12 +35,14 @@ def poster(api: Client, video_id: str) -> str:
     if hit and hit[0] > now:
         return hit[1]
     try:
-        url = api.playback(video_id).poster
+        playback = api.playback(video_id)
     except ClientError:
         return ""
+    expires = playback.expires_at
+    lifetime = expires.timestamp() - time.time() - 60 if expires else POSTER_TTL_S
     with _posters_lock:
-        _posters[video_id] = (now + POSTER_TTL_S, url)
-    return url
+        _posters[video_id] = (now + min(POSTER_TTL_S, lifetime), playback.poster)
+    return playback.poster
 
 
 def facts(api: Client, video_ids: list[str]) -> dict[str, VideoFacts]:

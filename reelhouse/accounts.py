@@ -136,3 +136,14 @@ def set_disabled(session: Session, username: str, disabled: bool = True) -> User
     user = get_user(session, username)
     user.disabled = disabled
     return user
+
+
+# --- for play links issued to one viewer (signing_api.deps.linked_video) -----------------
+_USER_LOOKUP = (select(*(getattr(User, column) for column in _USER_COLUMNS))
+                .where(User.id == bindparam("user_id")))
+
+
+def lookup_user(db: Session | Connection, user_id: int) -> User | None:
+    """The user with this id, detached and without the password hash, or None."""
+    row = db.execute(_USER_LOOKUP, {"user_id": user_id}).first()
+    return User(**row._asdict()) if row is not None else None

@@ -92,7 +92,9 @@ class Settings(ProfileSettings):
     # --- lifetimes and caps ------------------------------------------------------------
     token_ttl_s: int = Field(30 * 24 * 3600, gt=0)
     upload_url_ttl_s: int = Field(3600, gt=0)
-    playback_url_ttl_s: int = Field(3600, gt=0)
+    # Segment, poster and MP4 URLs (and CloudFront URLs and cookies) outlive a video being
+    # made private or deleted by at most this: keep it short (players renew on a 403).
+    playback_url_ttl_s: int = Field(600, gt=0)
     max_url_ttl_s: int = Field(SIGV4_MAX_EXPIRY_S, gt=0, le=SIGV4_MAX_EXPIRY_S)
     max_upload_bytes: int = Field(50 * 1024**3, gt=0)
     part_size_bytes: int = Field(16 * 1024 * 1024, ge=MIN_PART_SIZE, le=5 * 1024**3)
@@ -153,6 +155,12 @@ class Settings(ProfileSettings):
     storyboard_interval_s: float = Field(5, gt=0)
     transcode_concurrency: int = Field(1, ge=1)
 
+    # --- privacy: who reaches what (issue 11) --------------------------------------------
+    # Dagster's UI launches, wipes and terminates runs and shows private videos' titles, and
+    # has no sign-in: it binds to loopback whatever `host` says unless this names another
+    # address (put an authenticating proxy in front before you do; see the README).
+    dagster_host: str = "127.0.0.1"
+
     @field_validator("cloudfront_private_key_path")
     @classmethod
     def _key_exists(cls, value: Path | None) -> Path | None:
@@ -207,7 +215,9 @@ class Settings(ProfileSettings):
 
     @property
     def dagster_url(self) -> str:
-        return f"http://{self.public_host}:{self.dagster_port}"
+        """Where the Dagster UI answers: the public host only when it binds to every address."""
+        host = self.public_host if self.dagster_host in ("0.0.0.0", "::") else self.dagster_host
+        return f"http://{host}:{self.dagster_port}"
 
     @property
     def allowed_origins(self) -> list[str]:

@@ -11,6 +11,7 @@ import yaml
 
 from reelhouse.config import Settings
 from reelhouse.errors import ConfigError
+from reelhouse.private import private_dir
 
 # How often the daemon checks that every started run's process is alive, and how many times a
 # run whose process died is started again.
@@ -80,7 +81,7 @@ def instance_config(settings: Settings, max_concurrent_runs: int = 2,
 
 def write_instance(settings: Settings, home: Path, **options: int) -> Path:
     """Create DAGSTER_HOME at `home` with our dagster.yaml (rewritten each start)."""
-    home.mkdir(parents=True, exist_ok=True)
+    private_dir(home)
     path = home / "dagster.yaml"
     # It may hold the PostgreSQL password: readable by its owner only.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -229,7 +229,13 @@ class Database:
         if url.startswith("sqlite:///"):
             from pathlib import Path
 
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            from reelhouse.private import private_file
+
+            path = Path(url.removeprefix("sqlite:///"))
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # Password hashes and token digests: SQLite gives its -wal and -shm files the
+            # database file's mode, so all three stay owner-only.
+            private_file(path)
         self.engine: Engine = create_engine(url, **_pool_options(url))
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)

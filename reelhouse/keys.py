@@ -9,19 +9,20 @@ from datetime import datetime
 
 from ulid import ULID
 
-_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+# fullmatch, not match with `$`: `$` also matches before a trailing newline.
+_ULID = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
 
 
 def check_video_id(video_id: str) -> str:
     """The id itself if it is a ULID; ValueError otherwise, so no key holds user text."""
-    if not _ULID.match(video_id):
+    if not _ULID.fullmatch(video_id):
         raise ValueError(f"video id: not a ULID: {video_id[:40]!r}")
     return video_id
 
 
 def check_version(version: str) -> str:
     """The media version itself if it is a ULID; ValueError otherwise."""
-    if not isinstance(version, str) or not _ULID.match(version):
+    if not isinstance(version, str) or not _ULID.fullmatch(version):
         raise ValueError(f"media version: not a ULID: {str(version)[:40]!r}")
     return version
 
@@ -102,6 +103,6 @@ def progressive_key(video_id: str, version: str) -> str:
 def version_of(video_id: str, key: str) -> str | None:
     """The media version a key of this video lies under, or None (facts, other videos)."""
     head, _, rest = key.removeprefix(media_prefix(video_id)).partition("/")
-    if not rest or key == head or not _ULID.match(head):
+    if not rest or key == head or not _ULID.fullmatch(head):
         return None
     return head

@@ -27,6 +27,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from reelhouse.errors import ReelhouseError
 from reelhouse.ports import free_port
+from reelhouse.private import open_private, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +176,8 @@ def _init(bin_dir: Path, data_dir: Path) -> str:
     """initdb into `data_dir/pgdata` with a generated superuser password (kept beside it)."""
     password = secrets.token_urlsafe(24)
     secret = data_dir / "password"
-    secret.write_text(password)
+    with open(secret, "w", opener=open_private) as file:
+        file.write(password)
     secret.chmod(0o600)
     account = _os_user()
     if account is not None:
@@ -192,7 +194,7 @@ def start(data_dir: Path, database: str = "reelhouse", *, port: int | None = Non
     """Start a private server in `data_dir` (initdb on first use) on `port` or a free
     127.0.0.1 port, with `database` created; `durable=False` trades crash safety for speed."""
     bin_dir = find_binaries()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     account = _os_user()
     if account is not None:
         _reachable(data_dir, account)
@@ -238,11 +240,11 @@ def named_or_private(database_url: str | None, data_dir: Path, database: str = "
     return server.url, server
 
 
-_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 def _checked(name: str) -> str:
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise ValueError(f"database name: lower-case letters, digits and '_', not {name!r}")
     return name
 

@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 from reelhouse.errors import ReelhouseError
+from reelhouse.private import private_dir
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def command(data_dir: Path, port: int, persistent: bool = True) -> list[str]:
     Persistent: an append-only file, so queued steps survive a restart of the stack;
     otherwise nothing is written (tests).
     """
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(data_dir)
     durability = (["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""]
                   if persistent else ["--appendonly", "no", "--save", ""])
     return [find_binary(), "--bind", "127.0.0.1", "--port", str(port),

@@ -15,6 +15,7 @@ import httpx
 
 from reelhouse.config import Settings
 from reelhouse.errors import StackError
+from reelhouse.private import private_dir
 
 if TYPE_CHECKING:
     from reelhouse.stack import Service
@@ -44,7 +45,7 @@ def ensure_credentials(settings: Settings) -> tuple[str, str]:
     """The embedded S3's key pair, generated on first start and kept in a 0600 file."""
     path = settings.credentials_file
     if not path.is_file():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         data = {"access_key_id": "RH" + secrets.token_hex(9).upper(),
                 "secret_access_key": secrets.token_urlsafe(30)}
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -58,8 +59,7 @@ def ensure_credentials(settings: Settings) -> tuple[str, str]:
 def command(settings: Settings) -> tuple[list[str], dict[str, str]]:
     """argv and environment for `weed mini` bound to 127.0.0.1 with telemetry off."""
     access_key, secret_key = ensure_credentials(settings)
-    data_dir = (settings.state_dir / "s3").resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir = private_dir((settings.state_dir / "s3").resolve())
     p = ports_for(settings.s3_port)
     argv = [
         weed_binary(), "mini",
@@ -189,7 +189,7 @@ def cluster_services(settings: Settings) -> list[Service]:
     data_dir = cluster_dir(settings)
     ports = cluster_ports(settings.s3_port)
     for name in CLUSTER_ORDER:
-        (data_dir / name).mkdir(parents=True, exist_ok=True)
+        private_dir(data_dir / name)
     env = {**os.environ, "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key}
     master = f"http://127.0.0.1:{ports['master']}"
 

@@ -19,6 +19,7 @@ from reelhouse.config import Settings, settings_env
 from reelhouse.dagster_instance import write_instance
 from reelhouse.errors import StackError
 from reelhouse.ports import port_free
+from reelhouse.private import PRIVATE_UMASK, open_private, private_dir
 
 # Dagster loads our definitions by module name, so an installed wheel needs no checkout.
 DEFINITIONS_MODULE = "pipelines.definitions"
@@ -85,11 +86,12 @@ class Supervisor:
 
     def launch(self, service: Service) -> None:
         """Start `service` in a new process group, its output appended to its log file."""
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        with open(self.log_dir / f"{service.name}.log", "ab") as log:
+        private_dir(self.log_dir)
+        with open(self.log_dir / f"{service.name}.log", "ab", opener=open_private) as log:
             service.process = subprocess.Popen(
                 service.argv, env=service.env, stdin=subprocess.DEVNULL,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                umask=PRIVATE_UMASK)
         self.services.append(service)
 
     def wait_ready(self, services: list[Service], timeout_s: float = 90) -> None:
@@ -193,7 +195,7 @@ def init_dagster_storage(settings: Settings, home: Path) -> None:
         return
     dagster = Path(sys.executable).parent / "dagster"
     done = subprocess.run([str(dagster), "instance", "migrate"], env=dagster_env(settings, home),
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, umask=PRIVATE_UMASK)
     if done.returncode != 0:
         raise StackError(f"dagster: could not create its storage in {home}: "
                          f"{done.stderr.strip().splitlines()[-1:]}")
@@ -246,7 +248,7 @@ def app_services(settings: Settings, home: Path | None = None) -> list[Service]:
         api_service(settings, env=env),
         daemon_service(settings, home),
         Service("dagster", [str(bin_dir / "dagster-webserver"), "-m", DEFINITIONS_MODULE,
-                            "-h", host, "-p", str(settings.dagster_port)],
+                            "-h", settings.dagster_host, "-p", str(settings.dagster_port)],
                 {"http": settings.dagster_port},
                 http_answers(f"http://127.0.0.1:{settings.dagster_port}/server_info",
                              lambda c: c == 200),
@@ -290,7 +292,7 @@ def run_stack(settings: Settings, echo: Callable[[str], None] = print) -> None:
     from reelhouse.db import Database
     from reelhouse.storage import Storage
 
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.state_dir)
     started = time.monotonic()
     supervisor = Supervisor(settings.state_dir / "logs", settings.host)
     cluster = None

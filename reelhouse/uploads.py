@@ -46,7 +46,7 @@ from reelhouse.storage import Part, Storage
 
 MAX_PART_SIZE = 5 * 1024**3
 _MIB = 1024 * 1024
-_SOURCE_KEY = re.compile(r"^raw/([0-9A-HJKMNP-TV-Z]{26})/source$")
+_SOURCE_KEY = re.compile(r"raw/([0-9A-HJKMNP-TV-Z]{26})/source")
 
 
 class UploadError(ReelhouseError, ValueError):
@@ -281,7 +281,7 @@ def start_upload(session: Session, storage: Storage, owner: User, *, filename: s
 def granted_upload(session: Session, user: User, key: str,
                    upload_id: str | None = None) -> tuple[Video, UploadSession]:
     """The caller's own open upload at `key` (and `upload_id`), else `UploadNotGranted`."""
-    match = _SOURCE_KEY.match(key)
+    match = _SOURCE_KEY.fullmatch(key)
     video = session.get(Video, match.group(1)) if match else None
     upload = session.get(UploadSession, video.id) if video else None
     if (video is None or upload is None or video.owner_id != user.id

@@ -42,8 +42,8 @@ MAX_FILENAME = 255
 # What an upload may declare: media types only, so a stored object can never be served
 # back as HTML or script from the storage origin. Browsers call an animated GIF image/gif
 # and an MXF application/mxf; both are videos we accept, and neither is ever run as script.
-_CONTENT_TYPE = re.compile(r"^(video|audio)/[a-z0-9][a-z0-9.+-]{0,80}$"
-                           r"|^application/(octet-stream|mxf)$|^image/gif$")
+_CONTENT_TYPE = re.compile(r"(video|audio)/[a-z0-9][a-z0-9.+-]{0,80}"
+                           r"|application/(octet-stream|mxf)|image/gif")
 
 
 def can_view(user: User | None, video: Video) -> bool:
@@ -122,7 +122,7 @@ def check_filename(name: str) -> str:
 
 def check_content_type(content_type: str) -> str:
     value = content_type.strip().lower()
-    if not _CONTENT_TYPE.match(value):
+    if not _CONTENT_TYPE.fullmatch(value):
         raise ValueError("content_type: a video/*, audio/*, image/gif, application/mxf or "
                          "application/octet-stream type")
     return value

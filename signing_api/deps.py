@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from reelhouse import accounts, keys, videos
 from reelhouse.config import Settings
 from reelhouse.db import Database, User, Video
-from reelhouse.records import VideoStatus
+from reelhouse.records import VideoStatus, Visibility
 from reelhouse.storage import Storage
 from signing_api.errors import ApiError, not_found, unauthorized
 from signing_api.hashing import HashSlots
@@ -24,6 +24,7 @@ from signing_api.recent import Recent
 if TYPE_CHECKING:
     from reelhouse.catalog.snapshot import CatalogSnapshot
     from signing_api.signer import PlaybackSigner
+    from signing_api.signer.paths import PlayLink
 
 
 P = ParamSpec("P")
@@ -122,15 +123,38 @@ def visible_video(session: Session, video_id: str, viewer: User | None) -> Video
     return _shown(session.get(Video, _valid_id(video_id)), viewer)
 
 
-async def viewable_video(svc: Services, video_id: str, viewer: User | None) -> Video:
-    """`visible_video` for read-only routes: the video detached, from one prebuilt query."""
+async def _recent_video(svc: Services, video_id: str) -> Video | None:
+    """The video detached, from one prebuilt query or the last `api_read_cache_s`."""
     video = svc.recent_videos.get(_valid_id(video_id))
     if video is None:
         video = await read(svc, videos.lookup_video, video_id)
         # Only finished videos are reused: one still processing changes status any moment.
         if video is not None and video.status == VideoStatus.READY:
             svc.recent_videos.put(video_id, video)
-    return _shown(video, viewer)
+    return video
+
+
+async def viewable_video(svc: Services, video_id: str, viewer: User | None) -> Video:
+    """`visible_video` for read-only routes: the video detached, from one prebuilt query."""
+    return _shown(await _recent_video(svc, video_id), viewer)
+
+
+async def linked_video(svc: Services, link: PlayLink) -> Video:
+    """The video a play link opens, checked again on every request: 404 once it is gone, 403
+    once the link's viewer may no longer see it. A link handed out while the video was shared
+    dies when it is made private; one issued to its owner or an admin lives while they may
+    see it. Costs what `viewable_video` does, plus a user read for links of private videos."""
+    video = await _recent_video(svc, link.video_id)
+    if video is None:
+        raise not_found()
+    if link.viewer_id is None:
+        allowed = Visibility(video.visibility).shared
+    else:
+        viewer = await read(svc, accounts.lookup_user, link.viewer_id)
+        allowed = viewer is not None and not viewer.disabled and videos.can_view(viewer, video)
+    if not allowed:
+        raise ApiError(403, "link_revoked", "this link no longer opens this video")
+    return video
 
 
 async def existing_video(svc: Services, video_id: str) -> Video:

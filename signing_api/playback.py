@@ -11,15 +11,14 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from reelhouse import keys
-from reelhouse.db import Video
+from reelhouse.db import User, Video
 from reelhouse.errors import ObjectNotFound
-from reelhouse.records import VideoStatus
+from reelhouse.records import VideoStatus, Visibility
 from reelhouse.signing.links import poster_link_ok
-from reelhouse.signing.playlist import resolve_relative
-from signing_api.deps import SvcDep, ViewerDep, existing_video, viewable_video
+from signing_api.deps import SvcDep, ViewerDep, existing_video, linked_video, viewable_video
 from signing_api.errors import ApiError, not_found, responses
 from signing_api.signer import PlaybackSigner
-from signing_api.signer.paths import PLAY_PREFIX
+from signing_api.signer.paths import PLAY_PREFIX, canonical_path
 
 router = APIRouter(tags=["playback"])
 
@@ -50,10 +49,13 @@ def download_disposition(filename: str) -> str:
             f"filename*=UTF-8''{quote(stem[:100] + '.mp4', safe='')}")
 
 
-def playback_urls(signer: PlaybackSigner, video: Video, version: str,
-                  base_url: str) -> PlaybackOut:
-    """The URLs of the video's live media `version`."""
-    path, _expires = signer.paths.play_path(video.id)
+def playback_urls(signer: PlaybackSigner, video: Video, version: str, base_url: str,
+                  viewer: User | None = None) -> PlaybackOut:
+    """The URLs of the video's live media `version` for `viewer`; the API link is bound to
+    them when the video is private."""
+    shared = Visibility(video.visibility).shared
+    path, _expires = signer.paths.play_path(
+        video.id, None if shared or viewer is None else viewer.id)
     api = base_url.rstrip("/") + path
     disposition = download_disposition(video.filename or video.title)
     cookies = signer.cdn.cookies(video.id) if signer.cdn is not None else None
@@ -74,7 +76,8 @@ async def _playback(video_id: str, request: Request, svc: SvcDep,
     if video.status != VideoStatus.READY or not video.media_version:
         reason = f": {video.failure_reason}" if video.status == VideoStatus.FAILED else ""
         raise ApiError(409, "not_ready", f"the video is {video.status}{reason}")
-    return playback_urls(svc.playback, video, video.media_version, str(request.base_url))
+    return playback_urls(svc.playback, video, video.media_version, str(request.base_url),
+                         viewer)
 
 
 router.add_api_route("/api/v1/videos/{video_id}/playback", _playback, methods=["GET"],
@@ -115,21 +118,24 @@ router.add_api_route("/api/v1/videos/{video_id}/poster", _poster, methods=["GET"
                 200: {"description": "the signed playlist or storyboard", "content": {
                     media_type: {"schema": {"type": "string"}}
                     for media_type in _MEDIA_TYPES.values()}},
-                **responses(400, (403, "the link is forged or expired (`link_expired`)"), 404,
-                            502)})
+                **responses(400, (403, "the link is forged or expired (`link_expired`), or no "
+                                       "longer opens the video: made private (`link_revoked`)"),
+                            (404, "no such playlist, or the video is gone"), 502)})
 async def play(video_id: str, expires: int, token: str, path: str, request: Request,
                svc: SvcDep) -> Response:
-    """Serve a signed playlist: segment URIs rewritten to presigned GETs; cached per window."""
+    """Serve a signed playlist while its link may still open the video (checked on every
+    request): segment URIs rewritten to presigned GETs; cached per window."""
     signer = svc.playback
     try:
         keys.check_video_id(video_id)
-        resolve_relative(path)
+        path = canonical_path(path)
     except ValueError:
         raise not_found("playlist") from None
-    if not signer.paths.path_ok(video_id, expires, token):
+    link = signer.paths.verify(video_id, expires, token)
+    if link is None:
         raise ApiError(403, "link_expired", "this playback link is invalid or has expired")
     # The live version, read per request: a flip moves the next playlist to the new one.
-    version = (await existing_video(svc, video_id)).media_version
+    version = (await linked_video(svc, link)).media_version
     if not version:
         raise not_found("playlist")
     try:

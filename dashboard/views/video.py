@@ -116,11 +116,20 @@ class VideoView(pn.viewable.Viewer):
         except ClientError as e:
             return [safe.text_pane(f"Playback is not available: {self.store.explain(e)}",
                                    "div", "rh-notice error")], None
-        player = Player(hls=urls.hls, poster=urls.poster, storyboard=urls.storyboard_vtt,
+        player = Player(renew=lambda: self._renewed(video.id),
+                        hls=urls.hls, poster=urls.poster, storyboard=urls.storyboard_vtt,
                         mp4=urls.mp4,
                         sizing_mode="stretch_width", min_height=200, margin=(4, 0),
                         css_classes=["rh-player-box"])
         return [player], urls
+
+    def _renewed(self, video_id: str) -> dict[str, str]:
+        """Fresh URLs for the player, or why there are none (the video was made private)."""
+        try:
+            urls = self.store.api.playback(video_id)
+        except ClientError as e:
+            return {"error": self.store.explain(e)}
+        return {"hls": urls.hls, "poster": urls.poster, "storyboard_vtt": urls.storyboard_vtt}
 
     def _catalog(self, video: Video, ready: bool) -> tuple[VideoFacts, list[Rung]]:
         """What the catalog holds about the video; nothing when it cannot be asked."""

@@ -16,13 +16,26 @@ export function render({ model, el }) {
   style.textContent = CSS;
   const slot = h("div", { class: "rh-dash-player" });
   let player = null;
+  let waiting = null;
+  model.on("renewed", () => {
+    const answer = model.renewed || {};
+    const asked = waiting;
+    waiting = null;
+    if (asked && answer.hls) asked.resolve(answer);
+    else asked?.reject(new Error(answer.error || "playback is not available"));
+  });
+  // The server signs afresh (it holds the viewer's token); the player then plays on.
+  const refresh = () => new Promise((resolve, reject) => {
+    waiting = { resolve, reject };
+    model.send_msg({ renew: true });
+  });
 
   const mount = () => {
     player?.destroy();
     player = null;
     if (!model.hls && !model.mp4) return;
     player = mountPlayer(slot, {
-      src: model.hls, poster: model.poster, storyboard: model.storyboard, mp4: model.mp4,
+      src: model.hls, poster: model.poster, storyboard: model.storyboard, mp4: model.mp4, refresh,
     });
     const report = (index) => {
       const level = player?.levels()[index];

@@ -24,6 +24,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import Engine
 
+from reelhouse.private import open_private
+
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
@@ -69,7 +71,7 @@ def _locked(connection: Connection) -> Iterator[None]:
     if connection.dialect.name != "sqlite" or not database or database == ":memory:":
         yield
         return
-    with open(f"{database}.migrate-lock", "a") as lock:
+    with open(f"{database}.migrate-lock", "a", opener=open_private) as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:
             yield

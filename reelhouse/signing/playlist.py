@@ -81,7 +81,7 @@ def rewrite_master_playlist(text: str, map_uri: Callable[[str], str]) -> str:
     return _rewrite(text, map_uri, "#EXTINF", "master")
 
 
-_VTT_IMAGE = re.compile(r"^([A-Za-z0-9_.-]{1,100}\.(?:jpg|jpeg|png|webp))(#xywh=\d+,\d+,\d+,\d+)?$")
+_VTT_IMAGE = re.compile(r"([A-Za-z0-9_.-]{1,100}\.(?:jpg|jpeg|png|webp))(#xywh=\d+,\d+,\d+,\d+)?")
 
 
 def rewrite_storyboard_vtt(text: str, sign: Callable[[str], str]) -> str:
@@ -91,6 +91,6 @@ def rewrite_storyboard_vtt(text: str, sign: Callable[[str], str]) -> str:
         raise ValueError("storyboard: not a WebVTT file")
     out = []
     for line in lines:
-        match = _VTT_IMAGE.match(line.strip())
+        match = _VTT_IMAGE.fullmatch(line.strip())
         out.append(sign(match.group(1)) + (match.group(2) or "") if match else line)
     return "\n".join(out) + "\n"

@@ -27,8 +27,8 @@ _PLAIN_KEY = re.compile(r"[A-Za-z0-9_.~/-]*").fullmatch  # keys quote() would le
 # the inner state fed the string-to-sign's head, the outer state, the query's head.
 _Day = tuple["hashlib._Hash", "hashlib._Hash", str, str]
 _Second = tuple[int, "hashlib._Hash", "hashlib._Hash", str]
-_HOST_LABEL = re.compile(r"^(?!-)[a-zA-Z\d-]{1,63}(?<!-)$")
-_IPV4_SHAPED = re.compile(r"^(\d+)\.(\d+)\.(\d+)\.(\d+)$")
+_HOST_LABEL = re.compile(r"(?!-)[a-zA-Z\d-]{1,63}(?<!-)")
+_IPV4_SHAPED = re.compile(r"(\d+)\.(\d+)\.(\d+)\.(\d+)")
 # The response-* overrides S3 accepts on GET, keyed by the header they set.
 _OVERRIDES = {f"content-{h}" for h in ("disposition", "encoding", "language", "type")}
 _OVERRIDES |= {"cache-control", "expires"}
@@ -52,13 +52,13 @@ def _is_ip(host: str) -> bool:
 
 def _virtual_ok(bucket: str, scheme: str, hostname: str) -> bool:
     """Whether botocore's S3 endpoint rules put this bucket in the host name."""
-    if len(bucket) < 3 or bucket != bucket.lower() or _IPV4_SHAPED.match(bucket):
+    if len(bucket) < 3 or bucket != bucket.lower() or _IPV4_SHAPED.fullmatch(bucket):
         return False
-    if _HOST_LABEL.match(bucket):
+    if _HOST_LABEL.fullmatch(bucket):
         return not _is_ip(hostname)
     # Dotted names break TLS wildcard certificates, so the rules keep them virtual only
     # over plain HTTP (and, like botocore, do not then check for an IP endpoint).
-    return scheme == "http" and all(_HOST_LABEL.match(label) for label in bucket.split("."))
+    return scheme == "http" and all(_HOST_LABEL.fullmatch(label) for label in bucket.split("."))
 
 
 def _signed_host(url_prefix: str) -> str:

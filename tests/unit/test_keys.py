@@ -1,4 +1,5 @@
-"""Object keys: pure functions of the video id and the media version, never of user text."""
+"""Object keys: pure functions of the video id and the media version, never of user text;
+id and name patterns valid only when the whole string matches (issue 11, finding 11)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from reelhouse import keys
+from reelhouse import keys, postgres
 
 VIDEO = "01JABCDEFGHJKMNPQRSTVWXYZ0"
 VERSION = "01JD0000000000000000000000"
@@ -49,3 +50,23 @@ def test_the_version_of_a_key() -> None:
     assert keys.version_of(VIDEO, keys.poster_key(VIDEO, VERSION)) == VERSION
     assert keys.version_of(VIDEO, keys.facts_prefix(VIDEO) + "probe.json") is None
     assert keys.version_of(VIDEO, f"media/01JABCDEFGHJKMNPQRSTVWXYZ1/{VERSION}/x") is None
+
+
+ULID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+
+
+def test_a_video_id_with_a_trailing_newline_is_refused() -> None:
+    """`^...$` with `re.match` lets "ULID\\n" through; no key may ever be built from it."""
+    assert keys.check_video_id(ULID) == ULID
+    for bad in (ULID + "\n", ULID + "\r\n", "\n" + ULID, ULID[:-1], ULID + "0"):
+        with pytest.raises(ValueError, match="not a ULID"):
+            keys.check_video_id(bad)
+    with pytest.raises(ValueError):
+        keys.source_key(ULID + "\n")
+
+
+def test_database_names_must_match_whole() -> None:
+    """A database name with a trailing newline never reaches a CREATE DATABASE statement."""
+    assert postgres._checked("dagster") == "dagster"
+    with pytest.raises(ValueError, match="database name"):
+        postgres._checked("dagster\n")

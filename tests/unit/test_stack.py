@@ -74,3 +74,25 @@ def test_uvicorn_believes_forwarding_headers_from_the_trusted_proxies_only(tmp_p
     assert argv[argv.index("--forwarded-allow-ips") + 1] == "127.0.0.1,::1"
     argv = api_service(load_settings(state_dir=tmp_path, trusted_proxies=[])).argv
     assert "--no-proxy-headers" in argv and "--forwarded-allow-ips" not in argv
+
+
+def _bind(argv: list[str], flag: str) -> str:
+    return argv[argv.index(flag) + 1]
+
+
+def test_the_dagster_ui_stays_on_loopback_when_the_api_is_opened_to_the_network(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """REELHOUSE_HOST=0.0.0.0 opens the API and dashboard; Dagster's UI, which has no sign-in,
+    still binds 127.0.0.1 (and is printed so) until REELHOUSE_DAGSTER_HOST opens it too."""
+    monkeypatch.setenv("REELHOUSE_HOST", "0.0.0.0")
+    monkeypatch.setenv("REELHOUSE_PUBLIC_HOST", "media.example")
+    settings = load_settings(state_dir=tmp_path)
+    services = {service.name: service for service in app_services(settings)}
+    assert _bind(services["api"].argv, "--host") == "0.0.0.0"
+    assert _bind(services["dashboard"].argv, "--address") == "0.0.0.0"
+    assert _bind(services["dagster"].argv, "-h") == "127.0.0.1"
+    assert services["dagster"].url == f"http://127.0.0.1:{settings.dagster_port}"
+    monkeypatch.setenv("REELHOUSE_DAGSTER_HOST", "0.0.0.0")
+    opened = {s.name: s for s in app_services(load_settings(state_dir=tmp_path))}["dagster"]
+    assert _bind(opened.argv, "-h") == "0.0.0.0"
+    assert opened.url == f"http://media.example:{settings.dagster_port}"

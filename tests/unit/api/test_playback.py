@@ -278,10 +278,10 @@ def test_a_secret_key_keeps_links_alive_across_s3_key_rotation(tmp_path, service
     before, after = signer("old-s3-secret", key), signer("new-s3-secret", key)
     path, expires = before.paths.play_path(video_id)
     token = path.rsplit("/", 1)[1]
-    assert after.paths.path_ok(video_id, expires, token)
+    assert after.paths.verify(video_id, expires, token) is not None
     derived_before, derived_after = signer("old-s3-secret", None), signer("new-s3-secret", None)
     path, expires = derived_before.paths.play_path(video_id)
-    assert not derived_after.paths.path_ok(video_id, expires, path.rsplit("/", 1)[1])
+    assert derived_after.paths.verify(video_id, expires, path.rsplit("/", 1)[1]) is None
 
 
 def test_poster_route_redirects_to_a_fresh_signature_for_viewers_only(
@@ -324,3 +324,31 @@ def test_the_dagster_poster_link_opens_one_private_poster_while_the_video_exists
                       follow_redirects=False).status_code == 404
     assert client.delete(f"/api/v1/videos/{private.id}", headers=auth(token)).status_code == 204
     assert client.get(f"{url}?sig={sig}", follow_redirects=False).status_code == 404
+
+
+def test_players_of_a_shared_video_cost_one_database_read_per_cache_period(
+        client: TestClient, ready, frozen, services: Services,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-request check reads a ready video once per `api_read_cache_s` per process,
+    however many playlist requests its players send meanwhile (it is on the hot path)."""
+    from sqlalchemy import event
+
+    from signing_api.recent import Recent
+
+    _, _, video = ready
+    hls = client.get(f"/api/v1/videos/{video.id}/playback").json()["hls"]
+    # A frozen cache clock: the whole burst falls inside one cache period.
+    monkeypatch.setattr(services, "recent_videos", Recent(1.0, clock=lambda: 0.0))
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    event.listen(services.db.engine, "before_cursor_execute", seen)
+    try:
+        for _ in range(20):
+            assert client.get(hls).status_code == 200
+            assert client.get(hls.replace("master.m3u8", "360p/index.m3u8")).status_code == 200
+    finally:
+        event.remove(services.db.engine, "before_cursor_execute", seen)
+    assert len(statements) == 1 and "FROM videos" in statements[0]

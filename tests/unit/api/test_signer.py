@@ -6,9 +6,11 @@ import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 from signing_api.signer.cache import PlaylistCache, Signed
 from signing_api.signer.coalesce import Coalescer
-from signing_api.signer.paths import PLAY_PREFIX, PlayPaths
+from signing_api.signer.paths import PLAY_PREFIX, PlayLink, PlayPaths, canonical_path
 from signing_api.signer.window import SigningWindow
 
 NOW = 1_800_000_030.0
@@ -30,12 +32,54 @@ def test_path_tokens_verify_only_their_own_video_and_expiry() -> None:
     path, expires = paths.play_path("01JD0000000000000000000000")
     prefix, video_id, when, token = path.rsplit("/", 3)
     assert (prefix, video_id, int(when)) == (PLAY_PREFIX, "01JD0000000000000000000000", expires)
-    assert paths.path_ok(video_id, expires, token)
-    assert not paths.path_ok("01JD0000000000000000000001", expires, token)
-    assert not paths.path_ok(video_id, expires + 1, token)
-    assert not PlayPaths(b"other", window, 7200).path_ok(video_id, expires, token)
+    assert paths.verify(video_id, expires, token) == PlayLink(video_id, expires, None)
+    assert paths.verify("01JD0000000000000000000001", expires, token) is None
+    assert paths.verify(video_id, expires + 1, token) is None
+    assert PlayPaths(b"other", window, 7200).verify(video_id, expires, token) is None
     now[0] = expires
-    assert not paths.path_ok(video_id, expires, token)
+    assert paths.verify(video_id, expires, token) is None
+
+
+def test_a_private_videos_path_names_its_viewer_and_verifies_only_for_them() -> None:
+    """A viewer-bound token carries the viewer's id under the MAC: another id, a dropped id
+    (which would make it a shared link) or a non-numeric one never verifies."""
+    window = SigningWindow(600, clock=lambda: NOW)
+    paths = PlayPaths(b"secret", window, max_ttl_s=7200)
+    video_id = "01JD0000000000000000000000"
+    path, expires = paths.play_path(video_id, viewer_id=42)
+    token = path.rsplit("/", 1)[1]
+    scope, _, tag = token.partition(".")
+    assert scope == "42"
+    assert paths.verify(video_id, expires, token) == PlayLink(video_id, expires, 42)
+    for forged in (f"43.{tag}", tag, f".{tag}", f"4x.{tag}", f"\u0664\u0662.{tag}",
+                   "9" * 5000 + f".{tag}"):
+        assert paths.verify(video_id, expires, forged) is None, forged[:20]
+    shared, _ = paths.play_path(video_id)
+    assert "." not in shared.rsplit("/", 1)[1]
+
+
+@pytest.mark.parametrize(("path", "canonical"), [
+    ("hls/master.m3u8", "hls/master.m3u8"),
+    ("hls/./720p/index.m3u8", "hls/720p/index.m3u8"),
+    ("hls/././720p/index.m3u8", "hls/720p/index.m3u8"),
+    ("./hls/720p/./index.m3u8", "hls/720p/index.m3u8"),
+    ("hls/%2e/720p/index.m3u8", "hls/720p/index.m3u8"),
+    ("thumbs/./storyboard.vtt", "thumbs/storyboard.vtt"),
+])
+def test_play_paths_have_one_spelling(path: str, canonical: str) -> None:
+    """Dot segments, plain or percent-encoded, fold into the path they name."""
+    assert canonical_path(path) == canonical
+
+
+@pytest.mark.parametrize("path", [
+    "hls/../hls/master.m3u8", "hls/%2e%2e/master.m3u8", "hls//720p/index.m3u8",
+    "hls/720p//index.m3u8", "/hls/master.m3u8", "hls/720p/", "hls/720p/seg_00001.m4s",
+    "thumbs/poster.jpg", "raw/source", "hls/master.m3u8?x=1", "hls\\master.m3u8", "",
+])
+def test_play_paths_that_escape_or_name_no_playlist_are_refused(path: str) -> None:
+    """`..`, empty segments, absolute paths and non-playlists are refused before any GET."""
+    with pytest.raises(ValueError):
+        canonical_path(path)
 
 
 def test_cache_holds_at_most_its_bytes_dropping_the_least_recent() -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import panel as pn
+from sqlalchemy import update
 
-from dashboard.components import UploadPanel, VideoGrid
+from dashboard.components import Player, UploadPanel, VideoGrid
 from dashboard.library import Library
 from dashboard.store import Store
 from dashboard.views.header import Header, Notice
@@ -12,6 +13,8 @@ from dashboard.views.insights import EMPTY, InsightsView
 from dashboard.views.library import LibraryView
 from dashboard.views.video import VideoView
 from dashboard.views.video_edit import VideoEditor
+from reelhouse.db import Video
+from signing_api.deps import Services
 from tests.unit.dashboard.conftest import PASSWORD
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -110,3 +113,31 @@ def test_insights_empty_state(store: Store) -> None:
     view = InsightsView(store=store)
     view.load()
     assert "No insights yet" in _html(view) and EMPTY.startswith("No insights yet")
+
+
+def _player(view: VideoView) -> Player:
+    root = view.__panel__() if hasattr(view, "__panel__") else view
+    return next(iter(root.select(Player)))
+
+
+def test_the_player_renews_its_links_while_the_viewer_may_still_see_the_video(
+        store: Store, make_user, make_video, services: Services) -> None:
+    """When the browser's playback links expire (403) the player asks the server, which signs
+    afresh for the viewer; once the video is private to them it answers why, not new links."""
+    owner, other = make_user(), make_user()
+    video = make_video(owner, visibility="public")
+    store.login(other.username, PASSWORD)
+    store.open_video(video.id)
+    view = VideoView(store=store)
+    view.load()
+    player = _player(view)
+    player._handle_msg({"renew": True})
+    assert player.renewed["hls"].endswith("/hls/master.m3u8") and player.renewed["n"] == 1
+    with services.db.session() as session:
+        session.execute(update(Video).where(Video.id == video.id).values(visibility="private"))
+    services.recent_videos.forget(video.id)
+    player._handle_msg({"renew": True})
+    assert "hls" not in player.renewed and player.renewed["error"]
+    assert player.renewed["n"] == 2
+    player._handle_msg({"renew": "yes"})
+    assert player.renewed["n"] == 2

@@ -305,3 +305,9 @@ def test_our_services_start_after_init_has_prepared_storage_and_databases() -> N
         if "build" in service and name != "init":
             assert service["depends_on"]["init"] == {
                 "condition": "service_completed_successfully"}, name
+
+
+def test_compose_keeps_the_dagster_ui_off_the_network() -> None:
+    """Dagster's UI (no sign-in) is published on the host's loopback only (issue 11, 10)."""
+    ports = COMPOSE["services"]["dagster-webserver"]["ports"]
+    assert ports and all(str(port).startswith("127.0.0.1:") for port in ports)
