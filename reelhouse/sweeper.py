@@ -175,6 +175,7 @@ def _retired_versions(db: Database, storage: Storage, now: datetime,
         rows = session.execute(select(Video.id, Video.retired_version).where(
             Video.retired_version.is_not(None), Video.retired_at < due).limit(limit)).all()
     for video_id, version in rows:
+        assert version is not None  # the query asked for retired versions only
         storage.delete_prefix(keys.version_prefix(video_id, version))
         with db.session() as session:  # unless another flip replaced it meanwhile
             session.execute(update(Video).where(

@@ -1,6 +1,8 @@
 """Upload sessions gain a state (open, completing, aborting), claimed atomically by complete
 and abort, and the moment they were last touched, for the sweeper (area: uploads)."""
 
+from typing import Literal
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -10,7 +12,7 @@ branch_labels = None
 depends_on = None
 
 
-def _recreate() -> str:
+def _recreate() -> Literal["always", "auto"]:
     # SQLite: copy the table, so it reads as create_all writes it (an ADD COLUMN would land
     # after the constraints); elsewhere a plain ALTER (PostgreSQL cannot drop the key the
     # part checksums reference).
