@@ -114,23 +114,24 @@ class Storage:
     def exists(self, key: str) -> bool:
         return self.head(key) is not None
 
-    def list_keys(self, prefix: str) -> Iterator[dict[str, Any]]:
-        """Every object under `prefix` (Key, Size, ETag, LastModified), paging as needed."""
-        paginator = self.client.get_paginator("list_objects_v2")
+    def _listed(self, operation: str, field: str, prefix: str,
+                **params: str) -> Iterator[dict[str, Any]]:
+        """The `field` entries of every page of a listing `operation` under `prefix`."""
+        paginator = self.client.get_paginator(operation)
         try:
-            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
-                yield from page.get("Contents", [])
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, **params):
+                yield from page.get(field, [])
         except (ClientError, BotoCoreError) as e:
             raise _wrap(e, prefix) from e
 
+    def list_keys(self, prefix: str) -> Iterator[dict[str, Any]]:
+        """Every object under `prefix` (Key, Size, ETag, LastModified), paging as needed."""
+        return self._listed("list_objects_v2", "Contents", prefix)
+
     def list_prefixes(self, prefix: str) -> Iterator[str]:
         """The "folders" right under `prefix` (each ending in '/'), paging as needed."""
-        paginator = self.client.get_paginator("list_objects_v2")
-        try:
-            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix, Delimiter="/"):
-                yield from (p["Prefix"] for p in page.get("CommonPrefixes", []))
-        except (ClientError, BotoCoreError) as e:
-            raise _wrap(e, prefix) from e
+        return (p["Prefix"] for p in self._listed("list_objects_v2", "CommonPrefixes", prefix,
+                                                  Delimiter="/"))
 
     def delete(self, key: str) -> None:
         self._call("delete_object", key, Key=key)
@@ -168,12 +169,7 @@ class Storage:
     def list_multipart_uploads(self, prefix: str) -> Iterator[dict[str, Any]]:
         """Multipart uploads started under `prefix` and neither completed nor aborted
         (Key, UploadId, Initiated), paging as needed."""
-        paginator = self.client.get_paginator("list_multipart_uploads")
-        try:
-            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
-                yield from page.get("Uploads", [])
-        except (ClientError, BotoCoreError) as e:
-            raise _wrap(e, prefix) from e
+        return self._listed("list_multipart_uploads", "Uploads", prefix)
 
     def abort_multipart(self, key: str, upload_id: str) -> None:
         try:
