@@ -145,7 +145,7 @@ async def linked_video(svc: Services, link: PlayLink) -> Video:
     dies when it is made private; one issued to its owner or an admin lives while they may
     see it. Costs what `viewable_video` does, plus a user read for links of private videos."""
     video = await _recent_video(svc, link.video_id)
-    if video is None:
+    if video is None or video.status == VideoStatus.DELETING:
         raise not_found()
     if link.viewer_id is None:
         allowed = Visibility(video.visibility).shared
