@@ -12,7 +12,8 @@ When the clock runs out the clients stop, the pipeline drains (every video `read
 `failed`), the sweeper runs when the CLI has one, and the audit counts:
 - lost: a video a client completed and did not delete that is missing, not `ready`, has no
   playable master, or has no catalog row (the clips are valid, so `failed` is lost too);
-- orphaned: an object under raw/ or media/ of a video with no row, a catalog row of a
+- orphaned: an object under raw/ or media/ of a video with no row, an object of a media
+  version its row names neither live nor retired (in its grace period), a catalog row of a
   video with no row, a row of a video whose DELETE was answered 2xx.
 Baseline: none to compare against; the figures are absolute and `errors_5xx`, `lost` and
 `orphaned` must be 0.
@@ -250,15 +251,22 @@ def audit(stack: Stack, ledger: Ledger, final: dict[str, str]) -> dict[str, list
         if row is None or status != VideoStatus.READY:
             reason = row.failure_reason if row is not None else ""
             lost.append(f"{video_id}: {status} {reason}".strip())
-        elif not storage.exists(keys.master_key(video_id)):
+        elif not row.media_version or not storage.exists(
+                keys.master_key(video_id, row.media_version)):
             lost.append(f"{video_id}: ready without a master")
         elif video_id not in catalog:
             lost.append(f"{video_id}: ready without a catalog row")
     for prefix in ("raw/", "media/"):
         for item in storage.list_keys(prefix):
             video_id = item["Key"].split("/")[1]
-            if video_id not in rows:
+            row = rows.get(video_id)
+            if row is None:
                 orphaned.append(item["Key"])
+                continue
+            version = keys.version_of(video_id, item["Key"]) if prefix == "media/" else None
+            if version is not None and version not in (row.media_version,
+                                                       row.retired_version):
+                orphaned.append(item["Key"])  # a version no row points at (a crashed run's)
     orphaned += [f"catalog row of {v}" for v in catalog - set(rows)]
     orphaned += [f"row of deleted {v}" for v in ledger.deleted & set(rows)]
     return {"lost": lost, "orphaned": orphaned}
