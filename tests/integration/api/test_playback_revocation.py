@@ -13,6 +13,7 @@ from sqlalchemy import update
 from reelhouse import keys
 from reelhouse.db import User, Video
 from signing_api.deps import Services
+from tests.helpers import MEDIA_VERSION
 from tests.integration.api.conftest import auth
 
 pytestmark = pytest.mark.integration
@@ -23,8 +24,8 @@ RUNG = ("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:2\n#EXT-X-MAP:URI=\"in
 
 
 def _publish(services: Services, video: Video) -> None:
-    hls = keys.hls_prefix(video.id)
-    for key, data in ((keys.master_key(video.id), MASTER.encode()),
+    hls = keys.hls_prefix(video.id, MEDIA_VERSION)
+    for key, data in ((keys.master_key(video.id, MEDIA_VERSION), MASTER.encode()),
                       (hls + "360p/index.m3u8", RUNG.encode()),
                       (hls + "360p/init.mp4", b"init"), (hls + "360p/seg_00001.m4s", b"seg")):
         services.storage.put_bytes(key, data)
@@ -61,7 +62,7 @@ def test_a_link_handed_out_for_a_public_video_dies_when_it_is_made_private(
     _, stranger = make_user()
     video = make_video(owner, visibility="public")
     _publish(services, video)
-    services.storage.put_bytes(keys.storyboard_vtt_key(video.id), b"WEBVTT\n")
+    services.storage.put_bytes(keys.storyboard_vtt_key(video.id, MEDIA_VERSION), b"WEBVTT\n")
     shared = client.get(f"/api/v1/videos/{video.id}/playback").json()["hls"]
     assert _playlists(client, shared) == [200, 200, 200]
     patched = client.patch(f"/api/v1/videos/{video.id}", json={"visibility": "private"},
