@@ -19,6 +19,8 @@ from reelhouse.client.errors import (
     ApiUnavailable,
     NotFound,
     ProcessingFailed,
+    RateLimited,
+    ServerError,
     WaitTimeout,
     error_for,
 )
@@ -38,6 +40,9 @@ if TYPE_CHECKING:
 
 API_PAGE_MAX = 100
 FACTS_MAX = 100  # ids per catalog facts request
+# A sign-in asked to wait this long at most is waited out (and tried again this often).
+LOGIN_WAIT_MAX_S = 5.0
+LOGIN_RETRIES = 3
 
 
 def _user_agent() -> str:
@@ -179,9 +184,23 @@ class Client:
 
     # --- accounts ----------------------------------------------------------------------
     def login(self, username: str, password: str, name: str = "reelhouse-sdk") -> str:
-        """Exchange credentials for a token, use it from now on and return it."""
-        data = self._json("POST", "/api/v1/auth/token",
-                          json={"username": username, "password": password, "name": name})
+        """Exchange credentials for a token, use it from now on and return it.
+
+        A 429 or 503 that asks to wait a few seconds (sign-ins of one account from one address
+        still being checked count against its limit until they are; password checks are
+        bounded per API process) is waited out and tried again, LOGIN_RETRIES times at most.
+        """
+        body = {"username": username, "password": password, "name": name}
+        for attempt in range(LOGIN_RETRIES + 1):
+            try:
+                data = self._json("POST", "/api/v1/auth/token", json=body)
+                break
+            except (RateLimited, ServerError) as e:
+                wait = e.retry_after if isinstance(e, RateLimited) else (
+                    1.0 if e.code == "signin_busy" else None)
+                if attempt == LOGIN_RETRIES or wait is None or wait > LOGIN_WAIT_MAX_S:
+                    raise
+                time.sleep(wait)
         self.token = data["token"]
         return data["token"]
 
