@@ -6,7 +6,7 @@ cluster` for the cluster profile). Each client signs in as one of a few users an
 weighted operations with a short think time; uploads are rate-limited (`--uploads-per-minute`)
 so the pipeline can keep up, and deletes pick any of the client's own videos, processing or
 not. A 4xx is an expected answer in a race (a video deleted or made private under a player);
-a 5xx, a transport error or an SDK error that is not a typed API answer is an error.
+a 5xx is an error (`errors_5xx`), and so is no answer at all (a timeout: `no_answer`).
 
 When the clock runs out the clients stop, the pipeline drains (every video `ready` or
 `failed`), the sweeper runs when the CLI has one, and the audit counts:
@@ -63,6 +63,7 @@ class Ledger:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     alive: dict[str, str] = field(default_factory=dict)  # video id -> owner username
     deleted: set[str] = field(default_factory=set)
+    uncertain: set[str] = field(default_factory=set)  # deletes that got no answer
 
     def note(self, op: str, answer: str, seconds: float, error: str | None = None) -> None:
         with self.lock:
@@ -195,9 +196,13 @@ class Player(threading.Thread):
             del self.ledger.alive[video_id]
         try:
             api.delete(video_id)
-        except Exception:
+        except ApiError:
             with self.ledger.lock:  # refused: it is still there, and still audited
                 self.ledger.alive[video_id] = self.username
+            raise
+        except Exception:
+            with self.ledger.lock:  # no answer: it may have gone through; the audit asks
+                self.ledger.uncertain.add(video_id)
             raise
         with self.ledger.lock:
             self.ledger.deleted.add(video_id)
@@ -246,6 +251,10 @@ def audit(stack: Stack, ledger: Ledger, final: dict[str, str]) -> dict[str, list
         rows = {v.id: v for v in session.query(Video)}
     lost, orphaned = [], []
     catalog = {r[0] for r in connect(storage).sql("select video_id from videos").fetchall()}
+    for video_id in ledger.uncertain:  # gone or still there: both are whole
+        row = rows.get(video_id)
+        if row is not None and row.status not in (VideoStatus.READY, VideoStatus.FAILED):
+            lost.append(f"{video_id}: {row.status} after a delete that got no answer")
     for video_id, status in final.items():
         row = rows.get(video_id)
         if row is None or status != VideoStatus.READY:
@@ -311,8 +320,9 @@ def main() -> None:
             found = audit(stack, ledger, final)
         finally:
             stack.stop()
-    errors_5xx = sum(n for answer, n in ledger.answers.items()
-                     if answer == "error" or answer.startswith("5"))
+    errors_5xx = sum(n for answer, n in ledger.answers.items() if answer.startswith("5"))
+    # No answer at all (a timeout, a reset): the user saw a failure too, counted apart.
+    no_answer = ledger.answers.get("error", 0)
     print(f"\n{sum(ledger.ops.values())} operations in {elapsed:.0f} s "
           f"({sum(ledger.ops.values()) / elapsed:.1f}/s) by {args.clients} clients:")
     for op, count in sorted(ledger.ops.items()):
@@ -329,11 +339,13 @@ def main() -> None:
     ops = sum(ledger.ops.values())
     print(json.dumps({"bench": "soak", "profile": args.profile, "minutes": args.minutes,
                       "clients": args.clients, "ops": ops, "ops_per_s": round(ops / elapsed, 2),
-                      "errors_5xx": errors_5xx, "lost": len(found["lost"]),
+                      "errors_5xx": errors_5xx, "no_answer": no_answer,
+                      "lost": len(found["lost"]),
                       "orphaned": len(found["orphaned"]), "videos": len(final),
                       "deleted": len(ledger.deleted),
                       "answers": dict(sorted(ledger.answers.items())),
-                      "ok": errors_5xx == 0 and not found["lost"] and not found["orphaned"]}))
+                      "ok": errors_5xx == 0 and not no_answer and not found["lost"]
+                      and not found["orphaned"]}))
 
 
 if __name__ == "__main__":
