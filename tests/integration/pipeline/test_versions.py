@@ -25,6 +25,20 @@ from reelhouse.records import VideoStatus
 from reelhouse.storage import Storage
 from tests.integration.pipeline.conftest import add_video, live_version, run_job, video_row
 
+
+@pytest.fixture(scope="module")
+def pipeline_settings(s3_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """An API database of this module's own. In the whole suite the session's shared one
+    answered "disk I/O error" by the time these tests ran (and not when they run alone or
+    after test_sensor.py); which earlier test breaks it is not found yet."""
+    from reelhouse.config import load_settings
+
+    db = tmp_path_factory.mktemp("versions-db") / "api.db"
+    settings = load_settings(state_dir=s3_settings.state_dir, s3_port=s3_settings.s3_port,
+                             database_url=f"sqlite:///{db}", storyboard_interval_s=1)
+    Database(settings).upgrade()
+    return settings
+
 pytestmark = pytest.mark.integration
 
 FORCE = {"ops": {"hls_renditions": {"config": {"force": True}}}}
