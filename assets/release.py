@@ -12,7 +12,7 @@ from assets.resources import StorageResource
 from assets.thumbnails import thumbnails
 from assets.versions import target
 from reelhouse import keys
-from reelhouse.published import playable_problems, stored_versions, unversioned_keys
+from reelhouse.published import playable_problems, stored_media
 
 
 @dg.asset(partitions_def=videos_partitions, group_name="media", kinds={"s3"},
@@ -41,17 +41,16 @@ def published_media(context: dg.AssetExecutionContext, storage: StorageResource,
                                  metadata={"problems": dg.MetadataValue.json(problems)})
             previous = database.flip(video_id, at.version)
             status = "flipped"
-            if previous is None:  # its first version: media from before versions goes now
-                legacy = unversioned_keys(s3, video_id)
-                for key in legacy:
-                    s3.delete(key)
-                removed += legacy
             live, retired = database.versions(video_id)
+            stored = stored_media(s3, video_id)
+            if previous is None:  # its first version: media from before versions goes now
+                s3.delete_keys(stored.get(None, []), keys.media_prefix(video_id))
+                removed += stored.get(None, [])
             # Only versions older than this run's: a run started later may still be writing.
-            for version in sorted(stored_versions(s3, video_id) - {live, retired}):
-                if version < at.version:
-                    s3.delete_prefix(keys.version_prefix(video_id, version))
-                    removed.append(version)
+            for version in sorted(v for v in stored if v is not None and v < at.version
+                                  and v not in (live, retired)):
+                s3.delete_keys(stored[version], keys.version_prefix(video_id, version))
+                removed.append(version)
     return dg.MaterializeResult(metadata={
         "status": status, "version": at.version, "replaced": previous or "",
         "removed": dg.MetadataValue.json(removed)})

@@ -63,13 +63,8 @@ class Stack:
 
     def settings(self) -> Settings:
         """The stack's own settings, as its children read them (for audits beside it)."""
-        saved = dict(os.environ)
-        os.environ.update({k: v for k, v in self.env.items() if k.startswith("REELHOUSE_")})
-        try:
-            return load_settings()
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
+        return load_settings(**{k.removeprefix("REELHOUSE_").lower(): v
+                                for k, v in self.env.items() if k.startswith("REELHOUSE_")})
 
     def cli(self, *args: str) -> str:
         """`reelhouse ARGS` against this stack's state dir (e.g. `users add`)."""

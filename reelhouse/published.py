@@ -74,17 +74,23 @@ def playable_problems(storage: Storage, video_id: str, version: str) -> list[str
     return problems
 
 
+def stored_media(storage: Storage, video_id: str) -> dict[str | None, list[str]]:
+    """The video's media keys by version, in one listing; under None the layout before
+    versions (`media/{id}/hls/...`, `thumbs/`, `download.mp4`), the upload's facts left out."""
+    facts = keys.facts_prefix(video_id)
+    found: dict[str | None, list[str]] = {}
+    for item in storage.list_keys(keys.media_prefix(video_id)):
+        if not item["Key"].startswith(facts):
+            found.setdefault(keys.version_of(video_id, item["Key"]), []).append(item["Key"])
+    return found
+
+
 def stored_versions(storage: Storage, video_id: str) -> set[str]:
     """Every media version with objects under the video's prefix."""
-    found = (keys.version_of(video_id, o["Key"]) for o in storage.list_keys(
-        keys.media_prefix(video_id)))
-    return {v for v in found if v is not None}
+    return {v for v in stored_media(storage, video_id) if v is not None}
 
 
 def unversioned_keys(storage: Storage, video_id: str) -> list[str]:
-    """Media of the layout before versions (`media/{id}/hls/...`, `thumbs/`, `download.mp4`):
-    keys under the video's prefix in no version and not its upload's facts."""
-    facts = keys.facts_prefix(video_id)
-    return [o["Key"] for o in storage.list_keys(keys.media_prefix(video_id))
-            if keys.version_of(video_id, o["Key"]) is None and not o["Key"].startswith(facts)]
-
+    """Media of the layout before versions: keys under the video's prefix in no version and
+    not its upload's facts."""
+    return stored_media(storage, video_id).get(None, [])

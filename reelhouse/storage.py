@@ -136,13 +136,17 @@ class Storage:
     def delete(self, key: str) -> None:
         self._call("delete_object", key, Key=key)
 
-    def delete_prefix(self, prefix: str) -> int:
-        """Delete every object under `prefix`; returns how many were removed."""
-        keys = [obj["Key"] for obj in self.list_keys(prefix)]
+    def delete_keys(self, keys: list[str], what: str = "") -> int:
+        """Delete these objects, a thousand per request; returns how many."""
         for start in range(0, len(keys), 1000):
             batch = [{"Key": k} for k in keys[start:start + 1000]]
-            self._call("delete_objects", prefix, Delete={"Objects": batch, "Quiet": True})
+            self._call("delete_objects", what or keys[start],
+                       Delete={"Objects": batch, "Quiet": True})
         return len(keys)
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under `prefix`; returns how many were removed."""
+        return self.delete_keys([obj["Key"] for obj in self.list_keys(prefix)], prefix)
 
     # --- multipart ---------------------------------------------------------------------
     def create_multipart(self, key: str, content_type: str) -> str:
