@@ -319,7 +319,8 @@ def test_the_dagster_poster_link_opens_one_private_poster_while_the_video_exists
     sig = poster_link_token(settings.playback_secret, private.id)
     url = f"/api/v1/videos/{private.id}/poster"
     assert client.get(f"{url}?sig={sig}", follow_redirects=False).status_code == 307
-    assert client.get(f"{url}?sig=x{sig[1:]}", follow_redirects=False).status_code == 404
+    tampered = ("y" if sig[0] == "x" else "x") + sig[1:]
+    assert client.get(f"{url}?sig={tampered}", follow_redirects=False).status_code == 404
     assert client.get(f"/api/v1/videos/{other.id}/poster?sig={sig}",
                       follow_redirects=False).status_code == 404
     assert client.delete(f"/api/v1/videos/{private.id}", headers=auth(token)).status_code == 204
