@@ -74,6 +74,25 @@ class Stack:
             raise RuntimeError(f"reelhouse {' '.join(args)}: {done.stderr.strip()}")
         return done.stdout
 
+    def cpu_seconds(self) -> dict[int, tuple[bool, float]]:
+        """CPU seconds so far of every process of the stack (with the children each has
+        reaped, e.g. a step's ffmpeg), by pid: (whether it belongs to a Celery worker, s)."""
+        import psutil
+
+        root = psutil.Process(self.proc.pid)
+        found: dict[int, tuple[bool, float]] = {}
+        for proc in [root, *root.children(recursive=True)]:
+            try:
+                times = proc.cpu_times()
+                lineage = [proc, *proc.parents()]
+                worker = any("celery" in " ".join(p.cmdline()) for p in lineage
+                             if p.pid != root.pid and p.pid > 1)
+            except psutil.Error:  # exited meanwhile
+                continue
+            found[proc.pid] = (worker, times.user + times.system + times.children_user
+                               + times.children_system)
+        return found
+
     def wait_idle(self, timeout_s: float = 600) -> None:
         """Until no Dagster run is queued or running (a run goes on after `ready`: catalog)."""
         deadline = time.monotonic() + timeout_s

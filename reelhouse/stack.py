@@ -91,7 +91,7 @@ class Supervisor:
             service.process = subprocess.Popen(
                 service.argv, env=service.env, stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                umask=PRIVATE_UMASK)
+                umask=PRIVATE_UMASK, preexec_fn=_die_with(os.getpid()))
         self.services.append(service)
 
     def wait_ready(self, services: list[Service], timeout_s: float = 90) -> None:
@@ -152,6 +152,28 @@ class Supervisor:
             if service.process and service.process.poll() is None:
                 service.process.wait(5)
         self.services.clear()
+
+
+def _die_with(parent: int) -> Callable[[], None] | None:
+    """For a child: SIGTERM when `parent` dies, however it dies (Linux's parent-death signal).
+
+    Each child has a process group of its own, so a `reelhouse up` killed with SIGKILL, which
+    cannot stop them, would leave every server running on its port; this way they follow it.
+    (The signal follows the thread that started the child: the supervisor's, which lives as
+    long as the stack.)"""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+
+    def arm() -> None:
+        libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
+        if os.getppid() != parent:  # it died before the signal was armed
+            os._exit(1)
+
+    return arm
 
 
 def _signal_group(pgid: int, sig: int) -> None:

@@ -96,3 +96,39 @@ def test_the_dagster_ui_stays_on_loopback_when_the_api_is_opened_to_the_network(
     opened = {s.name: s for s in app_services(load_settings(state_dir=tmp_path))}["dagster"]
     assert _bind(opened.argv, "-h") == "0.0.0.0"
     assert opened.url == f"http://media.example:{settings.dagster_port}"
+
+
+def test_children_stop_when_reelhouse_up_is_killed_outright(tmp_path: Path) -> None:
+    """A `reelhouse up` killed with SIGKILL cannot stop its children (each has a process
+    group of its own); they get SIGTERM from the kernel instead of holding their ports."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from reelhouse.stack import Service, Supervisor\n"
+        f"supervisor = Supervisor(Path({str(tmp_path / 'logs')!r}))\n"
+        "supervisor.launch(Service('sleeper', ['sleep', '120'], {}, lambda: True))\n"
+        "print(supervisor.services[0].process.pid, flush=True)\n"
+        "time.sleep(120)\n")
+    up = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        child = int(up.stdout.readline())
+        os.kill(up.pid, signal.SIGKILL)
+        up.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                break
+            # Reap it if this test's process became its parent (it does not: init does).
+            time.sleep(0.05)
+        else:
+            os.kill(child, signal.SIGKILL)
+            pytest.fail("the child outlived the supervisor killed with SIGKILL")
+    finally:
+        up.kill()
