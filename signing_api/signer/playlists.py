@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from reelhouse import keys
+from reelhouse.builds import Build
+from reelhouse.keys import RUNG_PLAYLIST
+from reelhouse.media.event_playlist import (
+    AUDIO_NAME,
+    audio_playlist,
+    building_master,
+    rung_playlist,
+)
 from reelhouse.signing.playlist import (
     resolve_relative,
     rewrite_master_playlist,
@@ -16,13 +26,16 @@ from signing_api.signer.urls import MediaUrls
 from signing_api.signer.window import SigningWindow
 
 STORYBOARD = "thumbs/storyboard.vtt"
+MASTER = "master.m3u8"
 
 
 class PlaylistSigner:
-    """Signed playlists by (video, media version, path, window): cached, and rendered once
-    for all the players asking together (every viewer misses the cache at once when a
-    window turns). A version never changes, so a flip to a new one never serves a stale
-    playlist: its key differs."""
+    """Signed playlists by (video, media version, path, window, revision): cached, and
+    rendered once for all the players asking together (every viewer misses the cache at
+    once when a window turns). A finished version never changes, so a flip to a new one
+    never serves a stale playlist: its key differs. A version still being built renders
+    from its build (reelhouse.builds), and the build's revision of the playlist is in the
+    key, so each growth is signed once and none is served after a longer one."""
 
     def __init__(self, storage: Storage, urls: MediaUrls, window: SigningWindow,
                  cache: PlaylistCache) -> None:
@@ -32,23 +45,35 @@ class PlaylistSigner:
         self._window = window
         self._rendering: Coalescer[Signed] = Coalescer()
 
-    def cached(self, video_id: str, version: str, path: str) -> Signed | None:
-        """A playlist already signed in this window, or None (then call `render`)."""
-        return self.cache.get((video_id, version, path, self._window.start()))
+    def _key(self, video_id: str, version: str, path: str, build: Build | None,
+             start: int) -> Hashable:
+        revision = build.revision(_part(path)) if build is not None else None
+        return (video_id, version, path, start, revision)
 
-    async def signed(self, video_id: str, version: str, path: str) -> Signed:
+    def cached(self, video_id: str, version: str, path: str,
+               build: Build | None = None) -> Signed | None:
+        """A playlist already signed in this window, or None (then call `render`)."""
+        return self.cache.get(self._key(video_id, version, path, build, self._window.start()))
+
+    async def signed(self, video_id: str, version: str, path: str,
+                     build: Build | None = None) -> Signed:
         """The playlist of that media version signed for this window: from the cache, else
-        rendered in a thread."""
-        found = self.cached(video_id, version, path)
+        rendered in a thread; from `build` when given (a version still growing)."""
+        found = self.cached(video_id, version, path, build)
         if found is not None:
             return found
-        key = (video_id, version, path, self._window.start())
-        return await self._rendering.run(key, lambda: self.render(video_id, version, path))
+        key = self._key(video_id, version, path, build, self._window.start())
+        return await self._rendering.run(
+            key, lambda: self.render(video_id, version, path, build))
 
-    def render(self, video_id: str, version: str, path: str) -> Signed:
-        """Fetch and sign `path` ("hls/..." playlist or STORYBOARD) of `version`; blocking."""
+    def render(self, video_id: str, version: str, path: str,
+               build: Build | None = None) -> Signed:
+        """Fetch (or, for a growing `build`, render) and sign `path` ("hls/..." playlist or
+        STORYBOARD) of `version`; blocking. ValueError for a path it does not have."""
         start = self._window.start()
         if path == STORYBOARD:
+            if build is not None:
+                raise ValueError("no storyboard while the version is built")
             text = self.storage.get_bytes(keys.storyboard_vtt_key(video_id, version)).decode()
             body = rewrite_storyboard_vtt(
                 text, self.urls.under(keys.thumbs_prefix(video_id, version), start))
@@ -57,12 +82,35 @@ class PlaylistSigner:
             if not path.startswith("hls/") or not relative.endswith(".m3u8"):
                 raise ValueError(f"not a playlist path: {path[:80]!r}")
             hls = keys.hls_prefix(video_id, version)
-            text = self.storage.get_bytes(hls + relative).decode()
-            if relative == "master.m3u8":
+            text = (growing_playlist(build, relative) if build is not None
+                    else self.storage.get_bytes(hls + relative).decode())
+            if relative == MASTER:
                 body = rewrite_master_playlist(text, lambda uri: uri)
             else:
                 folder = hls + relative.rpartition("/")[0]
                 body = rewrite_media_playlist(text, self.urls.under(folder + "/", start))
         signed = Signed.of(body)
-        self.cache.put((video_id, version, path, start), signed)
+        self.cache.put(self._key(video_id, version, path, build, start), signed)
         return signed
+
+
+def _part(path: str) -> str:
+    """Which playlist of a build `path` is: "master", "audio" or the rung's name."""
+    relative = path.removeprefix("hls/")
+    return "master" if relative == MASTER else relative.partition("/")[0]
+
+
+def growing_playlist(build: Build, relative: str) -> str:
+    """The playlist at `relative` (under hls/) of a version still being built: its master,
+    a rung's or the audio's, as far as they are published; ValueError for any other path."""
+    layout = build.layout
+    folder, _, name = relative.partition("/")
+    if relative == MASTER:
+        return building_master(layout)
+    if name != RUNG_PLAYLIST:
+        raise ValueError(f"not a playlist of the build: {relative[:80]!r}")
+    if folder == AUDIO_NAME and layout.audio is not None:
+        return audio_playlist(layout, build.audio_durations)
+    if folder in {r.name for r in layout.rungs}:
+        return rung_playlist(layout, build.video_segments)
+    raise ValueError(f"not a playlist of the build: {relative[:80]!r}")
