@@ -104,7 +104,7 @@ async def _playback(video_id: str, request: Request, svc: SvcDep,
     if not videos.playable(video) or not video.media_version:
         if video.status == VideoStatus.FAILED:
             message = f"the video is failed: {video.failure_reason}"
-        elif video.status.waiting:
+        elif VideoStatus(video.status).waiting:
             message = f"the video is {video.status}, not playable yet"
         else:
             message = f"the video is {video.status}"
