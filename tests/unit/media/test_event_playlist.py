@@ -131,7 +131,7 @@ def test_prefix_counts_only_contiguous_chunks() -> None:
     not finished, whatever finished after it."""
     prefix = layout().prefix_segments
     assert [prefix(d) for d in ("0000", "0111", "1000", "1011", "1101", "1110", "1111")] == [
-        0, 0, 1, 2, 4, 4, 5]
+        0, 0, 1, 1, 2, 4, 5]
 
 
 def test_layout_round_trips_through_json() -> None:
