@@ -63,35 +63,52 @@ class PlaylistSigner:
         if found is not None:
             return found
         key = self._key(video_id, version, path, build, self._window.start())
+        if build is None:
+            return await self._rendering.run(key, lambda: self.render(video_id, version, path))
         return await self._rendering.run(
-            key, lambda: self.render(video_id, version, path, build))
+            key, lambda: self.render_growing(video_id, version, path, build))
 
-    def render(self, video_id: str, version: str, path: str,
-               build: Build | None = None) -> Signed:
-        """Fetch (or, for a growing `build`, render) and sign `path` ("hls/..." playlist or
-        STORYBOARD) of `version`; blocking. ValueError for a path it does not have."""
+    def render(self, video_id: str, version: str, path: str) -> Signed:
+        """Fetch and sign `path` ("hls/..." playlist or STORYBOARD) of `version`; blocking."""
         start = self._window.start()
         if path == STORYBOARD:
-            if build is not None:
-                raise ValueError("no storyboard while the version is built")
             text = self.storage.get_bytes(keys.storyboard_vtt_key(video_id, version)).decode()
             body = rewrite_storyboard_vtt(
                 text, self.urls.under(keys.thumbs_prefix(video_id, version), start))
+            return self._keep(self._key(video_id, version, path, None, start), body)
+        relative = _hls_relative(path)
+        text = self.storage.get_bytes(keys.hls_prefix(video_id, version) + relative).decode()
+        return self._sign(video_id, version, path, None, text, start)
+
+    def render_growing(self, video_id: str, version: str, path: str, build: Build) -> Signed:
+        """Render from `build` and sign `path` (an "hls/..." playlist) of a version still
+        being built; ValueError for a path the build has no playlist at."""
+        start = self._window.start()
+        text = growing_playlist(build, _hls_relative(path))
+        return self._sign(video_id, version, path, build, text, start)
+
+    def _sign(self, video_id: str, version: str, path: str, build: Build | None, text: str,
+              start: int) -> Signed:
+        relative = _hls_relative(path)
+        if relative == MASTER:
+            body = rewrite_master_playlist(text, lambda uri: uri)
         else:
-            relative = resolve_relative(path.removeprefix("hls/"))
-            if not path.startswith("hls/") or not relative.endswith(".m3u8"):
-                raise ValueError(f"not a playlist path: {path[:80]!r}")
-            hls = keys.hls_prefix(video_id, version)
-            text = (growing_playlist(build, relative) if build is not None
-                    else self.storage.get_bytes(hls + relative).decode())
-            if relative == MASTER:
-                body = rewrite_master_playlist(text, lambda uri: uri)
-            else:
-                folder = hls + relative.rpartition("/")[0]
-                body = rewrite_media_playlist(text, self.urls.under(folder + "/", start))
+            folder = keys.hls_prefix(video_id, version) + relative.rpartition("/")[0]
+            body = rewrite_media_playlist(text, self.urls.under(folder + "/", start))
+        return self._keep(self._key(video_id, version, path, build, start), body)
+
+    def _keep(self, key: Hashable, body: str) -> Signed:
         signed = Signed.of(body)
-        self.cache.put(self._key(video_id, version, path, build, start), signed)
+        self.cache.put(key, signed)
         return signed
+
+
+def _hls_relative(path: str) -> str:
+    """The path under the version's hls/ of an "hls/....m3u8" path; ValueError otherwise."""
+    relative = resolve_relative(path.removeprefix("hls/"))
+    if not path.startswith("hls/") or not relative.endswith(".m3u8"):
+        raise ValueError(f"not a playlist path: {path[:80]!r}")
+    return relative
 
 
 def _part(path: str) -> str:
