@@ -157,8 +157,9 @@ def _swap(db: Database, video_id: str, version: str, seen: MediaBuild,
 
 
 def mark_chunk_done(db: Database, video_id: str, version: str, index: int) -> Build:
-    """Record that chunk `index` has every rung's segments stored; its mark is set once and
-    never cleared, and the published prefix is recomputed in the same UPDATE."""
+    """Record that chunk `index` has every rung's segments stored (and, for chunk 0, every
+    rung's init: players fetch it with the first segment); its mark is set once and never
+    cleared, and the published prefix is recomputed in the same UPDATE."""
     for _ in range(CAS_ATTEMPTS):
         with db.session() as session:
             row = _require(session, video_id, version)
@@ -176,10 +177,11 @@ def mark_chunk_done(db: Database, video_id: str, version: str, index: int) -> Bu
 
 def append_audio(db: Database, video_id: str, version: str, first: int,
                  durations: Sequence[float]) -> Build:
-    """Record audio segments `first`, `first + 1`, ... (1-based) as stored, with their
-    durations: those beyond the recorded ones are appended, those already recorded must
-    agree (a retried encode lists the same segments again). BuildError on a gap or a
-    disagreement, either of which would rewrite what players have seen."""
+    """Record audio segments `first`, `first + 1`, ... (1-based; the audio init is stored
+    before the first) as stored, lasting `durations`: those beyond the recorded ones are
+    appended, those already recorded must agree (a retried encode lists the same segments
+    again). BuildError on a gap or a disagreement, either of which would rewrite what
+    players have seen."""
     if first < 1:
         raise BuildError(f"audio segment numbers start at 1, not {first}")
     for _ in range(CAS_ATTEMPTS):
