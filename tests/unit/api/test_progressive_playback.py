@@ -225,3 +225,38 @@ def test_a_failed_processing_stops_serving_its_partial_build(
     assert response.json()["message"] == "the video is failed: the encoder crashed"
     with pipeline.database().reader() as connection:
         assert builds.lookup_build(connection, video_id, version) is not None
+
+
+def test_cloudfront_mode_hands_out_no_cdn_master_while_the_version_grows(
+        building, pipeline, services: Services) -> None:
+    """The CDN would cache a growing playlist: `cdn_hls` is None until the build is
+    complete (segments still come from the CDN, under the cookies)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from reelhouse.signing.cloudfront import CloudFrontSigner
+    from reelhouse.videos import lookup_video
+    from signing_api.playback import playback_urls
+
+    _, video_id, version = building
+    _playable_head(pipeline, video_id, version)
+    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption())
+    signer = PlaybackSigner(services.settings, services.storage,
+                            services.playback.urls.presigner,
+                            CloudFrontSigner("K2JCJMDEHXQW5F", pem, domain="d1.cloudfront.net"),
+                            clock=lambda: NOW)
+    with services.db.reader() as connection:
+        video = lookup_video(connection, video_id)
+        growing = builds.lookup_build(connection, video_id, version)
+    assert video is not None and growing is not None
+    out = playback_urls(signer, video, version, "http://testserver/", build=growing)
+    assert (out.mode, out.cdn_hls, out.complete) == ("cloudfront", None, False)
+    assert out.cookies is not None
+    for index in (1, 2, 3, 4):
+        pipeline.mark_chunk_done(video_id, version, index)
+    finished = pipeline.complete_build(video_id, version)
+    out = playback_urls(signer, video, version, "http://testserver/", build=finished)
+    assert out.cdn_hls == f"https://d1.cloudfront.net/{keys.master_key(video_id, version)}"
+    assert out.complete
