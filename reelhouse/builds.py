@@ -153,7 +153,7 @@ def _swap(db: Database, video_id: str, version: str, seen: MediaBuild,
                    MediaBuild.complete == seen.complete)
             .values(updated_at=utcnow(), **values))
     with db.session() as session:
-        return session.execute(stmt).rowcount > 0
+        return session.execute(stmt).rowcount > 0  # type: ignore[attr-defined]
 
 
 def mark_chunk_done(db: Database, video_id: str, version: str, index: int) -> Build:
