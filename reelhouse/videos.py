@@ -26,6 +26,7 @@ from reelhouse import builds, keys, records
 from reelhouse.builds import Build
 from reelhouse.db import (
     Database,
+    MediaBuild,
     UploadPartChecksum,
     UploadSession,
     User,
@@ -259,6 +260,14 @@ def delete_video(db: Database, storage: Storage, video_id: str) -> int:
     failing, a crash) leaves a `deleting` row that a retry or the sweeper finishes; never a
     `ready` video without media.
     """
+    removed = remove_media(db, storage, video_id)
+    return removed + finish_deletes(db, storage, [video_id])
+
+
+def remove_media(db: Database, storage: Storage, video_id: str) -> int:
+    """The first half of `delete_video`: mark the video `deleting`, then abort its upload and
+    remove its objects; returns how many objects went. What is left (catalog rows, the row
+    itself) holds nothing anyone is shown, and `finish_deletes` removes it."""
     keys.check_video_id(video_id)
     with db.session() as session:
         session.execute(update(Video).where(Video.id == video_id,
@@ -269,17 +278,22 @@ def delete_video(db: Database, storage: Storage, video_id: str) -> int:
     if multipart is not None:
         storage.abort_multipart(*multipart)
     removed = storage.delete_prefix(f"raw/{video_id}/")
-    removed += storage.delete_prefix(keys.media_prefix(video_id))
-    # Imported here: the catalog pulls in pyarrow and DuckDB, which nothing else here needs.
-    from reelhouse.catalog.writer import delete_video as delete_catalog_rows
+    return removed + storage.delete_prefix(keys.media_prefix(video_id))
 
-    removed += delete_catalog_rows(storage, video_id)
+
+def finish_deletes(db: Database, storage: Storage, video_ids: list[str]) -> int:
+    """The second half of `delete_video` for videos `remove_media` has been through: their
+    catalog rows in one commit per table, then their rows; returns how many catalog rows
+    went. The rows stay `deleting` should the catalog fail, for a retry or the sweeper."""
+    # Imported here: the catalog pulls in pyarrow and DuckDB, which nothing else here needs.
+    from reelhouse.catalog.writer import delete_videos as delete_catalog_rows
+
+    removed = delete_catalog_rows(storage, video_ids)
     with db.session() as session:
-        session.execute(delete(UploadPartChecksum).where(UploadPartChecksum.video_id == video_id))
-        session.execute(delete(VideoProgress).where(VideoProgress.video_id == video_id))
-        builds.delete_builds(session, video_id)
-        session.execute(delete(UploadSession).where(UploadSession.video_id == video_id))
-        session.execute(delete(Video).where(Video.id == video_id))
+        for table in (UploadPartChecksum, VideoProgress, MediaBuild, UploadSession):
+            session.execute(delete(table).where(table.video_id.in_(video_ids)))
+        session.execute(delete(Video).where(Video.id.in_(video_ids),
+                                            Video.status == VideoStatus.DELETING))
     return removed
 
 

@@ -15,6 +15,7 @@ from reelhouse.signing.cloudfront import CloudFrontSigner
 from reelhouse.signing.sigv4 import QueryPresigner
 from reelhouse.storage import Storage
 from signing_api import auth, catalog, errors, legacy, logs, openapi, playback, uploads, videos
+from signing_api.catalog_writes import CatalogWrites
 from signing_api.deps import Services
 from signing_api.hashing import HashSlots
 from signing_api.middleware import BodyLimit, SafeHeaders
@@ -40,8 +41,8 @@ def build_services(settings: Settings, limits: RateLimits | None = None) -> Serv
     hashing = HashSlots(settings.signin_hash_concurrency, settings.signin_hash_wait_s)
     return Services(settings=settings, db=db, storage=storage,
                     limits=limits or RateLimits.from_settings(settings), hashing=hashing,
-                    playback=signer,
-                    recent_videos=Recent(settings.api_read_cache_s))
+                    playback=signer, recent_videos=Recent(settings.api_read_cache_s),
+                    catalog_writes=CatalogWrites(db, storage))
 
 
 @asynccontextmanager

@@ -47,18 +47,14 @@ def snapshot(svc: Services) -> CatalogSnapshot:
 def record_edit(svc: Services, video_id: str, fields: Mapping[str, Any],
                 updated_at: datetime) -> None:
     """Carry an owner's edit into the catalog's `videos` row (the database already holds it;
-    a catalog that cannot be reached now gets it when the pipeline next writes the row)."""
-    from reelhouse.catalog.errors import CatalogError
-    from reelhouse.catalog.writer import update_video
-
-    try:
-        update_video(svc.storage, video_id, fields, updated_at)
-    except (CatalogError, OSError, RuntimeError) as e:
-        log.warning("catalog edit of %s not written: %s", video_id, e)
+    run after the answer, see signing_api.catalog_writes)."""
+    svc.catalog_writes.edit(video_id, dict(fields), updated_at)
 
 
 def record_delete(svc: Services, video_id: str) -> None:
-    """Drop a deleted video from this process's snapshot at once (its rows are gone)."""
+    """Finish a delete whose media is gone: its catalog rows and its row, after the answer
+    (see signing_api.catalog_writes); then drop it from this process's snapshot."""
+    svc.catalog_writes.finish_delete(video_id)
     if svc.catalog is not None:
         svc.catalog.forget(video_id)
 

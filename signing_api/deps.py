@@ -23,6 +23,7 @@ from signing_api.recent import Recent
 
 if TYPE_CHECKING:
     from reelhouse.catalog.snapshot import CatalogSnapshot
+    from signing_api.catalog_writes import CatalogWrites
     from signing_api.signer import PlaybackSigner
     from signing_api.signer.paths import PlayLink
 
@@ -44,6 +45,8 @@ class Services:
     playback: PlaybackSigner
     # Ready videos by id, reused for api_read_cache_s (tokens are checked on every request).
     recent_videos: Recent[str, Video]
+    # Edits and deletes reach the catalog after the answer, in batches.
+    catalog_writes: CatalogWrites
     # Made on first use by signing_api.catalog (DuckDB and pyarrow load only then).
     catalog: CatalogSnapshot | None = None
 

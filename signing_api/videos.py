@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.orm import Session
 
 from reelhouse import records, videos
 from reelhouse.db import User, Video
-from reelhouse.errors import ReelhouseError, StorageError
 from reelhouse.records import VideoPage, VideoStatus, Visibility
 from signing_api.catalog import record_delete, record_edit
 from signing_api.deps import (
@@ -90,8 +89,8 @@ def get_video(video_id: str, svc: SvcDep, viewer: ViewerDep) -> records.Video:
 
 @router.patch("/{video_id}", response_model=records.Video,
               responses=responses(400, 401, 403, 404, 413))
-def update_video(video_id: str, body: VideoPatch, svc: SvcDep,
-                 user: UserDep) -> records.Video:
+def update_video(video_id: str, body: VideoPatch, svc: SvcDep, user: UserDep,
+                 background: BackgroundTasks) -> records.Video:
     """Change title, description or visibility (owner or admin)."""
     with svc.db.session() as session:
         video = editable_video(session, video_id, user)
@@ -105,28 +104,25 @@ def update_video(video_id: str, body: VideoPatch, svc: SvcDep,
         edited = {name: getattr(video, name) for name in VideoPatch.model_fields}
         edited_at = video.updated_at
     svc.recent_videos.forget(video_id)
-    record_edit(svc, video_id, edited, edited_at)
+    background.add_task(record_edit, svc, video_id, edited, edited_at)
     return out
 
 
 @router.delete("/{video_id}", status_code=204, responses=responses(401, 403, 404, 502))
-def delete_video(video_id: str, svc: SvcDep, user: UserDep) -> Response:
+def delete_video(video_id: str, svc: SvcDep, user: UserDep,
+                 background: BackgroundTasks) -> Response:
     """Delete a video with every version of its media and its catalog rows (owner or admin).
 
-    The video is hidden from the first moment; should removing its objects or catalog rows
-    fail (502), asking again finishes the delete, and so does the sweeper.
+    The video is hidden from the first moment and its objects are gone when this answers;
+    its catalog rows follow right after (signing_api.catalog_writes). Should removing its
+    objects fail (502), asking again finishes the delete, and so does the sweeper.
     """
     with svc.db.session() as session:
         video_id = deletable_video(session, video_id, user).id
     svc.recent_videos.forget(video_id)
     try:
-        videos.delete_video(svc.db, svc.storage, video_id)
-    except StorageError:
-        raise
-    except ReelhouseError as e:  # the catalog (its own errors): storage answers 502 already
-        raise ApiError(502, "delete_unfinished", "the video is deleted, but removing its "
-                       "catalog rows failed: ask again to finish") from e
+        videos.remove_media(svc.db, svc.storage, video_id)
     finally:
         svc.recent_videos.forget(video_id)
-        record_delete(svc, video_id)
+    background.add_task(record_delete, svc, video_id)
     return Response(status_code=204)

@@ -97,9 +97,14 @@ def vanished(error: Exception) -> bool:
 def committed(storage: Storage, table: str, change: Callable[[DeltaTable], T]) -> T:
     """`change(table)` on the latest version, rerun on a newer one whenever another writer's
     commit conflicts with it; what it returns once its commit landed."""
+    dt: DeltaTable | None = None
     for attempt in range(COMMIT_ATTEMPTS):
         try:
-            return change(ensure_table(storage, table))
+            if dt is None:
+                dt = ensure_table(storage, table)
+            else:  # only the commits since the last try are read, not the log again
+                dt.update_incremental()
+            return change(dt)
         except CommitFailedError as e:
             if attempt == COMMIT_ATTEMPTS - 1:
                 raise CatalogStorageError(f"catalog {table}: {e}") from e
@@ -110,5 +115,6 @@ def committed(storage: Storage, table: str, change: Callable[[DeltaTable], T]) -
             # A data file vacuumed between our snapshot and our read: read the newer version.
             if attempt == COMMIT_ATTEMPTS - 1 or not vanished(e):
                 raise CatalogStorageError(f"catalog {table}: {e}") from e
+            dt = None
         time.sleep(random.uniform(0.01, 0.05) * min(attempt + 1, 8))
     raise AssertionError("unreachable")

@@ -105,26 +105,54 @@ def update_video(storage: Storage, video_id: str, fields: Mapping[str, Any],
 
     A video with no row yet is left alone: its row is written from the database later.
     """
-    unknown = set(fields) - set(EDITABLE)
-    if unknown:
-        raise CatalogError(f"catalog: {sorted(unknown)} are not edited through update_video")
-    names = ["video_id", *fields, "updated_at"]
-    source = pa.Table.from_pylist(
-        [{**fields, "video_id": check_video_id(video_id), "updated_at": updated_at}],
-        schema=pa.schema([VIDEOS.field(n) for n in names]))
+    return update_videos(storage, [Edit(video_id, fields, updated_at)]) > 0
 
-    def merge(dt: DeltaTable) -> bool:
-        # The literal id lets delta-rs skip every file whose id stats exclude the video.
-        outcome = (dt.merge(source, predicate=f"t.video_id = s.video_id AND t.{of_video(video_id)}",
+
+@dataclass(frozen=True)
+class Edit:
+    """An owner's edit of one video: the fields it set and when the database took it."""
+
+    video_id: str
+    fields: Mapping[str, Any]
+    updated_at: datetime
+
+
+def update_videos(storage: Storage, edits: Iterable[Edit]) -> int:
+    """`update_video` for many edits in one commit (of several edits of one video the newest
+    counts); returns how many rows changed."""
+    newest: dict[str, Edit] = {}
+    for edit in edits:
+        unknown = set(edit.fields) - set(EDITABLE)
+        if unknown:
+            raise CatalogError(f"catalog: {sorted(unknown)} are not edited through update_video")
+        seen = newest.get(check_video_id(edit.video_id))
+        if seen is None or seen.updated_at < edit.updated_at:
+            newest[edit.video_id] = edit
+    # Columns an edit left out keep the row's value: each is set from the source only where
+    # that edit named it (a PATCH sends every field, so in practice all are named).
+    names = sorted({name for edit in newest.values() for name in edit.fields})
+    if not newest or not has_table(storage, "videos"):
+        return 0
+    schema = pa.schema([VIDEOS.field("video_id"), *(VIDEOS.field(n) for n in names),
+                        VIDEOS.field("updated_at"),
+                        *(pa.field(f"set_{n}", pa.bool_()) for n in names)])
+    source = pa.Table.from_pylist(
+        [{**{n: edit.fields.get(n) for n in names}, "video_id": edit.video_id,
+          "updated_at": edit.updated_at, **{f"set_{n}": n in edit.fields for n in names}}
+         for edit in newest.values()], schema=schema)
+    ids = ", ".join(f"'{v}'" for v in newest)  # checked ULIDs above, never typed text
+
+    def merge(dt: DeltaTable) -> int:
+        # The literal ids let delta-rs skip every file whose id stats exclude these videos.
+        updates = {n: f"CASE WHEN s.set_{n} THEN s.{n} ELSE t.{n} END" for n in names}
+        outcome = (dt.merge(source, predicate=f"t.video_id = s.video_id AND t.video_id IN ({ids})",
                             source_alias="s", target_alias="t")
                    .when_matched_update(
-                       updates={n: f"s.{n}" for n in names[1:]},
+                       updates={**updates, "updated_at": "s.updated_at"},
                        predicate="t.updated_at IS NULL OR t.updated_at < s.updated_at")
                    .execute())
-        return int(outcome.get("num_target_rows_updated", 0)) > 0
+        return int(outcome.get("num_target_rows_updated", 0))
 
-    if not has_table(storage, "videos"):
-        return False
     return committed(storage, "videos", merge)
 
 
@@ -135,9 +163,18 @@ def has_table(storage: Storage, table: str) -> bool:
 
 def delete_video(storage: Storage, video_id: str) -> int:
     """Remove the video's rows from every table and the files that held them; returns how
-    many rows were removed. Safe beside other deletes, writes and compaction: a delete that
-    loses a commit race reruns on the newer version, so no row of it ever comes back."""
-    predicate = of_video(video_id)
+    many rows were removed."""
+    return delete_videos(storage, [video_id])
+
+
+def delete_videos(storage: Storage, video_ids: Iterable[str]) -> int:
+    """`delete_video` for many videos, one commit and one vacuum per table. Safe beside other
+    deletes, writes and compaction: a delete that loses a commit race reruns on the newer
+    version, so no row of it ever comes back."""
+    ids = sorted({check_video_id(v) for v in video_ids})
+    if not ids:
+        return 0
+    predicate = "video_id IN ({})".format(", ".join(f"'{v}'" for v in ids))
 
     def delete(dt: DeltaTable) -> int:
         removed = int(dt.delete(predicate).get("num_deleted_rows", 0))

@@ -145,6 +145,39 @@ def test_an_edit_applies_over_older_rows_only(storage: Storage) -> None:
     assert row["duration_s"] == 10.0
 
 
+def test_edits_of_several_videos_land_in_one_commit_each_keeping_what_it_left_out(
+        storage: Storage) -> None:
+    """A batch of edits (the API's, folded after the answer) is one commit: per video the
+    newest edit wins, and a field an edit does not name keeps the row's value."""
+    for i in range(3):
+        write_video(storage, i, f"original {i}")
+    before = open_table(storage, "videos").version()
+    later = T0 + timedelta(minutes=5)
+    changed = catalog_writer.update_videos(storage, [
+        catalog_writer.Edit(IDS[0], {"title": "older"}, later - timedelta(minutes=1)),
+        catalog_writer.Edit(IDS[0], {"title": "newest"}, later),
+        catalog_writer.Edit(IDS[1], {"visibility": "private"}, later),
+    ])
+    assert changed == 2
+    assert open_table(storage, "videos").version() == before + 1
+    rows = {r["video_id"]: r for r in load_table(storage, "videos").to_pylist()}
+    assert (rows[IDS[0]]["title"], rows[IDS[0]]["visibility"]) == ("newest", "public")
+    assert (rows[IDS[1]]["title"], rows[IDS[1]]["visibility"]) == ("original 1", "private")
+    assert rows[IDS[2]]["title"] == "original 2" and rows[IDS[2]]["updated_at"] != later
+
+
+def test_deletes_of_several_videos_are_one_commit_per_table(storage: Storage) -> None:
+    for i in range(3):
+        write_video(storage, i)
+    before = open_table(storage, "videos").version()
+    assert catalog_writer.delete_videos(storage, IDS[:2]) > 0
+    history = open_table(storage, "videos").history(10)
+    operations = [h["operation"] for h in history if h.get("version", before + 1) > before]
+    assert operations.count("DELETE") == 1, operations  # and the vacuum's start and end
+    assert set(load_table(storage, "videos").column("video_id").to_pylist()) == {IDS[2]}
+    assert set(load_table(storage, "renditions").column("video_id").to_pylist()) == {IDS[2]}
+
+
 def test_stats_in_the_log_name_no_title(storage: Storage) -> None:
     """The commit log keeps min/max statistics of ids and write times only: a deleted
     video's title does not live on in `_delta_log`."""

@@ -242,15 +242,15 @@ def test_the_sweeper_removes_retired_versions_after_their_grace_and_finishes_del
     assert _served_problems(pipeline_settings, storage, video_id) == []
 
     from reelhouse.catalog import writer
-    real_delete = writer.delete_video
+    real_delete = writer.delete_videos
 
     def failing(*_args: object) -> int:
         raise catalog.CatalogError("catalog: commit conflict")
 
-    monkeypatch.setattr(writer, "delete_video", failing)
+    monkeypatch.setattr(writer, "delete_videos", failing)
     with pytest.raises(catalog.CatalogError):
         videos.delete_video(db, storage, video_id)
-    monkeypatch.setattr(writer, "delete_video", real_delete)
+    monkeypatch.setattr(writer, "delete_videos", real_delete)
     assert list(storage.list_keys(keys.media_prefix(video_id))) == []
     with db.session() as session:  # hidden, never `ready` without media
         assert session.scalar(select(Video.status).where(Video.id == video_id)) == "deleting"

@@ -3,6 +3,8 @@ vacuumed under us reruns, any other failure surfaces as a storage error (no stor
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from deltalake.exceptions import CommitFailedError
 
@@ -12,25 +14,43 @@ from reelhouse.errors import StorageError
 
 
 @pytest.fixture(autouse=True)
-def no_storage(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each attempt gets a fresh 'table' (its attempt number) and no sleep."""
-    opened = iter(range(100))
-    monkeypatch.setattr(tables, "ensure_table", lambda _s, _t: next(opened))
+def no_storage(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each attempt sees a newer version (a reopened table, or the same one brought up to
+    date) and no sleep; returns how each attempt got its table."""
+    how: list[str] = []
+    latest = iter(range(100))
+
+    def opened(_s: object, _t: str) -> object:
+        how.append("opened")
+        return Versioned(next(latest))
+
+    class Versioned:
+        def __init__(self, version: int) -> None:
+            self.version = version
+
+        def update_incremental(self) -> None:
+            how.append("updated")
+            self.version = next(latest)
+
+    monkeypatch.setattr(tables, "ensure_table", opened)
     monkeypatch.setattr(tables.time, "sleep", lambda _s: None)
+    return how
 
 
-def test_a_lost_race_reruns_on_the_newer_version() -> None:
+def test_a_lost_race_reruns_on_the_newer_version(no_storage: list[str]) -> None:
     """Two lost commit races, then the change lands on the third version it was given."""
     seen: list[int] = []
 
-    def change(version: int) -> str:
-        seen.append(version)
+    def change(table: Any) -> str:
+        seen.append(table.version)
         if len(seen) < 3:
             raise CommitFailedError("Transaction failed: version already exists")
         return "landed"
 
     assert tables.committed(None, "videos", change) == "landed"  # type: ignore[arg-type]
     assert seen == [0, 1, 2]
+    # The log is read once; a lost race reads only the commits since.
+    assert no_storage == ["opened", "updated", "updated"]
 
 
 def test_a_vanished_file_reruns_and_other_errors_surface() -> None:
@@ -38,7 +58,8 @@ def test_a_vanished_file_reruns_and_other_errors_surface() -> None:
     once (the API answers 502, not 500)."""
     calls: list[int] = []
 
-    def vacuumed_once(version: int) -> int:
+    def vacuumed_once(table: Any) -> int:
+        version = table.version
         calls.append(version)
         if version == 0:
             raise OSError("Object at location catalog/videos/part-0.parquet not found")

@@ -185,7 +185,7 @@ def test_builds_go_with_their_video(db: Database, video_id: str,
         def delete_prefix(self, prefix: str) -> int:
             return 0
 
-    monkeypatch.setattr("reelhouse.catalog.writer.delete_video", lambda *_args: 0)
+    monkeypatch.setattr("reelhouse.catalog.writer.delete_videos", lambda *_args: 0)
     videos.delete_video(db, NoStorage(), video_id)
     with db.reader() as connection:
         assert builds.lookup_build(connection, video_id, VERSION) is None
