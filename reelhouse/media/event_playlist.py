@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 # The names reelhouse.media.hls writes (tests pin them equal): that module loads PyAV, which
 # the API, rendering these playlists, does not install.
-AUDIO_NAME, AUDIO_GROUP, INIT_NAME = "audio", "aud", "init.mp4"
+AUDIO_NAME, AUDIO_GROUP, INIT_NAME, MASTER_NAME = "audio", "aud", "init.mp4", "master.m3u8"
 AAC_LC = "mp4a.40.2"
 _RUNG_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 
@@ -262,3 +262,29 @@ def building_master(layout: Layout) -> str:
                   f'FRAME-RATE={float(layout.rate):.3f},CODECS="{codecs}"{group}',
                   f"{r.name}/{RUNG_PLAYLIST}"]
     return "\n".join(lines) + "\n"
+
+
+def playlist_at(layout: Layout, relative: str, segments: int, audio_durations: Sequence[float],
+                ended: bool = False) -> str:
+    """The playlist at `relative` under the version's hls/ ("master.m3u8", "{rung}/index.m3u8"
+    or "audio/index.m3u8") with `segments` video segments and these audio ones published;
+    ValueError (LayoutError) for a path the layout has no playlist at."""
+    folder, _, name = relative.partition("/")
+    if relative == MASTER_NAME and not ended:
+        return building_master(layout)
+    if name == RUNG_PLAYLIST and folder == AUDIO_NAME and layout.audio is not None:
+        return audio_playlist(layout, audio_durations, ended)
+    if name == RUNG_PLAYLIST and folder in {r.name for r in layout.rungs}:
+        return rung_playlist(layout, segments, ended)
+    raise LayoutError(f"no playlist of the build at {relative[:80]!r}")
+
+
+def final_playlists(layout: Layout, audio_durations: Sequence[float]) -> dict[str, str]:
+    """The VOD playlists (with ENDLIST) of a finished build by path under hls/, to store
+    before the build is marked complete: each extends what players were served while it
+    grew (the master, with measured bandwidths, is written as for any version)."""
+    names = [f"{r.name}/{RUNG_PLAYLIST}" for r in layout.rungs]
+    if layout.audio is not None:
+        names.append(f"{AUDIO_NAME}/{RUNG_PLAYLIST}")
+    return {name: playlist_at(layout, name, layout.segment_count, audio_durations, ended=True)
+            for name in names}

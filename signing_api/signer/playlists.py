@@ -6,13 +6,7 @@ from collections.abc import Hashable
 
 from reelhouse import keys
 from reelhouse.builds import Build
-from reelhouse.keys import RUNG_PLAYLIST
-from reelhouse.media.event_playlist import (
-    AUDIO_NAME,
-    audio_playlist,
-    building_master,
-    rung_playlist,
-)
+from reelhouse.media.event_playlist import MASTER_NAME, playlist_at
 from reelhouse.signing.playlist import (
     resolve_relative,
     rewrite_master_playlist,
@@ -26,7 +20,6 @@ from signing_api.signer.urls import MediaUrls
 from signing_api.signer.window import SigningWindow
 
 STORYBOARD = "thumbs/storyboard.vtt"
-MASTER = "master.m3u8"
 
 
 class PlaylistSigner:
@@ -84,13 +77,14 @@ class PlaylistSigner:
         """Render from `build` and sign `path` (an "hls/..." playlist) of a version still
         being built; ValueError for a path the build has no playlist at."""
         start = self._window.start()
-        text = growing_playlist(build, _hls_relative(path))
+        text = playlist_at(build.layout, _hls_relative(path), build.video_segments,
+                           build.audio_durations)
         return self._sign(video_id, version, path, build, text, start)
 
     def _sign(self, video_id: str, version: str, path: str, build: Build | None, text: str,
               start: int) -> Signed:
         relative = _hls_relative(path)
-        if relative == MASTER:
+        if relative == MASTER_NAME:
             body = rewrite_master_playlist(text, lambda uri: uri)
         else:
             folder = keys.hls_prefix(video_id, version) + relative.rpartition("/")[0]
@@ -114,20 +108,4 @@ def _hls_relative(path: str) -> str:
 def _part(path: str) -> str:
     """Which playlist of a build `path` is: "master", "audio" or the rung's name."""
     relative = path.removeprefix("hls/")
-    return "master" if relative == MASTER else relative.partition("/")[0]
-
-
-def growing_playlist(build: Build, relative: str) -> str:
-    """The playlist at `relative` (under hls/) of a version still being built: its master,
-    a rung's or the audio's, as far as they are published; ValueError for any other path."""
-    layout = build.layout
-    folder, _, name = relative.partition("/")
-    if relative == MASTER:
-        return building_master(layout)
-    if name != RUNG_PLAYLIST:
-        raise ValueError(f"not a playlist of the build: {relative[:80]!r}")
-    if folder == AUDIO_NAME and layout.audio is not None:
-        return audio_playlist(layout, build.audio_durations)
-    if folder in {r.name for r in layout.rungs}:
-        return rung_playlist(layout, build.video_segments)
-    raise ValueError(f"not a playlist of the build: {relative[:80]!r}")
+    return "master" if relative == MASTER_NAME else relative.partition("/")[0]

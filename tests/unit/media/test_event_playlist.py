@@ -19,6 +19,8 @@ from reelhouse.media.event_playlist import (
     audio_playlist,
     building_master,
     check_audio_durations,
+    final_playlists,
+    playlist_at,
     rung_playlist,
 )
 from reelhouse.media.ladder import plan_ladder
@@ -192,10 +194,33 @@ def test_names_match_what_the_ladder_writes_and_rendering_needs_no_pyav() -> Non
     render (it has no PyAV: the api extra does not install it)."""
     from reelhouse.media import event_playlist, hls
 
-    assert (event_playlist.AUDIO_NAME, event_playlist.AUDIO_GROUP, event_playlist.INIT_NAME) == (
-        hls.AUDIO_NAME, hls.AUDIO_GROUP, hls.INIT_NAME)
+    assert (event_playlist.AUDIO_NAME, event_playlist.AUDIO_GROUP, event_playlist.INIT_NAME,
+            event_playlist.MASTER_NAME) == (hls.AUDIO_NAME, hls.AUDIO_GROUP, hls.INIT_NAME,
+                                            hls.MASTER_NAME)
     code = ("import sys, reelhouse.builds, reelhouse.media.event_playlist; "
             "print('av' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, timeout=120)
     assert out.stdout.strip() == "False"
+
+
+def test_playlists_by_path_and_the_final_ones_extend_the_growing_ones() -> None:
+    """Each path under hls/ names one playlist of the build (anything else is refused), and
+    the VOD playlists stored at the end extend the last ones served while it grew."""
+    sound = [4.010667, 4.010667, 2.0]
+    assert playlist_at(layout(), "master.m3u8", 0, []) == building_master(layout())
+    assert playlist_at(layout(), "360p/index.m3u8", 3, sound) == rung_playlist(layout(), 3)
+    assert playlist_at(layout(), "audio/index.m3u8", 3, sound) == audio_playlist(layout(), sound)
+    for other in ("1080p/index.m3u8", "360p/init.mp4", "audio/index.m3u8/x", "index.m3u8"):
+        with pytest.raises(LayoutError):
+            playlist_at(layout(), other, 3, sound)
+    with pytest.raises(LayoutError):
+        playlist_at(layout(audio=None), "audio/index.m3u8", 3, [])
+    final = final_playlists(layout(), sound)
+    assert list(final) == ["720p/index.m3u8", "360p/index.m3u8", "audio/index.m3u8"]
+    for name, text in final.items():
+        grown = playlist_at(layout(), name, 5, sound)
+        assert text.endswith("#EXT-X-ENDLIST\n") and parse_media_playlist(text).ended
+        assert text.replace("PLAYLIST-TYPE:VOD", "PLAYLIST-TYPE:EVENT").startswith(grown)
+    assert list(final_playlists(layout(audio=None), [])) == ["720p/index.m3u8",
+                                                            "360p/index.m3u8"]
