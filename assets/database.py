@@ -9,9 +9,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from assets.resources import SettingsResource
-from reelhouse import records, videos
+from reelhouse import builds, records, videos
+from reelhouse.builds import Build
 from reelhouse.db import Database, User, Video, VideoProgress, utcnow
 from reelhouse.errors import VideoGone
+from reelhouse.media.event_playlist import Layout
 from reelhouse.records import VideoStatus
 
 # Statuses a run may move a video out of: never `deleting`, and a `ready` one stays ready
@@ -125,27 +127,82 @@ class DatabaseResource(SettingsResource):
         with self.database().session() as session:
             return session.execute(stmt).rowcount > 0
 
+    def _live(self, video_id: str) -> str | None:
+        """The live version read for a flip; VideoGone when the video is (being) deleted."""
+        with self.database().session() as session:
+            row = session.execute(select(Video.media_version, Video.status)
+                                  .where(Video.id == video_id)).first()
+        if row is None or row.status == VideoStatus.DELETING:
+            raise VideoGone(f"{video_id} was deleted")
+        return row.media_version
+
+    def _swap(self, video_id: str, live: str | None, version: str) -> bool:
+        """Point players at `version` if `live` is still what they are served (retiring it)."""
+        swap = (update(Video).where(Video.id == video_id, Video.status != VideoStatus.DELETING)
+                .where(Video.media_version.is_(None) if live is None
+                       else Video.media_version == live)
+                .values(media_version=version, updated_at=utcnow()))
+        if live is not None:
+            swap = swap.values(retired_version=live, retired_at=utcnow())
+        with self.database().session() as session:
+            return session.execute(swap).rowcount > 0
+
     def flip(self, video_id: str, version: str, attempts: int = 5) -> str | None:
         """Point players at `version`; the version it replaces (returned) is kept as
         `retired_version` for the sweeper. A compare-and-set on the live version, so two
         runs flipping at once each retire what was really live. VideoGone when deleted."""
         for _ in range(attempts):
-            with self.database().session() as session:
-                row = session.execute(select(Video.media_version, Video.status)
-                                      .where(Video.id == video_id)).first()
-                if row is None or row.status == VideoStatus.DELETING:
-                    raise VideoGone(f"{video_id} was deleted")
-                live = row.media_version
-                if live == version:
-                    return None
-                swap = (update(Video).where(Video.id == video_id,
-                                            Video.status != VideoStatus.DELETING)
-                        .where(Video.media_version.is_(None) if live is None
-                               else Video.media_version == live)
-                        .values(media_version=version, updated_at=utcnow()))
-                if live is not None:
-                    swap = swap.values(retired_version=live, retired_at=utcnow())
-                if session.execute(swap).rowcount:
-                    return live
+            live = self._live(video_id)
+            if live == version:
+                return None
+            if self._swap(video_id, live, version):
+                return live
         raise RuntimeError(f"{video_id}: the live version kept changing under the flip")
+
+    def flip_early(self, video_id: str, version: str, attempts: int = 5) -> bool:
+        """Point players at `version` while it is still being built, once its build is
+        playable, and only when no version is live or the live one is itself an unfinished
+        build (a finished version stays live until `published_media` flips): True when
+        `version` is live on return. Safe to call from every step that may make it playable."""
+        for _ in range(attempts):
+            build = self.build(video_id, version)
+            if build is None or not build.playable:
+                return False
+            live = self._live(video_id)
+            if live == version:
+                return True
+            if live is not None:
+                current = self.build(video_id, live)
+                if current is None or current.complete:
+                    return False
+            if self._swap(video_id, live, version):
+                return True
+        raise RuntimeError(f"{video_id}: the live version kept changing under the flip")
+
+    def begin_build(self, video_id: str, version: str, layout: Layout) -> Build:
+        """The build of `version` with this layout (see reelhouse.builds.begin_build)."""
+        return builds.begin_build(self.database(), video_id, version, layout)
+
+    def mark_chunk_done(self, video_id: str, version: str, index: int) -> Build:
+        """Chunk `index` of the build is stored in every rung (set once, never cleared)."""
+        return builds.mark_chunk_done(self.database(), video_id, version, index)
+
+    def append_audio(self, video_id: str, version: str, first: int,
+                     durations: list[float]) -> Build:
+        """Audio segments `first`.. of the build are stored, lasting `durations`."""
+        return builds.append_audio(self.database(), video_id, version, first, durations)
+
+    def complete_build(self, video_id: str, version: str) -> Build:
+        """The build's final (VOD) playlists are stored: the API serves those from now on."""
+        return builds.complete_build(self.database(), video_id, version)
+
+    def forget_builds(self, video_id: str, versions: list[str]) -> None:
+        """Drop the build rows of versions whose objects are gone."""
+        with self.database().session() as session:
+            builds.delete_builds(session, video_id, versions)
+
+    def build(self, video_id: str, version: str) -> Build | None:
+        """The build of that version as it stands, None when it has none."""
+        with self.database().reader() as connection:
+            return builds.lookup_build(connection, video_id, version)
 

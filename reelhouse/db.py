@@ -173,6 +173,30 @@ class VideoProgress(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+class MediaBuild(Base):
+    """How far one media version has been published while it is encoded: the API renders
+    its playlists from this row until `complete` (area: issue 12, progressive publishing).
+
+    Every change only adds: a chunk's mark in `done` is set once and never cleared, so the
+    contiguous prefix `video_segments` only grows, and `audio_durations` is only appended to.
+    """
+
+    __tablename__ = "media_builds"
+    video_id: Mapped[str] = mapped_column(ForeignKey("videos.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    version: Mapped[str] = mapped_column(String(26), primary_key=True)
+    # reelhouse.media.event_playlist.Layout as JSON, fixed when the build begins.
+    layout: Mapped[str] = mapped_column(Text)
+    # One character per chunk, "1" once its segments of every rung are stored.
+    done: Mapped[str] = mapped_column(Text)
+    video_segments: Mapped[int] = mapped_column(Integer, default=0)
+    # A JSON list: the seconds of each audio segment stored so far, in order.
+    audio_durations: Mapped[str] = mapped_column(Text, default="[]")
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 class RateEvent(Base):
     """One counted event (a sign-in attempt) in a named rate-limit bucket."""
 

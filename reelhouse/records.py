@@ -74,6 +74,12 @@ class Video(BaseModel):
     uploaded_at: datetime | None = None
     progress: float | None = Field(
         None, description="while `processing`: percent of the transcode done, once it started")
+    playable: bool = Field(
+        False, description="playback URLs are handed out: a version is live (while "
+        "`processing` it may still be growing, see `playable_s`) or the video is `ready`")
+    playable_s: float | None = Field(
+        None, description="while the live version is still being built: the seconds of it "
+        "a player can play from the start (they only grow)")
     # The pipeline writes it into catalog rows; the API never shows it.
     owner_id: int | None = Field(None, exclude=True)
 

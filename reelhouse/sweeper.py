@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from reelhouse import keys, videos
+from reelhouse import builds, keys, videos
 from reelhouse.config import Settings
 from reelhouse.db import Database, UploadSession, UploadState, Video, utcnow
 from reelhouse.storage import Storage
@@ -181,6 +181,7 @@ def _retired_versions(db: Database, storage: Storage, now: datetime,
             session.execute(update(Video).where(
                 Video.id == video_id, Video.retired_version == version).values(
                 retired_version=None, retired_at=None))
+            builds.delete_builds(session, video_id, [version])
         report.retired_versions.append(f"{video_id}/{version}")
 
 

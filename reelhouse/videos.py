@@ -22,9 +22,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from reelhouse import keys, records
+from reelhouse import builds, keys, records
+from reelhouse.builds import Build
 from reelhouse.db import (
     Database,
+    MediaBuild,
     UploadPartChecksum,
     UploadSession,
     User,
@@ -56,9 +58,29 @@ def can_view(user: User | None, video: Video) -> bool:
     return can_edit(user, video)
 
 
-def record(video: Video, owner: str, progress: float | None = None) -> records.Video:
+def playable(video: Video) -> bool:
+    """Players may be handed its URLs: a live version exists (the pipeline flips to a build
+    only once it is playable, and a build's published part only grows) and the video is
+    processing or ready (never a failed one's partial build)."""
+    return video.media_version is not None and VideoStatus(video.status) in (
+        VideoStatus.PROCESSING, VideoStatus.READY)
+
+
+def building(video: Video, build: Build | None) -> Build | None:
+    """The build players of `video` are served while it grows: that of its live version
+    when unfinished and the video is processing, else None (served from storage)."""
+    if (build is None or build.complete or build.version != video.media_version
+            or video.status != VideoStatus.PROCESSING):
+        return None
+    return build
+
+
+def record(video: Video, owner: str, progress: float | None = None,
+           build: Build | None = None) -> records.Video:
     """The one record of a video row: `owner` is the owner's username, `progress` the
-    transcode percent (kept only while the video is processing)."""
+    transcode percent (kept only while the video is processing), `build` that of its live
+    version (for how much of a growing version plays)."""
+    growing = building(video, build)
     return records.Video(
         id=video.id, owner=owner, owner_id=video.owner_id, title=video.title,
         description=video.description, visibility=Visibility(video.visibility),
@@ -67,7 +89,9 @@ def record(video: Video, owner: str, progress: float | None = None) -> records.V
         source_size=video.source_size, source_sha256=video.source_sha256,
         upload_version=video.upload_version, created_at=video.created_at,
         updated_at=video.updated_at, uploaded_at=video.uploaded_at,
-        progress=progress if video.status == VideoStatus.PROCESSING else None)
+        progress=progress if video.status == VideoStatus.PROCESSING else None,
+        playable=playable(video),
+        playable_s=round(growing.playable_s, 3) if growing is not None else None)
 
 
 _VIDEO_LOOKUP = select(*Video.__table__.columns).where(Video.id == bindparam("video_id"))
@@ -80,6 +104,13 @@ def processing_progress(session: Session, video_ids: list[str]) -> dict[str, flo
     rows = session.execute(select(VideoProgress.video_id, VideoProgress.percent)
                            .where(VideoProgress.video_id.in_(video_ids)))
     return {video_id: percent for video_id, percent in rows}
+
+
+def live_builds(session: Session, rows: list[Video]) -> dict[str, Build]:
+    """The unfinished builds of the live versions of those videos still processing, by id."""
+    return builds.live_builds(session, [(v.id, v.media_version) for v in rows
+                                        if v.status == VideoStatus.PROCESSING
+                                        and v.media_version is not None])
 
 
 def lookup_video(db: Connection, video_id: str) -> Video | None:
@@ -259,7 +290,7 @@ def finish_deletes(db: Database, storage: Storage, video_ids: list[str]) -> int:
 
     removed = delete_catalog_rows(storage, video_ids)
     with db.session() as session:
-        for table in (UploadPartChecksum, VideoProgress, UploadSession):
+        for table in (UploadPartChecksum, VideoProgress, MediaBuild, UploadSession):
             session.execute(delete(table).where(table.video_id.in_(video_ids)))
         session.execute(delete(Video).where(Video.id.in_(video_ids),
                                             Video.status == VideoStatus.DELETING))

@@ -8,14 +8,23 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from reelhouse import keys
+from reelhouse import builds, keys, videos
+from reelhouse.builds import Build
 from reelhouse.db import User, Video
 from reelhouse.errors import ObjectNotFound
 from reelhouse.records import VideoStatus, Visibility
 from reelhouse.signing.links import poster_link_ok
-from signing_api.deps import SvcDep, ViewerDep, existing_video, linked_video, viewable_video
+from signing_api.deps import (
+    Services,
+    SvcDep,
+    ViewerDep,
+    existing_video,
+    linked_video,
+    read,
+    viewable_video,
+)
 from signing_api.errors import ApiError, not_found, responses
 from signing_api.signer import PlaybackSigner
 from signing_api.signer.paths import PLAY_PREFIX, canonical_path
@@ -35,10 +44,15 @@ class PlaybackOut(BaseModel):
     hls: str
     poster: str
     storyboard_vtt: str
-    mp4: str
-    download: str
-    cdn_hls: str | None = None
+    mp4: str | None = Field(description="None until the video is `ready` (the MP4 is made "
+                            "after the ladder)")
+    download: str | None = Field(description="None until the video is `ready`")
+    cdn_hls: str | None = Field(None, description="the master on the CDN; None while the "
+                                "version is still being built (its playlists grow, and only "
+                                "the API serves them)")
     cookies: dict[str, str] | None = None
+    complete: bool = Field(True, description="False while the live version is still being "
+                           "built: its playlists are EVENT playlists that grow, VOD at the end")
 
 
 def download_disposition(filename: str) -> str:
@@ -50,38 +64,59 @@ def download_disposition(filename: str) -> str:
 
 
 def playback_urls(signer: PlaybackSigner, video: Video, version: str, base_url: str,
-                  viewer: User | None = None) -> PlaybackOut:
+                  viewer: User | None = None, build: Build | None = None) -> PlaybackOut:
     """The URLs of the video's live media `version` for `viewer`; the API link is bound to
-    them when the video is private."""
+    them when the video is private. `build` is the version's build while it grows."""
     shared = Visibility(video.visibility).shared
     path, _expires = signer.paths.play_path(
         video.id, None if shared or viewer is None else viewer.id)
     api = base_url.rstrip("/") + path
     disposition = download_disposition(video.filename or video.title)
     cookies = signer.cdn.cookies(video.id) if signer.cdn is not None else None
+    # A version flipped by published_media has its MP4; one flipped while it was built
+    # has it once the video is ready (the MP4 is cut from a finished rung).
+    has_mp4 = build is None or video.status == VideoStatus.READY
+    mp4 = keys.progressive_key(video.id, version)
+    growing = build is not None and not build.complete
     return PlaybackOut(
         video_id=video.id, mode=signer.mode, expires_at=signer.window.expires_at(),
         hls=f"{api}/hls/master.m3u8", storyboard_vtt=f"{api}/thumbs/storyboard.vtt",
         poster=signer.presign(keys.poster_key(video.id, version)),
-        mp4=signer.presign(keys.progressive_key(video.id, version)),
-        download=signer.presign(keys.progressive_key(video.id, version),
-                                {"response-content-disposition": disposition}),
-        cdn_hls=signer.cdn.master(video.id, version) if signer.cdn is not None else None,
-        cookies=cookies)
+        mp4=signer.presign(mp4) if has_mp4 else None,
+        download=signer.presign(mp4, {"response-content-disposition": disposition})
+        if has_mp4 else None,
+        cdn_hls=signer.cdn.master(video.id, version)
+        if signer.cdn is not None and not growing else None,
+        cookies=cookies, complete=not growing)
+
+
+async def live_build(svc: Services, video: Video) -> Build | None:
+    """The build of the video's live version while the video is processing (a ready one's
+    live version is finished: no read on the hot path of ready videos)."""
+    if video.status != VideoStatus.PROCESSING or not video.media_version:
+        return None
+    return await read(svc, builds.lookup_build, video.id, video.media_version)
 
 
 async def _playback(video_id: str, request: Request, svc: SvcDep,
                     viewer: ViewerDep) -> PlaybackOut:
     video = await viewable_video(svc, video_id, viewer)
-    if video.status != VideoStatus.READY or not video.media_version:
-        reason = f": {video.failure_reason}" if video.status == VideoStatus.FAILED else ""
-        raise ApiError(409, "not_ready", f"the video is {video.status}{reason}")
+    if not videos.playable(video) or not video.media_version:
+        if video.status == VideoStatus.FAILED:
+            message = f"the video is failed: {video.failure_reason}"
+        elif VideoStatus(video.status).waiting:
+            message = f"the video is {video.status}, not playable yet"
+        else:
+            message = f"the video is {video.status}"
+        raise ApiError(409, "not_ready", message)
     return playback_urls(svc.playback, video, video.media_version, str(request.base_url),
-                         viewer)
+                         viewer, await live_build(svc, video))
 
 
 router.add_api_route("/api/v1/videos/{video_id}/playback", _playback, methods=["GET"],
-                     response_model=PlaybackOut, summary="Playback URLs for a ready video",
+                     response_model=PlaybackOut,
+                     summary="Playback URLs for a playable video (ready, or processing with "
+                     "a live version that may still grow)",
                      responses=responses(401, 404, _NOT_READY))
 router.add_api_route("/api/videos/{video_id}/playback", _playback, methods=["GET"],
                      response_model=PlaybackOut, include_in_schema=False)
@@ -135,16 +170,26 @@ async def play(video_id: str, expires: int, token: str, path: str, request: Requ
     if link is None:
         raise ApiError(403, "link_expired", "this playback link is invalid or has expired")
     # The live version, read per request: a flip moves the next playlist to the new one.
-    version = (await linked_video(svc, link)).media_version
+    video = await linked_video(svc, link)
+    version = video.media_version
     if not version:
         raise not_found("playlist")
+    build = videos.building(video, await live_build(svc, video))
+    if build is None and video.status == VideoStatus.FAILED:
+        # A failed first processing may have left a partial build live: it never grows.
+        partial = await read(svc, builds.lookup_build, video.id, version)
+        if partial is not None and not partial.complete:
+            raise not_found("playlist")
     try:
-        signed = await signer.playlists.signed(video_id, version, path)
+        signed = await signer.playlists.signed(video_id, version, path, build)
     except (ObjectNotFound, ValueError):
         raise not_found("playlist") from None
     window = signer.window
     max_age = max(0, min(window.window_s, expires - window.start()))
-    headers = {"Cache-Control": f"private, max-age={max_age}", "Vary": "Accept-Encoding",
+    # A growing playlist must be fetched anew at each player reload: a cached copy would
+    # starve hls.js of the segments published since.
+    cache = "no-cache" if build is not None else f"private, max-age={max_age}"
+    headers = {"Cache-Control": cache, "Vary": "Accept-Encoding",
                "Access-Control-Allow-Origin": "*"}
     body = signed.body
     if signed.gzipped and "gzip" in request.headers.get("accept-encoding", ""):

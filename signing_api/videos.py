@@ -26,11 +26,13 @@ router = APIRouter(prefix="/api/v1/videos", tags=["videos"])
 
 
 def video_out(session: Session, video: Video) -> records.Video:
-    """The record of a video in `session`, with its owner's name and transcode progress."""
+    """The record of a video in `session`, with its owner's name, transcode progress and
+    how much of a growing live version plays."""
     owner = session.get(User, video.owner_id)
     progress = videos.processing_progress(session, [video.id]).get(video.id) \
         if video.status == VideoStatus.PROCESSING else None
-    return videos.record(video, owner.username if owner else "", progress)
+    return videos.record(video, owner.username if owner else "", progress,
+                         videos.live_builds(session, [video]).get(video.id))
 
 
 class VideoPatch(BaseModel):
@@ -72,7 +74,8 @@ def list_videos(
         progress = videos.processing_progress(
             session, [video.id for video, _ in rows[:limit]
                       if video.status == VideoStatus.PROCESSING])
-    items = [videos.record(video, username, progress.get(video.id))
+        growing = videos.live_builds(session, [video for video, _ in rows[:limit]])
+    items = [videos.record(video, username, progress.get(video.id), growing.get(video.id))
              for video, username in rows[:limit]]
     return VideoPage(items=items, next_cursor=items[-1].id if len(rows) > limit else None)
 

@@ -48,18 +48,21 @@ class VideoList(list[Video]):
 
 @dataclass(frozen=True)
 class Playback:
-    """Signed URLs for a ready video; every one works until `expires_at`."""
+    """Signed URLs for a playable video; every one works until `expires_at`."""
 
     video_id: str
     hls: str
     poster: str = ""
     storyboard_vtt: str = ""
-    mp4: str = ""
-    download: str = ""
+    # None while the video is still processing (playable before its MP4 is made).
+    mp4: str | None = ""
+    download: str | None = ""
     mode: str = ""
     expires_at: datetime | None = None
     cdn_hls: str | None = None
     cookies: dict[str, str] | None = None
+    # False while the live version is still being built (its playlists grow).
+    complete: bool = True
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Playback:

@@ -78,6 +78,25 @@ def test_one_conversion_from_the_row() -> None:
     assert videos.record(_row(status="ready"), "ada", progress=42.0).progress is None
 
 
+def test_playable_is_a_live_version_of_a_processing_or_ready_video() -> None:
+    """`playable` says whether playback URLs are handed out (a live version, not failed);
+    `playable_s` is given only while that live version's build still grows."""
+    from reelhouse.builds import Build
+    from tests.unit.db.test_media_builds import grid_layout
+
+    live = "01JD0000000000000000000001"
+    assert not videos.record(_row(), "ada").playable
+    assert videos.record(_row(media_version=live), "ada").playable
+    assert videos.record(_row(status="ready", media_version=live), "ada").playable
+    assert not videos.record(_row(status="failed", media_version=live), "ada").playable
+    growing = Build(VIDEO_ID, live, grid_layout([1, 1]), "10", 1, (4.010667,), False)
+    assert videos.record(_row(media_version=live), "ada", build=growing).playable_s == 2.0
+    done = Build(VIDEO_ID, live, grid_layout([1, 1]), "11", 2, (4.0, 2.0), True)
+    other = Build(VIDEO_ID, "01JD0000000000000000000002", grid_layout([1]), "1", 1, (), False)
+    for build in (done, other, None):
+        assert videos.record(_row(media_version=live), "ada", build=build).playable_s is None
+
+
 def test_the_sdk_parses_into_the_same_record() -> None:
     """What the API sends parses back into an equal record: timestamps made UTC, fields the
     API adds later ignored."""
