@@ -123,6 +123,18 @@ def test_dotted_and_doubled_play_paths_cost_no_s3_get(client: TestClient, make_u
     """`hls/./360p/...`, `hls/././...`, percent-encoded dots and slashes are the cached
     playlist itself (no GET, no new cache entry); `..` and empty segments are a 404 that
     never reaches S3."""
+    # One signing window for the whole test: a window turning mid-test re-signs the playlist.
+    window = services.playback.window
+    now = window.clock()
+    saved, window.clock = window.clock, lambda: now
+    try:
+        _dotted_paths(client, make_user, make_video, services, s3_gets)
+    finally:
+        window.clock = saved
+
+
+def _dotted_paths(client: TestClient, make_user, make_video, services: Services,
+                  s3_gets: list[str]) -> None:
     owner, _ = make_user()
     video = make_video(owner, visibility="public")
     _publish(services, video)
