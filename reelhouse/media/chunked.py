@@ -289,6 +289,7 @@ def encode_audio(src: Path | str, probe: Probe, plan: LadderPlan, out_dir: Path 
     out = _fresh(out_dir)
     argv = audio_argv(ffmpeg_path(ffmpeg), src, probe, plan, out, length_s)
     rung_dir = out / AUDIO_NAME
+    rung_dir.mkdir()  # the muxer makes directories only for %v paths
     seen: list[SegmentFile] = []
 
     def poll() -> None:
