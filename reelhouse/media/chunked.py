@@ -38,6 +38,7 @@ from reelhouse.media.progress import ProgressCallback, run_with_progress
 from reelhouse.media.reader import open_source, source_input, time_base
 
 READ_MARGIN_S = 1  # decoded past a chunk's end, so frame-rate conversion sees what follows
+WARMUP_S = 1.0  # encoded before a chunk's start and dropped (see `warmup_frames`)
 
 
 @dataclass(frozen=True)
@@ -116,14 +117,29 @@ def _seconds(value: Fraction, rounding: Callable[[Fraction], int] = round) -> st
     return f"{'-' if us < 0 else ''}{abs(us) // 1_000_000}.{abs(us) % 1_000_000:06d}"
 
 
+def warmup_frames(layout: ChunkLayout, chunk: Chunk) -> int:
+    """Frames encoded before a chunk's start into a segment that is thrown away: x264's rate
+    control starts cold (measured: about a second 3-5 dB below one process at each join),
+    so it warms up on what one process encoded just before."""
+    return min(chunk.start, math.ceil(layout.rate * Fraction(WARMUP_S)))
+
+
+def encoded_starts(layout: ChunkLayout, chunk: Chunk) -> tuple[int, ...]:
+    """The first frame of every segment the chunk's ffmpeg writes: the warm-up one (if
+    any), then the chunk's own."""
+    warm = warmup_frames(layout, chunk)
+    return ((chunk.start - warm,) if warm else ()) + chunk.segment_starts
+
+
 def keyframe_expr(layout: ChunkLayout, chunk: Chunk) -> str:
-    """`-force_key_frames` forcing a keyframe on every segment start of the chunk, counted in
-    frames (comparing fractional times can put G + 1 frames in a segment)."""
-    g = layout.segment_frames
-    if chunk.segment_count < 2 or chunk.segment_starts[1] - chunk.start == g:
+    """`-force_key_frames` forcing a keyframe on every segment start the chunk's ffmpeg
+    writes, counted in frames (comparing fractional times can put G + 1 frames in a
+    segment)."""
+    g, starts = layout.segment_frames, encoded_starts(layout, chunk)
+    if len(starts) < 2 or starts[1] - starts[0] == g:
         return f"expr:gte(n,n_forced*{g})"
-    # The head segment is shorter and shares this chunk: the second cut comes `lag` early.
-    lag = g - (chunk.segment_starts[1] - chunk.start)
+    # The first segment (warm-up or head) is shorter: the later cuts come `lag` early.
+    lag = g - (starts[1] - starts[0])
     return f"expr:gte(n,n_forced*{g}-{lag}*gte(n_forced,1))"
 
 
@@ -146,7 +162,8 @@ def chunk_argv(ffmpeg: str, src: Path | str, probe: Probe, plan: LadderPlan,
     if probe.video is None:
         raise ValueError("chunk_argv: the probe has no video stream")
     out, r, g = _out(out_dir), layout.rate, layout.segment_frames
-    seek = max(0, chunk.start - preroll_frames(r))
+    starts = encoded_starts(layout, chunk)
+    seek = max(0, starts[0] - preroll_frames(r))
     is_last = chunk.end == layout.total
     # The read stops a margin after the chunk; the last one reads to the end of the file.
     read_s = (Fraction(f"{probe.duration_s:.3f}") + SEGMENT_S - seek / r if is_last
@@ -160,7 +177,7 @@ def chunk_argv(ffmpeg: str, src: Path | str, probe: Probe, plan: LadderPlan,
     argv += ["-t", _seconds(read_s, math.ceil), *source_input(src, probe.demuxer, probe.video),
              "-filter_complex", ";".join(ladder_chains(
                  f"[0:{probe.video.index}]",
-                 source_chain(probe.video, r, (chunk.start, chunk.end)), plan.rungs)),
+                 source_chain(probe.video, r, (starts[0], chunk.end)), plan.rungs)),
              "-map_metadata", "-1", "-map_chapters", "-1"]
     for i in range(len(plan.rungs)):
         argv += ["-map", f"[v{i}]"]
@@ -172,17 +189,21 @@ def chunk_argv(ffmpeg: str, src: Path | str, probe: Probe, plan: LadderPlan,
         argv += [f"-b:v:{i}", str(rung.bitrate), f"-maxrate:v:{i}", str(rung.maxrate),
                  f"-bufsize:v:{i}", str(rung.bufsize), f"-profile:v:{i}", rung.profile,
                  f"-level:v:{i}", rung.level]
-    # Every forced keyframe cuts (the first segment is the shortest one the chunk has).
-    shortest = min(chunk.segment_starts[1] - chunk.start if chunk.segment_count > 1 else g, g)
+    # Every forced keyframe cuts (the first segment is the shortest one the chunk writes).
+    shortest = min(starts[1] - starts[0] if len(starts) > 1 else g, g)
     # In the child muxers (each rung's MP4): frag_discont writes the absolute time in each
     # fragment's tfdt and keeps the edit list free of it, the offset puts this chunk there.
-    offset = _seconds(chunk.start / r)
+    offset = _seconds(starts[0] / r)
     entries = " ".join(f"v:{i},name:{rung.name}" for i, rung in enumerate(plan.rungs))
-    argv += ["-f", "hls", "-hls_time", _seconds((shortest - Fraction(1, 2)) / r),
+    # No shift of the B-frame delay in the outer muxer: each fragment's tfdt is then its
+    # first frame's decode time (0 in chunk 0), as one process writes it without
+    # frag_discont, and the delay lives in the init's edit list alone.
+    argv += ["-avoid_negative_ts", "disabled",
+             "-f", "hls", "-hls_time", _seconds((shortest - Fraction(1, 2)) / r),
              "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4",
              "-hls_flags", "independent_segments",
              "-hls_segment_options", f"movflags=+frag_discont:output_ts_offset={offset}",
-             "-start_number", str(chunk.first_segment),
+             "-start_number", str(chunk.first_segment - (len(starts) - chunk.segment_count)),
              "-hls_fmp4_init_filename", _init_name(len(plan.rungs)),
              "-hls_segment_filename", f"{out}/%v/seg_%05d.m4s",
              "-master_pl_name", MASTER_NAME, "-var_stream_map", entries,
@@ -235,12 +256,17 @@ def _listed(rung_dir: Path) -> list[SegmentFile]:
     return found
 
 
-def _part(rung_dir: Path, codecs: str, numbers: range | None) -> RungPart:
+def _part(rung_dir: Path, codecs: str, numbers: range | None, warmup: int = 0) -> RungPart:
+    """A rendition's facts from what ffmpeg wrote; the first `warmup` segments (the warm-up)
+    are deleted, and the rest must be numbered `numbers`."""
     try:
         segments = _listed(rung_dir)
         init = (rung_dir / INIT_NAME).read_bytes()
+        for s in segments[:warmup]:
+            (rung_dir / s.name).unlink()
     except (OSError, ValueError) as e:
         raise HlsOutputError(f"ffmpeg wrote an incomplete rendition {rung_dir.name}: {e}") from e
+    segments = segments[warmup:]
     if numbers is not None and [s.number for s in segments] != list(numbers):
         raise HlsOutputError(f"{rung_dir.name}: segments {[s.number for s in segments]}, "
                              f"expected {numbers.start}..{numbers.stop - 1}")
@@ -264,14 +290,15 @@ def encode_chunk(src: Path | str, probe: Probe, plan: LadderPlan, layout: ChunkL
     """Encode `chunk` of every rung into the empty (or new) `out_dir`; its facts."""
     out = _fresh(out_dir)
     argv = chunk_argv(ffmpeg_path(ffmpeg), src, probe, plan, layout, chunk, out)
-    seconds = float(chunk.frames / layout.rate)
+    warm = warmup_frames(layout, chunk)
+    seconds = float((chunk.frames + warm) / layout.rate)
     started = time.monotonic()
     run_with_progress(argv, seconds, timeout_s or max(60.0, 10.0 * seconds), on_progress)
     elapsed = round(time.monotonic() - started, 3)
     codecs = _codecs(out)
     numbers = range(chunk.first_segment, chunk.last_segment + 1)
-    parts = tuple(_part(out / r.name, codecs.get(r.name) or avc1(r.profile, r.level), numbers)
-                  for r in plan.rungs)
+    parts = tuple(_part(out / r.name, codecs.get(r.name) or avc1(r.profile, r.level), numbers,
+                        1 if warm else 0) for r in plan.rungs)
     return ChunkResult(chunk.index, str(out), parts, elapsed)
 
 

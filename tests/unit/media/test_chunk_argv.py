@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from reelhouse.media.chunked import audio_argv, chunk_argv, keyframe_expr
+from reelhouse.media.chunked import (
+    audio_argv,
+    chunk_argv,
+    encoded_starts,
+    keyframe_expr,
+    warmup_frames,
+)
 from reelhouse.media.chunks import Chunk, ChunkLayout, chunk_layout, plan_chunks
 from reelhouse.media.hls import HOLD, hls_argv
 from reelhouse.media.ladder import plan_ladder
@@ -34,17 +40,20 @@ def argv_for(probe, layout, index, out=Path("/out")):
 
 
 def test_chunk_argv_seeks_with_preroll_and_trims_on_the_grid(make_probe):
-    """Chunk 5 of the plan's example (frames 1860..3660) seeks 15 frames early, keeps the
-    source's times, and trims exactly its frames of the grid before scaling."""
+    """Chunk 5 of the plan's example (frames 1860..3660) encodes from one second earlier
+    (the warm-up), decodes 15 frames before that, keeps the source's times, and trims
+    exactly those frames of the grid before scaling."""
     probe = make_probe(1920, 1080, fps=30, duration_s=300.0)
     layout = long_layout()
+    assert warmup_frames(layout, layout.chunks[5]) == 30
+    assert encoded_starts(layout, layout.chunks[5])[:2] == (1830, 1860)
     argv = argv_for(probe, layout, 5)
     before = input_part(argv)
-    assert value(before, "-ss") == "61.500000"
-    assert float(value(before, "-t")) == pytest.approx((3660 - 1845) / 30 + 1)
+    assert value(before, "-ss") == "60.500000"
+    assert float(value(before, "-t")) == pytest.approx((3660 - 1815) / 30 + 1)
     assert "-copyts" in before and "-start_at_zero" in before
     graph = value(argv, "-filter_complex")
-    assert graph.startswith(f"[0:0]fps=30,{HOLD},trim=start_pts=1860:end_pts=3660,"
+    assert graph.startswith(f"[0:0]fps=30,{HOLD},trim=start_pts=1830:end_pts=3660,"
                             "setpts=PTS-STARTPTS,scale=1920:1080,setsar=1,format=yuv420p,")
     assert graph.count("fps=") == 1 and graph.count("trim=") == 1
     assert "apad" not in graph and "-c:a" not in argv
@@ -66,41 +75,59 @@ def test_last_chunk_reads_to_the_end(make_probe):
     argv = argv_for(probe, layout, len(layout.chunks) - 1)
     ss = float(value(input_part(argv), "-ss"))
     assert ss + float(value(input_part(argv), "-t")) >= 300.0 + 4
-    assert f"trim=start_pts={last.start}:end_pts=9000," in value(argv, "-filter_complex")
+    assert f"trim=start_pts={last.start - 30}:end_pts=9000," in value(argv, "-filter_complex")
 
 
 def test_child_muxers_get_offset_and_frag_discont(make_probe):
-    """The chunk's absolute start time goes into every rung's MP4 muxer, with frag_discont."""
+    """The absolute time of the first frame encoded goes into every rung's MP4 muxer, with
+    frag_discont; the outer muxer leaves the B-frame delay to the edit list."""
     probe = make_probe(1920, 1080, fps=30000 / 1001, duration_s=300.0)
     layout = long_layout(Fraction(30000, 1001))
     argv = argv_for(probe, layout, 5)
-    # 1860 frames at 29.97 = 62.062 s.
+    # 1860 - 30 frames at 29.97 = 61.061 s.
     assert value(argv, "-hls_segment_options") == (
-        "movflags=+frag_discont:output_ts_offset=62.062000")
+        "movflags=+frag_discont:output_ts_offset=61.061000")
     assert value(argv, "-f") == "mov" and argv[argv.index("hls") - 1] == "-f"
+    assert value(argv, "-avoid_negative_ts") == "disabled"
 
 
 def test_start_number_is_the_global_segment(make_probe):
-    """Segments are numbered globally, so chunks never share a file name."""
+    """A chunk's own segments carry their global numbers, so chunks never share a file
+    name; its warm-up segment takes the number before (and is deleted)."""
     probe = make_probe(1920, 1080, fps=30, duration_s=300.0)
     layout = long_layout()
-    for chunk in layout.chunks:
+    assert value(argv_for(probe, layout, 0), "-start_number") == "1"
+    for chunk in layout.chunks[1:]:
         argv = argv_for(probe, layout, chunk.index)
-        assert value(argv, "-start_number") == str(chunk.first_segment)
-    assert value(argv_for(probe, layout, 5), "-start_number") == "17"
+        assert value(argv, "-start_number") == str(chunk.first_segment - 1)
+    assert value(argv_for(probe, layout, 5), "-start_number") == "16"
 
 
 def test_keyframes_forced_by_frame_count(make_probe):
-    """Keyframes are forced every G frames counted from the chunk's first, GOPs are G, no
-    scene cuts, stitchable headers; every forced keyframe is a cut."""
+    """Keyframes are forced by frame count: after the warm-up, then every G frames; GOPs
+    are G, no scene cuts, stitchable headers; every forced keyframe is a cut."""
     probe = make_probe(1280, 720, fps=30000 / 1001, duration_s=300.0)
     layout = long_layout(Fraction(30000, 1001))
     argv = argv_for(probe, layout, 3)
-    assert value(argv, "-force_key_frames") == "expr:gte(n,n_forced*120)"
+    assert value(argv, "-force_key_frames") == "expr:gte(n,n_forced*120-90*gte(n_forced,1))"
     assert value(argv, "-g") == "120" and value(argv, "-keyint_min") == "120"
     assert value(argv, "-sc_threshold") == "0"
     assert value(argv, "-x264-params") == "stitchable=1"
-    assert float(value(argv, "-hls_time")) == pytest.approx(119.5 * 1001 / 30000, abs=1e-6)
+    assert float(value(argv, "-hls_time")) == pytest.approx(29.5 * 1001 / 30000, abs=1e-6)
+    one = chunk_layout(10.0, Fraction(30))
+    assert keyframe_expr(one, one.chunks[0]) == "expr:gte(n,n_forced*120)"
+
+
+def forced(expr: str, frames: int) -> list[int]:
+    """The frames ffmpeg forces with `expr:gte(n,n_forced*G-LAG*gte(n_forced,1))`."""
+    body = expr.removeprefix("expr:gte(n,n_forced*").removesuffix("*gte(n_forced,1))")
+    body = body.removesuffix(")")
+    g, _, lag = body.partition("-")
+    out: list[int] = []
+    for n in range(frames):
+        if n >= len(out) * int(g) - (int(lag or 0) if out else 0):
+            out.append(n)
+    return out
 
 
 def test_keyframes_of_a_chunk_holding_the_head_and_more():
@@ -109,12 +136,16 @@ def test_keyframes_of_a_chunk_holding_the_head_and_more():
     (only,) = layout.chunks
     expr = keyframe_expr(layout, only)
     assert expr == "expr:gte(n,n_forced*120-60*gte(n_forced,1))"
-    forced, frames = 0, []
-    for n in range(400):  # ffmpeg's evaluation: force when true, then count it
-        if n >= forced * 120 - 60 * (forced >= 1):
-            frames.append(n)
-            forced += 1
-    assert frames == [0, 60, 180, 300]
+    assert forced(expr, 400) == [0, 60, 180, 300]
+
+
+def test_keyframes_land_on_the_warm_up_and_segment_starts():
+    """With a warm-up, keyframes fall on its start, the chunk's start and every G after."""
+    layout = long_layout()
+    chunk = layout.chunks[5]
+    starts = encoded_starts(layout, chunk)
+    relative = [s - starts[0] for s in starts]
+    assert forced(keyframe_expr(layout, chunk), chunk.end - starts[0]) == relative
 
 
 def test_rungs_layout_and_budget_match_one_process(make_probe):
