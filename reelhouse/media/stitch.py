@@ -14,14 +14,8 @@ from pathlib import Path
 
 from reelhouse.errors import MediaError
 from reelhouse.keys import RUNG_PLAYLIST
-from reelhouse.media.chunked import (
-    AudioResult,
-    ChunkResult,
-    RungPart,
-    encode_audio,
-    encode_chunk,
-    picture_length_s,
-)
+from reelhouse.media.chunk_facts import AudioResult, ChunkResult, RungPart
+from reelhouse.media.chunked import encode_audio, encode_chunk, picture_length_s
 from reelhouse.media.chunks import CHUNK_S, HEAD_S, ChunkLayout, chunk_layout
 from reelhouse.media.hls import (
     AUDIO_NAME,

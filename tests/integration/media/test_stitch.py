@@ -14,13 +14,8 @@ import numpy as np
 import pytest
 
 from reelhouse.media import fmp4
-from reelhouse.media.chunked import (
-    AudioResult,
-    ChunkResult,
-    encode_audio,
-    encode_chunk,
-    picture_length_s,
-)
+from reelhouse.media.chunk_facts import AudioResult, ChunkResult
+from reelhouse.media.chunked import encode_audio, encode_chunk, picture_length_s
 from reelhouse.media.chunks import ChunkLayout, chunk_layout
 from reelhouse.media.ffmpeg import run_ffmpeg
 from reelhouse.media.hls import HlsResult, transcode_hls

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import pytest
 
-from reelhouse.media.chunked import AudioResult, ChunkResult, RungPart, SegmentFile
+from reelhouse.media.chunk_facts import AudioResult, ChunkResult, RungPart, SegmentFile
 from reelhouse.media.chunks import ChunkLayout, chunk_layout
 from reelhouse.media.ladder import plan_ladder
 from reelhouse.media.playlists import parse_master_playlist, parse_media_playlist
