@@ -131,6 +131,15 @@ def test_every_chunk_init_is_byte_identical_per_rung(encoded):
                 for c in encoded.chunks} == hashes
 
 
+def test_chunk_dirs_hold_only_their_own_segments(encoded):
+    """A chunk keeps its own segments (the warm-up one is deleted), numbered as planned."""
+    for result, chunk in zip(encoded.chunks, encoded.layout.chunks, strict=True):
+        for name in encoded.plan.names:
+            files = {f.name for f in (Path(result.out_dir) / name).glob("seg_*.m4s")}
+            assert files == {f"seg_{n:05d}.m4s"
+                             for n in range(chunk.first_segment, chunk.last_segment + 1)}
+
+
 def test_stitched_rung_decodes_every_frame_once(encoded, tmp_path):
     """Each stitched rung decodes to exactly the grid's frames, one frame apart in pts,
     dts rising, a keyframe exactly at every segment start and nowhere else, and the same
