@@ -37,10 +37,12 @@ class Clip:
     seconds: int
     chunk_s: float
     size: tuple[int, int]
-    vfr: bool  # every fourth frame of a 29.97 fps picture dropped, timestamps kept
+    vfr: bool = False  # every fourth frame of a 29.97 fps picture dropped, timestamps kept
+    interlaced: bool = False  # 25 fps coded as top-field-first fields: bwdif in the chain
 
 
-CLIPS = [Clip("cfr30", 16, 8, (640, 360), False), Clip("vfr2997", 12, 4, (320, 180), True)]
+CLIPS = [Clip("cfr30", 16, 8, (640, 360)), Clip("vfr2997", 12, 4, (320, 180), vfr=True),
+         Clip("interlaced25", 12, 4, (320, 240), interlaced=True)]
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,11 @@ class Encoded:
 
 
 def make_source(clip: Clip, out: Path, ffmpeg: str) -> Path:
+    if clip.interlaced:
+        return make_test_clip(out, seconds=clip.seconds, width=clip.size[0],
+                              height=clip.size[1], fps=25,
+                              extra=["-vf", "setfield=tff", "-flags", "+ilme+ildct",
+                                     "-x264-params", "tff=1"])
     if not clip.vfr:
         return make_test_clip(out, seconds=clip.seconds, width=clip.size[0],
                               height=clip.size[1], fps=30)
@@ -116,8 +123,10 @@ def test_layout_is_split(encoded):
     and the VFR clip gets a 23.976 grid."""
     counts = [c.segment_count for c in encoded.layout.chunks]
     assert len(counts) >= 4 and counts[:2] == [1, 1]
-    rate = Fraction(24000, 1001) if encoded.clip.vfr else Fraction(30)  # 22.5 fps rounds up
+    rate = (Fraction(24000, 1001) if encoded.clip.vfr  # 22.5 fps rounds up
+            else Fraction(25) if encoded.clip.interlaced else Fraction(30))
     assert encoded.layout.rate == rate and encoded.probe.video.variable_fps == encoded.clip.vfr
+    assert encoded.probe.video.interlaced == encoded.clip.interlaced
 
 
 def test_every_chunk_init_is_byte_identical_per_rung(encoded):
@@ -242,15 +251,15 @@ def _psnr(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def test_joins_match_one_process_quality(encoded, tmp_path):
-    """Around every join (half a second before to a second after) the stitched 360p rung is
-    as close to the source as the one-chunk encode: mean luma PSNR within 0.5 dB (a chunk
+    """Around every join (half a second before to a second after) the stitched source-size
+    rung is as close to the source as the one-chunk encode: mean luma PSNR within 0.5 dB (a chunk
     whose encoder started cold lost 3-5 dB for a second)."""
     if encoded.clip.vfr:
         pytest.skip("the VFR source's frames are not the grid's, so not comparable by index")
     r = int(encoded.layout.rate)
     windows = [range(c.start - r // 2, c.start + r) for c in encoded.layout.chunks[1:]]
     wanted = {n for w in windows for n in w}
-    name = next(x.name for x in encoded.plan.rungs if (x.width, x.height) == (640, 360))
+    name = next(x.name for x in encoded.plan.rungs if (x.width, x.height) == encoded.clip.size)
     source = _luma(encoded.source, wanted)
     stitched = _luma(joined(encoded.stitched.out_dir / name, tmp_path), wanted)
     one = _luma(joined(encoded.one_chunk.out_dir / name, tmp_path), wanted)
