@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from reelhouse.media import fmp4
-from reelhouse.media.chunk_facts import AudioResult, ChunkResult
+from reelhouse.media.chunk_facts import AudioResult, ChunkResult, SegmentFile
 from reelhouse.media.chunked import encode_audio, encode_chunk, picture_length_s
 from reelhouse.media.chunks import ChunkLayout, chunk_layout
 from reelhouse.media.ffmpeg import run_ffmpeg
@@ -57,6 +57,7 @@ class Encoded:
     layout: ChunkLayout
     chunks: list[ChunkResult]
     audio: AudioResult | None
+    audio_seen: list[SegmentFile]  # what encode_audio reported, in the order it did
     stitched: HlsResult
     one_chunk: HlsResult
     today: HlsResult
@@ -93,11 +94,13 @@ def encoded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
                           chunk_s=clip.chunk_s)
     chunks = [encode_chunk(src, p, plan, layout, c, tmp / "work" / f"c{c.index:04d}")
               for c in layout.chunks]
-    audio = encode_audio(src, p, plan, tmp / "work" / "audio", p.duration_s)
+    seen: list[SegmentFile] = []
+    audio = encode_audio(src, p, plan, tmp / "work" / "audio", p.duration_s,
+                         on_segment=seen.append)
     stitched = stitch_dir(tmp / "stitched", plan, layout, chunks, audio, 0.0)
     one = transcode_chunked(src, p, plan, tmp / "one", tmp / "work-one", chunk_s=600)
     today = transcode_hls(src, p, plan, tmp / "today")
-    return Encoded(clip, src, p, plan, layout, chunks, audio, stitched, one, today)
+    return Encoded(clip, src, p, plan, layout, chunks, audio, seen, stitched, one, today)
 
 
 def joined(rung_dir: Path, tmp: Path) -> Path:
@@ -147,6 +150,15 @@ def test_chunk_dirs_hold_only_their_own_segments(encoded):
             files = {f.name for f in (Path(result.out_dir) / name).glob("seg_*.m4s")}
             assert files == {f"seg_{n:05d}.m4s"
                              for n in range(chunk.first_segment, chunk.last_segment + 1)}
+
+
+def test_audio_segments_are_reported_once_in_order(encoded):
+    """encode_audio reports every segment once, numbered from 1, as its playlist lists it."""
+    assert encoded.audio is not None
+    assert encoded.audio_seen == list(encoded.audio.part.segments)
+    assert [s.number for s in encoded.audio_seen] == list(range(1, len(encoded.audio_seen) + 1))
+    assert sum(s.duration_s or 0 for s in encoded.audio_seen) == pytest.approx(
+        encoded.probe.duration_s, abs=0.05)
 
 
 def test_stitched_rung_decodes_every_frame_once(encoded, tmp_path):
