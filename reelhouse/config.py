@@ -155,6 +155,13 @@ class Settings(ProfileSettings):
     storyboard_interval_s: float = Field(5, gt=0)
     transcode_concurrency: int = Field(1, ge=1)
 
+    # --- split-and-stitch ladder (issue 12, chunks) -------------------------------------
+    # A source longer than one chunk is encoded in chunks of about this many seconds (whole
+    # segments), each a step any worker can take; the first chunk is only `head_chunk_s`,
+    # then 1, 2, 4, 8 segments, so the first segments of a long video come fast.
+    chunk_s: float = Field(60, ge=4)
+    head_chunk_s: float = Field(2, gt=0)
+
     # --- privacy: who reaches what (issue 11) --------------------------------------------
     # Dagster's UI launches, wipes and terminates runs and shows private videos' titles, and
     # has no sign-in: it binds to loopback whatever `host` says unless this names another

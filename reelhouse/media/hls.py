@@ -5,14 +5,15 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path, PurePosixPath
 
 from reelhouse.keys import RUNG_PLAYLIST
 from reelhouse.media.ffmpeg import FfmpegError, ffmpeg_path
 from reelhouse.media.hls_check import check_hls
-from reelhouse.media.ladder import LadderPlan
+from reelhouse.media.ladder import LadderPlan, PlannedRung
 from reelhouse.media.playlists import parse_master_playlist, parse_media_playlist
-from reelhouse.media.probe import Probe
+from reelhouse.media.probe import Probe, VideoInfo
 from reelhouse.media.progress import ProgressCallback, run_with_progress
 from reelhouse.media.reader import source_input
 from reelhouse.media.sdr import deinterlace, flatten, tonemap
@@ -65,25 +66,44 @@ class HlsResult:
         return self.duration_s / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
 
-def filter_graph(probe: Probe, plan: LadderPlan) -> str:
-    """`-filter_complex`: progressive frames at a constant rate, SDR 8-bit 4:2:0, each rung
-    scaled from the last."""
-    assert probe.video is not None
+# tpad holds the last frame while the sound goes on (the output's -t or a trim ends it), so
+# every rung lasts as long as the file, as a player shows a soundtrack longer than its picture.
+HOLD = "tpad=stop=-1:stop_mode=clone"
+
+
+def source_chain(video: VideoInfo, rate: Fraction,
+                 window: tuple[int, int] | None = None) -> list[str]:
+    """Filters making progressive SDR frames at `rate` from the decoded picture; with
+    `window` (start, end) only output frames [start, end), restamped to start at 0."""
     # ffmpeg has already applied the display rotation (autorotate) before this graph.
-    # tpad holds the last frame while the sound goes on (the output's -t ends it), so every
-    # rung lasts as long as the file, as a player shows a soundtrack longer than its picture.
-    first = [*flatten(probe.video), *deinterlace(probe.video), f"fps={plan.frame_rate}",
-             "tpad=stop=-1:stop_mode=clone", *tonemap(probe.video)]
-    chains, n = [], len(plan.rungs)
-    for i, rung in enumerate(plan.rungs):
+    trim = [] if window is None else [f"trim=start_pts={window[0]}:end_pts={window[1]}",
+                                      "setpts=PTS-STARTPTS"]
+    return [*flatten(video), *deinterlace(video), f"fps={rate}", HOLD, *trim,
+            *tonemap(video)]
+
+
+def ladder_chains(label: str, source: list[str], rungs: tuple[PlannedRung, ...]) -> list[str]:
+    """The cascade from input `label` through `source`: outputs [v0].. largest first, each
+    rung scaled from the one before."""
+    chains, n = [], len(rungs)
+    for i, rung in enumerate(rungs):
         # setsar=1: scale keeps the display aspect by bending the pixel aspect, which
         # players would then stretch; our sizes already carry the aspect ratio.
         chain = f"scale={rung.width}:{rung.height},setsar=1"
         if i == 0:
-            chain = f"[0:{probe.video.index}]{','.join(first)},{chain},format=yuv420p"
+            chain = f"{label}{','.join(source)},{chain},format=yuv420p"
         else:
             chain = f"[c{i - 1}]{chain}"
         chains.append(f"{chain},split=2[v{i}][c{i}]" if i < n - 1 else f"{chain}[v{i}]")
+    return chains
+
+
+def filter_graph(probe: Probe, plan: LadderPlan) -> str:
+    """`-filter_complex`: progressive frames at a constant rate, SDR 8-bit 4:2:0, each rung
+    scaled from the last."""
+    assert probe.video is not None
+    chains = ladder_chains(f"[0:{probe.video.index}]",
+                           source_chain(probe.video, plan.frame_rate), plan.rungs)
     if plan.audio is not None and probe.audio is not None:
         # Silence after a soundtrack shorter than the picture, for the same reason.
         chains.append(f"[0:{probe.audio.index}]apad[a]")
@@ -181,7 +201,7 @@ def _finish(out: Path, plan: LadderPlan, duration: float, segment_s: int,
                   for v in written}
         renditions = tuple(
             _rendition(out, r.name, segment_s, r.width, r.height,
-                       codecs.get(r.name, [""])[0] or _avc1(r.profile, r.level))
+                       codecs.get(r.name, [""])[0] or avc1(r.profile, r.level))
             for r in plan.rungs)
         aac = next((c for cs in codecs.values() for c in cs if c.startswith("mp4a")),
                    "mp4a.40.2")
@@ -215,15 +235,15 @@ def _rendition(out: Path, name: str, segment_s: int, width: int | None, height: 
                      init + sum(sizes), len(sizes), round(sum(durations), 3), codecs)
 
 
-def _avc1(profile: str, level: str) -> str:
+def avc1(profile: str, level: str) -> str:
     """RFC 6381 codec string x264 writes for this profile and level (when ffmpeg gave none)."""
     prefix = {"high": "6400", "main": "4d40", "baseline": "42c0"}[profile]
     return f"avc1.{prefix}{round(float(level) * 10):02x}"
 
 
-def _write_master(out: Path, plan: LadderPlan, renditions: tuple[Rendition, ...],
-                  audio: Rendition | None) -> None:
-    """Replace ffmpeg's master with one carrying measured bandwidths, atomically."""
+def master_playlist(plan: LadderPlan, renditions: tuple[Rendition, ...],
+                    audio: Rendition | None) -> str:
+    """The master playlist text, with the measured bandwidths of `renditions`."""
     lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
     if audio is not None and plan.audio is not None:
         lines.append(f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{AUDIO_GROUP}",NAME="{AUDIO_NAME}",'
@@ -237,6 +257,12 @@ def _write_master(out: Path, plan: LadderPlan, renditions: tuple[Rendition, ...]
         lines += [f"#EXT-X-STREAM-INF:BANDWIDTH={peak},AVERAGE-BANDWIDTH={average},"
                   f"RESOLUTION={r.width}x{r.height},FRAME-RATE={float(plan.frame_rate):.3f},"
                   f'CODECS="{codecs}"{group}', f"{r.name}/{RUNG_PLAYLIST}"]
+    return "\n".join(lines) + "\n"
+
+
+def _write_master(out: Path, plan: LadderPlan, renditions: tuple[Rendition, ...],
+                  audio: Rendition | None) -> None:
+    """Replace ffmpeg's master with one carrying measured bandwidths, atomically."""
     tmp = out / f".{MASTER_NAME}.tmp"
-    tmp.write_text("\n".join(lines) + "\n")
+    tmp.write_text(master_playlist(plan, renditions, audio))
     os.replace(tmp, out / MASTER_NAME)

@@ -11,14 +11,18 @@ import pytest
 import reelhouse.media
 from reelhouse.errors import MediaError, ReelhouseError
 from reelhouse.media.ffmpeg import FfmpegError
+from reelhouse.media.fmp4 import BoxError
 from reelhouse.media.hls import HlsOutputError
 from reelhouse.media.playlists import PlaylistError, parse_media_playlist
 from reelhouse.media.probe import InvalidMediaError
 from reelhouse.media.progressive import RemuxError
 from reelhouse.media.quality import QualityError
+from reelhouse.media.stitch import ChunkMismatchError
 from reelhouse.media.thumbnails import ThumbnailError
 
 BUILTIN = {
+    BoxError: ValueError,
+    ChunkMismatchError: RuntimeError,
     FfmpegError: RuntimeError,
     HlsOutputError: RuntimeError,
     InvalidMediaError: ValueError,
