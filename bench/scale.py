@@ -126,7 +126,7 @@ def main() -> None:
         sys.exit("bench/scale.py needs two CPUs, one per worker")
     exe = REELHOUSE
     width = args.height * 16 // 9 // 2 * 2
-    with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-scale-", ignore_cleanup_errors=True) as tmp:
         root = Path(tmp)
         clips = [make_test_clip(root / f"video-{n}.mp4", seconds=args.seconds, width=width,
                                 height=args.height) for n in (1, 2)]

@@ -289,7 +289,7 @@ def main() -> None:
     parser.add_argument("--profile", choices=["embedded", "cluster"], default="embedded")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="bench-soak-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-soak-", ignore_cleanup_errors=True) as tmp:
         root = Path(tmp)
         clips = [make_test_clip(root / f"clip-{n}.mp4", seconds=s, width=320, height=180)
                  for n, s in enumerate((1, 2, 3))]

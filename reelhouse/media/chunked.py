@@ -28,6 +28,7 @@ from reelhouse.media.hls import (
     HlsOutputError,
     avc1,
     ladder_chains,
+    muxer_cwd,
     source_chain,
 )
 from reelhouse.media.ladder import LadderPlan
@@ -165,7 +166,7 @@ def audio_argv(ffmpeg: str, src: Path | str, probe: Probe, plan: LadderPlan,
 
 
 def _fresh(out_dir: Path | str) -> Path:
-    out = Path(out_dir)
+    out = Path(out_dir).resolve()  # absolute: ffmpeg runs in muxer_cwd
     out.mkdir(parents=True, exist_ok=True)
     if any(out.iterdir()):
         raise FileExistsError(f"output directory is not empty: {out}")
@@ -218,11 +219,13 @@ def encode_chunk(src: Path | str, probe: Probe, plan: LadderPlan, layout: ChunkL
                  timeout_s: float | None = None) -> ChunkResult:
     """Encode `chunk` of every rung into the empty (or new) `out_dir`; its facts."""
     out = _fresh(out_dir)
-    argv = chunk_argv(ffmpeg_path(ffmpeg), src, probe, plan, layout, chunk, out)
+    argv = chunk_argv(ffmpeg_path(ffmpeg), Path(src).resolve(), probe, plan, layout, chunk, out)
     warm = warmup_frames(layout, chunk)
     seconds = float((chunk.frames + warm) / layout.rate)
     started = time.monotonic()
-    run_with_progress(argv, seconds, timeout_s or max(60.0, 10.0 * seconds), on_progress)
+    with muxer_cwd(out) as cwd:
+        run_with_progress(argv, seconds, timeout_s or max(60.0, 10.0 * seconds), on_progress,
+                          cwd)
     elapsed = round(time.monotonic() - started, 3)
     codecs = _codecs(out)
     numbers = range(chunk.first_segment, chunk.last_segment + 1)
@@ -243,7 +246,7 @@ def encode_audio(src: Path | str, probe: Probe, plan: LadderPlan, out_dir: Path 
     """Encode the whole file's audio into the empty (or new) `out_dir`/audio/; its facts.
     `on_segment` sees each segment once its file and playlist entry are complete."""
     out = _fresh(out_dir)
-    argv = audio_argv(ffmpeg_path(ffmpeg), src, probe, plan, out, length_s)
+    argv = audio_argv(ffmpeg_path(ffmpeg), Path(src).resolve(), probe, plan, out, length_s)
     rung_dir = out / AUDIO_NAME
     rung_dir.mkdir()  # the muxer makes directories only for %v paths
     seen: list[SegmentFile] = []
@@ -262,7 +265,8 @@ def encode_audio(src: Path | str, probe: Probe, plan: LadderPlan, out_dir: Path 
             on_progress(percent, speed)
 
     started = time.monotonic()
-    run_with_progress(argv, length_s, timeout_s or max(60.0, 2.0 * length_s), progress)
+    with muxer_cwd(out) as cwd:
+        run_with_progress(argv, length_s, timeout_s or max(60.0, 2.0 * length_s), progress, cwd)
     elapsed = round(time.monotonic() - started, 3)
     poll()
     codecs = _codecs(out).get(AUDIO_NAME) or "mp4a.40.2"

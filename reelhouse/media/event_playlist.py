@@ -121,10 +121,10 @@ class Layout:
         """The layout of a ladder plan encoded as these chunks (pipeline side: loads PyAV)."""
         # The codec string hls.py falls back on when ffmpeg's master gives none: while a
         # build runs no ffmpeg master exists yet, so the planned profile and level name it.
-        from reelhouse.media.hls import _avc1
+        from reelhouse.media.hls import avc1
 
         rungs = tuple(LayoutRung(r.name, r.width, r.height, r.bitrate, r.maxrate,
-                                 _avc1(r.profile, r.level)) for r in plan.rungs)
+                                 avc1(r.profile, r.level)) for r in plan.rungs)
         audio = (LayoutAudio(AAC_LC, plan.audio.channels, plan.audio.bitrate)
                  if plan.audio is not None else None)
         return cls(plan.frame_rate, total_frames,

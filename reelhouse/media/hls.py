@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path, PurePosixPath
@@ -173,21 +175,36 @@ def hls_argv(ffmpeg: str, src: Path | str, probe: Probe, plan: LadderPlan, out_d
     return argv
 
 
+@contextmanager
+def muxer_cwd(out: Path) -> Iterator[Path]:
+    """A working directory for an HLS ffmpeg writing into `out`: the muxer also creates the
+    directory of the init name (`../%v/init.mp4`) relative to its working directory, which
+    from here is a rung's own directory in `out` rather than a stray one beside the caller's."""
+    cwd = out / ".cwd"
+    cwd.mkdir(exist_ok=True)
+    try:
+        yield cwd
+    finally:
+        cwd.rmdir()
+
+
 def transcode_hls(src: Path | str, probe: Probe, plan: LadderPlan, out_dir: Path | str,
                   ffmpeg: str | None = None, on_progress: ProgressCallback | None = None,
                   timeout_s: float | None = None, *, segment_s: int = SEGMENT_S,
                   max_duration_s: float | None = None) -> HlsResult:
     """Transcode `src` into a checked HLS tree in the empty (or new) directory `out_dir`."""
-    out = Path(out_dir)
+    out = Path(out_dir).resolve()  # absolute: ffmpeg runs in muxer_cwd
     out.mkdir(parents=True, exist_ok=True)
     if any(out.iterdir()):
         raise FileExistsError(f"output directory is not empty: {out}")
-    argv = hls_argv(ffmpeg_path(ffmpeg), src, probe, plan, out, segment_s,
+    argv = hls_argv(ffmpeg_path(ffmpeg), Path(src).resolve(), probe, plan, out, segment_s,
                     max_duration_s=max_duration_s)
     duration = probe.duration_s if max_duration_s is None else min(probe.duration_s,
                                                                     max_duration_s)
     started = time.monotonic()
-    run_with_progress(argv, duration, timeout_s or max(60.0, 10.0 * duration), on_progress)
+    with muxer_cwd(out) as cwd:
+        run_with_progress(argv, duration, timeout_s or max(60.0, 10.0 * duration), on_progress,
+                          cwd)
     elapsed = time.monotonic() - started
     return _finish(out, plan, duration, segment_s, elapsed)
 

@@ -7,6 +7,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from reelhouse.media.ffmpeg import FfmpegError
 
@@ -75,15 +76,17 @@ def parse_progress(lines: Iterable[str], duration_s: float) -> list[Progress]:
 
 
 def run_with_progress(argv: list[str], duration_s: float, timeout_s: float,
-                      on_progress: ProgressCallback | None = None) -> None:
-    """Run an ffmpeg argv that writes `-progress pipe:1`; raise `FfmpegError` on failure."""
+                      on_progress: ProgressCallback | None = None,
+                      cwd: Path | None = None) -> None:
+    """Run an ffmpeg argv that writes `-progress pipe:1` (in `cwd`, see
+    reelhouse.media.hls.muxer_cwd); raise `FfmpegError` on failure."""
     parser = ProgressParser(duration_s)
     # stderr goes to a file, not a pipe: nobody reads it until the end, and a full pipe
     # would stall ffmpeg.
     timed_out = threading.Event()
     with tempfile.TemporaryFile() as err, subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, text=True,
-            bufsize=1) as proc:
+            bufsize=1, cwd=cwd) as proc:
 
         def kill() -> None:
             timed_out.set()

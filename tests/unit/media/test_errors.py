@@ -10,6 +10,7 @@ import pytest
 
 import reelhouse.media
 from reelhouse.errors import MediaError, ReelhouseError
+from reelhouse.media.event_playlist import LayoutError
 from reelhouse.media.ffmpeg import FfmpegError
 from reelhouse.media.fmp4 import BoxError
 from reelhouse.media.hls import HlsOutputError
@@ -22,6 +23,7 @@ from reelhouse.media.thumbnails import ThumbnailError
 
 BUILTIN = {
     BoxError: ValueError,
+    LayoutError: ValueError,
     ChunkMismatchError: RuntimeError,
     FfmpegError: RuntimeError,
     HlsOutputError: RuntimeError,
