@@ -166,14 +166,16 @@ def test_the_background_launch_logs_an_unreachable_webserver(
 def test_settings_name_the_endpoint_or_turn_the_launch_off(tmp_path: Path) -> None:
     """Default: the local webserver on the Dagster port (loopback when it binds every
     address); a URL set wins; off: no launcher at all."""
-    local = DagsterLauncher.from_settings(unit_settings(tmp_path, dagster_port=3123))
+    local = DagsterLauncher.from_settings(unit_settings(tmp_path, direct_launch=True,
+                                                        dagster_port=3123))
     assert local is not None and local.url == "http://127.0.0.1:3123/graphql"
     assert (local.location, local.repository, local.timeout_s, local.grace_s) == (
         "pipelines.definitions", "__repository__", 2.0, 10.0)
-    opened = DagsterLauncher.from_settings(unit_settings(tmp_path, dagster_host="0.0.0.0"))
+    opened = DagsterLauncher.from_settings(unit_settings(tmp_path, direct_launch=True,
+                                                         dagster_host="0.0.0.0"))
     assert opened is not None and opened.url == "http://127.0.0.1:3000/graphql"
     named = DagsterLauncher.from_settings(unit_settings(
-        tmp_path, dagster_graphql_url="http://dagster-webserver/graphql",
+        tmp_path, direct_launch=True, dagster_graphql_url="http://dagster-webserver/graphql",
         dagster_location="reelhouse", launch_grace_s=4))
     assert named is not None and (named.url, named.location, named.grace_s) == (
         "http://dagster-webserver/graphql", "reelhouse", 4)
