@@ -173,8 +173,10 @@ class Settings(ProfileSettings):
     # (`-m pipelines.definitions` / workspace.yaml; the Helm chart: the deployment's name).
     dagster_location: str = "pipelines.definitions"
     dagster_repository: str = "__repository__"
-    launch_timeout_s: float = Field(2.0, gt=0, le=60)
-    launch_grace_s: float = Field(10.0, gt=0, le=3600)
+    # A cold or busy webserver took over 2 s for a launchRun on a loaded 2-core machine, and
+    # finishes a launch whose client gave up: the grace stays well above the API's attempts.
+    launch_timeout_s: float = Field(5.0, gt=0, le=60)
+    launch_grace_s: float = Field(20.0, gt=0, le=3600)
 
     @field_validator("cloudfront_private_key_path")
     @classmethod

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dagster._core.remote_representation.external_data import (
+    partition_set_snap_name_for_job_name,
+)
 from dagster._core.storage import tags as dagster_tags
 
 from pipelines.definitions import defs
@@ -12,6 +15,8 @@ def test_our_copies_of_dagsters_tags_are_dagsters() -> None:
     """A Dagster upgrade that renames the tags the sensor daemon dedupes on fails here,
     loudly, rather than quietly letting the sensor start a second run of each upload."""
     assert runs.PARTITION_TAG == dagster_tags.PARTITION_NAME_TAG
+    assert runs.PARTITION_SET_TAG == dagster_tags.PARTITION_SET_TAG
+    assert runs.PARTITION_SET == partition_set_snap_name_for_job_name(runs.JOB)
     assert runs.RUN_KEY_TAG == dagster_tags.RUN_KEY_TAG
     assert runs.SENSOR_NAME_TAG == dagster_tags.SENSOR_NAME_TAG
 
@@ -26,5 +31,7 @@ def test_the_names_are_those_of_our_definitions() -> None:
 
 def test_launch_tags_are_the_sensors_run_key_name_partition_and_version() -> None:
     assert runs.launch_tags("01JDQ4Z8YJ6M7Q2N3V5W8X9ABC", 7) == {
-        "dagster/partition": "01JDQ4Z8YJ6M7Q2N3V5W8X9ABC", "reelhouse/upload_version": "7",
+        "dagster/partition": "01JDQ4Z8YJ6M7Q2N3V5W8X9ABC",
+        "dagster/partition_set": "process_video_job_partition_set",
+        "reelhouse/upload_version": "7",
         "dagster/run_key": "01JDQ4Z8YJ6M7Q2N3V5W8X9ABC:7", "dagster/sensor_name": "uploads_sensor"}

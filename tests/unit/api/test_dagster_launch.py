@@ -77,6 +77,7 @@ def test_launch_adds_the_partition_then_starts_the_run_as_the_sensor_would() -> 
             "selector": {**SELECTOR, "jobName": "process_video_job"},
             "executionMetadata": {"tags": [
                 {"key": "dagster/partition", "value": VIDEO},
+                {"key": "dagster/partition_set", "value": "process_video_job_partition_set"},
                 {"key": "reelhouse/upload_version", "value": "3"},
                 {"key": "dagster/run_key", "value": f"{VIDEO}:3"},
                 {"key": "dagster/sensor_name", "value": "uploads_sensor"}]}}}}
@@ -170,7 +171,7 @@ def test_settings_name_the_endpoint_or_turn_the_launch_off(tmp_path: Path) -> No
                                                         dagster_port=3123))
     assert local is not None and local.url == "http://127.0.0.1:3123/graphql"
     assert (local.location, local.repository, local.timeout_s, local.grace_s) == (
-        "pipelines.definitions", "__repository__", 2.0, 10.0)
+        "pipelines.definitions", "__repository__", 5.0, 20.0)
     opened = DagsterLauncher.from_settings(unit_settings(tmp_path, direct_launch=True,
                                                          dagster_host="0.0.0.0"))
     assert opened is not None and opened.url == "http://127.0.0.1:3000/graphql"

@@ -89,11 +89,11 @@ def test_nothing_waiting_is_a_skip(instance: dg.DagsterInstance,
 
 def test_a_fresh_upload_is_left_to_the_apis_launch_for_the_grace(
         instance: dg.DagsterInstance, database: DatabaseResource) -> None:
-    """With direct launch on, an upload completed under `launch_grace_s` (10 s) ago is the
+    """With direct launch on, an upload completed under `launch_grace_s` (20 s) ago is the
     API's to launch; one older than that is the sensor's."""
-    _uploaded_ago(database, 2)
+    _uploaded_ago(database, 15)
     assert isinstance(_tick(instance, database), dg.SkipReason)
-    late = _uploaded_ago(database, 11)
+    late = _uploaded_ago(database, 21)
     result = _tick(instance, database)
     assert isinstance(result, dg.SensorResult)
     assert [r.run_key for r in result.run_requests or []] == [f"{late}:1"]
