@@ -13,11 +13,11 @@ from reelhouse import keys
 from reelhouse.errors import ObjectNotFound, StorageError, VideoGone
 from reelhouse.media.ladder import LADDER_VERSION
 from reelhouse.records import VideoStatus
+from reelhouse.runs import UPLOAD_VERSION_TAG
 
 if TYPE_CHECKING:
     from assets.resources import StorageResource
 
-UPLOAD_VERSION_TAG = "reelhouse/upload_version"
 # Pools (Dagster op concurrency): the instance config serialises every pool (limit 1), and
 # the daemon widens `transcode` to REELHOUSE_TRANSCODE_CONCURRENCY (pipelines.pools).
 # Catalog writers and compaction share `catalog`, so compaction never races a write.

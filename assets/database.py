@@ -3,9 +3,11 @@ and live media version, every change a compare-and-set on what the row held."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import dagster as dg
 from pydantic import PrivateAttr
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from assets.resources import SettingsResource
@@ -37,10 +39,13 @@ class DatabaseResource(SettingsResource):
             self._db.engine.dispose()
             self._db = None
 
-    def uploaded(self, limit: int = 200) -> list[tuple[str, int]]:
-        """(id, upload_version) of videos whose upload completed and awaits processing."""
+    def uploaded(self, limit: int = 200, settled_s: float = 0) -> list[tuple[str, int]]:
+        """(id, upload_version) of videos whose upload completed at least `settled_s` ago
+        and awaits processing."""
+        settled = or_(Video.uploaded_at.is_(None),
+                      Video.uploaded_at <= utcnow() - timedelta(seconds=settled_s))
         stmt = (select(Video.id, Video.upload_version)
-                .where(Video.status == VideoStatus.UPLOADED)
+                .where(Video.status == VideoStatus.UPLOADED, settled)
                 .order_by(Video.uploaded_at, Video.id).limit(limit))
         with self.database().session() as session:
             return [(row.id, row.upload_version) for row in session.execute(stmt)]

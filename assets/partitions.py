@@ -2,4 +2,6 @@
 
 import dagster as dg
 
-videos_partitions = dg.DynamicPartitionsDefinition(name="videos")
+from reelhouse.runs import PARTITIONS
+
+videos_partitions = dg.DynamicPartitionsDefinition(name=PARTITIONS)

@@ -57,6 +57,10 @@ class ReelhouseConfig(dg.ConfigurableResource):
                                         "long is aborted")
     sweep_grace_s: int | None = Field(None, description="Sweeper: objects of no video are "
                                       "removed once this old")
+    direct_launch: bool | None = Field(None, description="The API starts runs on upload "
+                                       "complete; the uploads sensor is the backstop")
+    launch_grace_s: float | None = Field(None, description="Uploads sensor: an upload is "
+                                         "left to the API's launch this long")
 
     _settings: Settings | None = PrivateAttr(default=None)
 

@@ -6,14 +6,16 @@ import dagster as dg
 
 from assets.compaction import compacted_catalog
 from assets.sweeping import storage_sweep
+from reelhouse.runs import JOB
 
 # Every per-video asset and, with them, their checks.
 VIDEO_ASSETS = dg.AssetSelection.groups("media", "catalog") - dg.AssetSelection.assets(
     compacted_catalog)
 
 process_video_job = dg.define_asset_job(
-    "process_video_job", selection=VIDEO_ASSETS,
-    description="One completed upload, end to end; started by uploads_sensor.")
+    JOB, selection=VIDEO_ASSETS,
+    description="One completed upload, end to end; started by the API on completion, "
+                "else by uploads_sensor.")
 
 reprocess_job = dg.define_asset_job(
     "reprocess_job", selection=VIDEO_ASSETS,

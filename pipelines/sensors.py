@@ -3,30 +3,24 @@
 
 import dagster as dg
 
-from assets.common import UPLOAD_VERSION_TAG
 from assets.database import DatabaseResource
 from assets.partitions import videos_partitions
 from pipelines.jobs import process_video_job
 from reelhouse.keys import check_video_id
 from reelhouse.records import VideoStatus
+from reelhouse.runs import PARTITION_TAG, SENSOR, UPLOAD_VERSION_TAG, run_key
 
 MAX_PER_TICK = 200
-PARTITION_TAG = "dagster/partition"
 WILL_RETRY_TAG = "dagster/will_retry"
 STOPPED_REASON = "processing stopped unexpectedly; an operator can reprocess the video"
 
-
-def run_key(video_id: str, upload_version: int) -> str:
-    """One run per completed upload: a new upload of the same video gets a new key."""
-    return f"{video_id}:{upload_version}"
-
-
-# A tick is one indexed query on the API database, so ticking often is cheap; the wait
-# for the next tick is part of the time from upload to playable.
+# A tick is one indexed query on the API database, so ticking often is cheap. The stock
+# daemon evaluates sensors every 5 s at most anyway; the API's direct launch is what starts
+# a run at once, this sensor is the backstop.
 UPLOADS_INTERVAL_S = 1
 
 
-@dg.sensor(job=process_video_job, minimum_interval_seconds=UPLOADS_INTERVAL_S,
+@dg.sensor(name=SENSOR, job=process_video_job, minimum_interval_seconds=UPLOADS_INTERVAL_S,
            default_status=dg.DefaultSensorStatus.RUNNING)
 def uploads_sensor(context: dg.SensorEvaluationContext,
                    database: DatabaseResource) -> dg.SensorResult | dg.SkipReason:
@@ -35,15 +29,20 @@ def uploads_sensor(context: dg.SensorEvaluationContext,
     No cursor: the API database says what is waiting, and Dagster starts a run key only
     once, so a request repeated while the run is queued is dropped. (S3 LastModified
     cursors would skip multipart uploads that started before the cursor and ended after.)
+    With direct launch on, an upload is left to the API for `launch_grace_s`: Dagster drops
+    a request whose run key a run already has, but nothing stops the API's launchRun from
+    making a second run of a key this sensor has just requested.
     """
+    settings = database.settings
+    grace_s = settings.launch_grace_s if settings.direct_launch else 0.0
     pending = []
-    for video_id, version in database.uploaded(MAX_PER_TICK):
+    for video_id, version in database.uploaded(MAX_PER_TICK, settled_s=grace_s):
         try:
             pending.append((check_video_id(video_id), version))
         except ValueError:
             context.log.warning(f"skipping a video whose id is not a ULID: {video_id[:40]!r}")
     if not pending:
-        return dg.SkipReason("no completed uploads waiting")
+        return dg.SkipReason("no completed uploads waiting (but those left to the API's launch)")
     new = [v for v, _ in pending
            if not context.instance.has_dynamic_partition(videos_partitions.name, v)]
     return dg.SensorResult(

@@ -168,6 +168,23 @@ class Settings(ProfileSettings):
     # address (put an authenticating proxy in front before you do; see the README).
     dagster_host: str = "127.0.0.1"
 
+    # --- direct launch of a completed upload's run (area: launch) -------------------------
+    # The API starts the run through the Dagster webserver's GraphQL endpoint as soon as an
+    # upload completes; the uploads sensor starts any it has not started `launch_grace_s`
+    # after the upload completed (the API never tries later, so no run starts twice).
+    # Off: the sensor starts every run, at its next tick.
+    direct_launch: bool = True
+    # Unset: the webserver `reelhouse up` starts (127.0.0.1 or dagster_host, dagster_port).
+    dagster_graphql_url: str | None = None
+    # The code location and repository of pipelines.definitions as the webserver names them
+    # (`-m pipelines.definitions` / workspace.yaml; the Helm chart: the deployment's name).
+    dagster_location: str = "pipelines.definitions"
+    dagster_repository: str = "__repository__"
+    # A cold or busy webserver took over 2 s for a launchRun on a loaded 2-core machine, and
+    # finishes a launch whose client gave up: the grace stays well above the API's attempts.
+    launch_timeout_s: float = Field(5.0, gt=0, le=60)
+    launch_grace_s: float = Field(20.0, gt=0, le=3600)
+
     @field_validator("cloudfront_private_key_path")
     @classmethod
     def _key_exists(cls, value: Path | None) -> Path | None:
@@ -225,6 +242,14 @@ class Settings(ProfileSettings):
         """Where the Dagster UI answers: the public host only when it binds to every address."""
         host = self.public_host if self.dagster_host in ("0.0.0.0", "::") else self.dagster_host
         return f"http://{host}:{self.dagster_port}"
+
+    @property
+    def dagster_graphql(self) -> str:
+        """Where the API posts its launches: the setting, else this host's webserver."""
+        if self.dagster_graphql_url:
+            return self.dagster_graphql_url
+        host = "127.0.0.1" if self.dagster_host in ("0.0.0.0", "::") else self.dagster_host
+        return f"http://{host}:{self.dagster_port}/graphql"
 
     @property
     def allowed_origins(self) -> list[str]:

@@ -231,11 +231,23 @@ def dagster_env(settings: Settings, home: Path) -> dict[str, str]:
 def daemon_service(settings: Settings, home: Path) -> Service:
     """`dagster-daemon run` over our definitions (sensors, schedules, the run queue).
 
-    Started through `pipelines.daemon`, whose sensor loop turns every second.
+    Started through `pipelines.daemon`, which sizes the pools first.
     """
     return Service("dagster-daemon", [sys.executable, "-m", "pipelines.daemon", "run",
                                       "-m", DEFINITIONS_MODULE],
                    {}, lambda: True, env=dagster_env(settings, home))
+
+
+def webserver_service(settings: Settings, home: Path) -> Service:
+    """Dagster's UI, also the GraphQL endpoint the API launches runs through; ready when
+    /server_info answers."""
+    bin_dir = Path(sys.executable).parent
+    return Service("dagster", [str(bin_dir / "dagster-webserver"), "-m", DEFINITIONS_MODULE,
+                               "-h", settings.dagster_host, "-p", str(settings.dagster_port)],
+                   {"http": settings.dagster_port},
+                   http_answers(f"http://127.0.0.1:{settings.dagster_port}/server_info",
+                                lambda c: c == 200),
+                   env=dagster_env(settings, home), url=settings.dagster_url)
 
 
 def api_service(settings: Settings, port: int | None = None,
@@ -263,18 +275,12 @@ def app_services(settings: Settings, home: Path | None = None) -> list[Service]:
     `home` is DAGSTER_HOME when the caller has written it already."""
     home = home or dagster_home(settings)
     env = dagster_env(settings, home)
-    bin_dir = Path(sys.executable).parent
     host = settings.host
     origins = [o.split("://", 1)[1] for o in settings.allowed_origins]
     return [
         api_service(settings, env=env),
         daemon_service(settings, home),
-        Service("dagster", [str(bin_dir / "dagster-webserver"), "-m", DEFINITIONS_MODULE,
-                            "-h", settings.dagster_host, "-p", str(settings.dagster_port)],
-                {"http": settings.dagster_port},
-                http_answers(f"http://127.0.0.1:{settings.dagster_port}/server_info",
-                             lambda c: c == 200),
-                env=env, url=settings.dagster_url),
+        webserver_service(settings, home),
         Service("dashboard", [sys.executable, "-m", "panel", "serve",
                               str(dashboard_app()),
                               "--address", host, "--port", str(settings.dashboard_port),

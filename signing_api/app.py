@@ -16,6 +16,7 @@ from reelhouse.signing.sigv4 import QueryPresigner
 from reelhouse.storage import Storage
 from signing_api import auth, catalog, errors, legacy, logs, openapi, playback, uploads, videos
 from signing_api.catalog_writes import CatalogWrites
+from signing_api.dagster_launch import DagsterLauncher
 from signing_api.deps import Services
 from signing_api.hashing import HashSlots
 from signing_api.middleware import BodyLimit, SafeHeaders
@@ -32,7 +33,8 @@ starter's contract is served under `/api/` with its trailing slashes. Errors are
 
 
 def build_services(settings: Settings, limits: RateLimits | None = None) -> Services:
-    """Database (migrated to the newest schema), storage and signers for one app."""
+    """Database (migrated to the newest schema), storage, signers and the run launcher for
+    one app."""
     db = Database(settings)
     db.upgrade()
     storage = Storage(settings)
@@ -42,7 +44,8 @@ def build_services(settings: Settings, limits: RateLimits | None = None) -> Serv
     return Services(settings=settings, db=db, storage=storage,
                     limits=limits or RateLimits.from_settings(settings), hashing=hashing,
                     playback=signer, recent_videos=Recent(settings.api_read_cache_s),
-                    catalog_writes=CatalogWrites(db, storage))
+                    catalog_writes=CatalogWrites(db, storage),
+                    launcher=DagsterLauncher.from_settings(settings))
 
 
 @asynccontextmanager

@@ -24,6 +24,7 @@ from signing_api.recent import Recent
 if TYPE_CHECKING:
     from reelhouse.catalog.snapshot import CatalogSnapshot
     from signing_api.catalog_writes import CatalogWrites
+    from signing_api.dagster_launch import DagsterLauncher
     from signing_api.signer import PlaybackSigner
     from signing_api.signer.paths import PlayLink
 
@@ -49,6 +50,8 @@ class Services:
     catalog_writes: CatalogWrites
     # Made on first use by signing_api.catalog (DuckDB and pyarrow load only then).
     catalog: CatalogSnapshot | None = None
+    # Starts a completed upload's run through Dagster's GraphQL API; None: direct launch off.
+    launcher: DagsterLauncher | None = None
 
 
 # Trivial dependencies are `async def`: a plain `def` would cost a thread hop per request.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from pydantic import BaseModel, Field, field_validator
 
 from reelhouse import keys, records, uploads, videos
@@ -151,7 +151,8 @@ def list_videos(svc: SvcDep, viewer: ViewerDep) -> list[LegacyVideo]:
 
 @router.post("/videos/", response_model=LegacyVideo, status_code=201,
              responses=responses(400, 401, _NOT_GRANTED, _CONFLICT, _TOO_LARGE, 502))
-def register(body: Register, svc: SvcDep, user: UserDep) -> LegacyVideo:
+def register(body: Register, svc: SvcDep, user: UserDep,
+             tasks: BackgroundTasks) -> LegacyVideo:
     """Register an uploaded object: only a key this caller got from presign or multipart init."""
     with svc.db.session() as session:
         video, upload = uploads.granted_upload(session, user, body.s3_key)
@@ -161,7 +162,10 @@ def register(body: Register, svc: SvcDep, user: UserDep) -> LegacyVideo:
         video.title, video.description = body.title, body.description
         video.visibility = body.visibility
         uploads.complete_upload(session, svc.storage, video, upload)
-        return LegacyVideo.of(videos.record(video, user.username))
+        record = videos.record(video, user.username)
+    if svc.launcher is not None:
+        svc.launcher.schedule(tasks, record.id, record.upload_version)
+    return LegacyVideo.of(record)
 
 
 @router.post("/videos/presign-upload/", response_model=PresignedUpload,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, BackgroundTasks, Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -203,8 +203,10 @@ def upload_status(video_id: str, svc: SvcDep, user: UserDep) -> UploadStatusOut:
 
 @router.post("/{video_id}/complete", response_model=records.Video,
              responses=responses(401, 403, 404, _CONFLICT, _TOO_LARGE, 502))
-def complete_upload(video_id: str, svc: SvcDep, user: UserDep) -> records.Video:
-    """Check parts, size (and signed checksums), assemble the object, mark it `uploaded`."""
+def complete_upload(video_id: str, svc: SvcDep, user: UserDep,
+                    tasks: BackgroundTasks) -> records.Video:
+    """Check parts, size (and signed checksums), assemble the object, mark it `uploaded`;
+    its run starts once the answer is sent."""
     with svc.db.session() as session:
         video = editable_video(session, video_id, user)
         upload = session.get(UploadSession, video.id)
@@ -212,7 +214,10 @@ def complete_upload(video_id: str, svc: SvcDep, user: UserDep) -> records.Video:
             return video_out(session, video)  # completed before: answering again is harmless
         _video, upload = _open_upload(session, video_id, user)
         uploads.complete_upload(session, svc.storage, video, upload)
-        return video_out(session, video)
+        out = video_out(session, video)
+    if svc.launcher is not None:
+        svc.launcher.schedule(tasks, out.id, out.upload_version)
+    return out
 
 
 @router.delete("/{video_id}", status_code=204,

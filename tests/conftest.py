@@ -17,8 +17,11 @@ from tests.postgres import postgres_databases  # noqa: F401 (a session fixture f
 def s3_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """Settings for a running embedded SeaweedFS with our bucket, CORS and lifecycle set up."""
     state = tmp_path_factory.mktemp("reelhouse-state")
+    # No Dagster webserver for the API to launch runs through: the uploads sensor starts them
+    # (tests/integration/pipeline/test_direct_launch.py turns the launch on).
     settings = load_settings(state_dir=state, s3_port=free_s3_port(),
-                             database_url=f"sqlite:///{state / 'reelhouse.db'}")
+                             database_url=f"sqlite:///{state / 'reelhouse.db'}",
+                             direct_launch=False)
     supervisor = Supervisor(state / "logs")
     supervisor.start(s3_service(settings), timeout_s=60)
     try:

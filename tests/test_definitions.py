@@ -62,7 +62,7 @@ def test_transcodes_and_catalog_writes_each_share_one_pool() -> None:
     assert all(not p for name, p in pools.items() if name not in CATALOG | {
         "compacted_catalog"})
     uploads = defs.resolve_sensor_def("uploads_sensor")
-    assert uploads.minimum_interval_seconds == 1  # with pipelines.daemon's 1 s loop
+    assert uploads.minimum_interval_seconds == 1  # the stock daemon loop (5 s) bounds it
     assert uploads.default_status == dg.DefaultSensorStatus.RUNNING
 
 

@@ -20,10 +20,12 @@ from reelhouse.storage import Storage
 
 @pytest.fixture(scope="session")
 def pipeline_settings(s3_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The session's embedded S3 with an API database of our own and a 1 s storyboard."""
+    """The session's embedded S3 with an API database of our own and a 1 s storyboard; the
+    uploads sensor starts runs at once (no API launches them)."""
     db = tmp_path_factory.mktemp("pipeline-db") / "api.db"
     settings = load_settings(state_dir=s3_settings.state_dir, s3_port=s3_settings.s3_port,
-                             database_url=f"sqlite:///{db}", storyboard_interval_s=1)
+                             database_url=f"sqlite:///{db}", storyboard_interval_s=1,
+                             direct_launch=False)
     Database(settings).upgrade()
     return settings
 

@@ -29,7 +29,8 @@ def unit_settings(state: Path, **overrides: object) -> Settings:
         state_dir=state, s3_endpoint_url="https://s3.us-east-1.amazonaws.com",
         s3_access_key_id="AKIDEXAMPLE", s3_secret_access_key="wJalrXUtnFEMI/K7MDENG",
         database_url=f"sqlite:///{state / 'api.db'}", part_size_bytes=5 * 1024 * 1024,
-        part_url_batch=4, max_upload_bytes=1024**3, cors_origins=["https://app.example"])
+        part_url_batch=4, max_upload_bytes=1024**3, cors_origins=["https://app.example"],
+        direct_launch=False)  # no Dagster webserver here (test_dagster_launch has its own)
     values.update(overrides)
     return load_settings(**values)
 

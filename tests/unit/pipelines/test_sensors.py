@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -12,7 +13,7 @@ from assets.common import UPLOAD_VERSION_TAG
 from assets.database import DatabaseResource
 from assets.resources import ReelhouseConfig
 from pipelines.sensors import STOPPED_REASON, processing_failure_sensor, uploads_sensor
-from reelhouse.db import Database, User, Video, new_id
+from reelhouse.db import Database, User, Video, new_id, utcnow
 
 
 @pytest.fixture
@@ -37,6 +38,14 @@ def _video(database: DatabaseResource, status: str, version: int = 1,
     with database.database().session() as session:
         session.add(Video(id=video_id, owner_id=1, title="t", status=status,
                           upload_version=version))
+    return video_id
+
+
+def _uploaded_ago(database: DatabaseResource, seconds: float) -> str:
+    video_id = new_id()
+    with database.database().session() as session:
+        session.add(Video(id=video_id, owner_id=1, title="t", status="uploaded",
+                          upload_version=1, uploaded_at=utcnow() - timedelta(seconds=seconds)))
     return video_id
 
 
@@ -76,6 +85,32 @@ def test_nothing_waiting_is_a_skip(instance: dg.DagsterInstance,
                                    database: DatabaseResource) -> None:
     _video(database, "ready")
     assert isinstance(_tick(instance, database), dg.SkipReason)
+
+
+def test_a_fresh_upload_is_left_to_the_apis_launch_for_the_grace(
+        instance: dg.DagsterInstance, database: DatabaseResource) -> None:
+    """With direct launch on, an upload completed under `launch_grace_s` (20 s) ago is the
+    API's to launch; one older than that is the sensor's."""
+    _uploaded_ago(database, 15)
+    assert isinstance(_tick(instance, database), dg.SkipReason)
+    late = _uploaded_ago(database, 21)
+    result = _tick(instance, database)
+    assert isinstance(result, dg.SensorResult)
+    assert [r.run_key for r in result.run_requests or []] == [f"{late}:1"]
+
+
+def test_without_direct_launch_a_fresh_upload_is_requested_at_once(
+        instance: dg.DagsterInstance, tmp_path: Path) -> None:
+    database = DatabaseResource(reelhouse=ReelhouseConfig(
+        database_url=f"sqlite:///{tmp_path / 'api.db'}", state_dir=str(tmp_path),
+        direct_launch=False))
+    Database(database.settings).upgrade()
+    with database.database().session() as session:
+        session.add(User(id=1, username="ada", password_hash="-"))
+    fresh = _uploaded_ago(database, 0)
+    result = _tick(instance, database)
+    assert isinstance(result, dg.SensorResult)
+    assert [r.run_key for r in result.run_requests or []] == [f"{fresh}:1"]
 
 
 def test_ids_that_are_not_ulids_are_never_requested(instance: dg.DagsterInstance,
