@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from argon2 import PasswordHasher
 
 from reelhouse import accounts
 from reelhouse.db import Database, User, Video, new_id, utcnow
 from reelhouse.ports import free_port, free_s3_port
+
+if TYPE_CHECKING:
+    from assets.database import DatabaseResource
 
 __all__ = ["CHECKOUT", "CHROMIUM_ARGS", "add_user", "add_video", "cheap_password_hashing",
            "free_port", "free_s3_port"]
@@ -65,3 +69,16 @@ def add_video(db: Database, owner: User, **fields: object) -> Video:
     with db.session() as session:
         session.add(video)
     return video
+
+
+def pipeline_database(tmp_path: Path) -> DatabaseResource:
+    """The pipeline's database resource on a fresh SQLite file holding one user, id 1."""
+    from assets.database import DatabaseResource
+    from assets.resources import ReelhouseConfig
+
+    resource = DatabaseResource(reelhouse=ReelhouseConfig(
+        database_url=f"sqlite:///{tmp_path / 'api.db'}", state_dir=str(tmp_path)))
+    Database(resource.settings).upgrade()
+    with resource.database().session() as session:
+        session.add(User(id=1, username="ada", password_hash="-"))
+    return resource

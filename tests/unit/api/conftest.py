@@ -18,6 +18,7 @@ from reelhouse.db import User, Video
 from signing_api.app import create_app
 from signing_api.deps import Services
 from signing_api.ratelimit import RateLimits
+from signing_api.signer import PlaybackSigner
 from tests import helpers, postgres
 
 _names = itertools.count()
@@ -92,3 +93,17 @@ def make_video(services: Services) -> Callable[..., Video]:
 
 def auth(token: str, scheme: str = "Token") -> dict[str, str]:
     return {"Authorization": f"{scheme} {token}"}
+
+
+FROZEN_NOW = 1_800_000_030.0  # a fixed clock, 30 s into a signing window
+
+
+@pytest.fixture
+def frozen(services: Services) -> Iterator[PlaybackSigner]:
+    """The app's playback signer on a fixed clock (FROZEN_NOW): one signing window for the
+    whole test."""
+    signer = services.playback
+    saved = signer.window.clock
+    signer.window.clock = lambda: FROZEN_NOW
+    yield signer
+    signer.window.clock = saved

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,9 +18,9 @@ from reelhouse.signing.cloudfront import CloudFrontSigner
 from signing_api.deps import Services
 from signing_api.signer import PlaybackSigner
 from tests.helpers import MEDIA_VERSION
-from tests.unit.api.conftest import auth
+from tests.unit.api.conftest import FROZEN_NOW, auth
 
-NOW = 1_800_000_030.0  # a fixed clock, 30 s into a signing window
+NOW = FROZEN_NOW
 MASTER = """#EXTM3U
 #EXT-X-VERSION:7
 #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="en",DEFAULT=YES,URI="audio/index.m3u8"
@@ -43,16 +42,6 @@ VTT = """WEBVTT
 00:00:00.000 --> 00:00:05.000
 storyboard_001.jpg#xywh=0,0,160,90
 """
-
-
-@pytest.fixture
-def frozen(services: Services) -> Iterator[PlaybackSigner]:
-    """The app's playback signer on a fixed clock."""
-    signer = services.playback
-    saved = signer.window.clock
-    signer.window.clock = lambda: NOW
-    yield signer
-    signer.window.clock = saved
 
 
 @pytest.fixture

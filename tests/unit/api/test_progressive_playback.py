@@ -25,8 +25,9 @@ from reelhouse.media.event_playlist import (
 from reelhouse.media.playlists import parse_master_playlist, parse_media_playlist
 from signing_api.deps import Services
 from signing_api.signer import PlaybackSigner
+from tests.unit.api.conftest import FROZEN_NOW
 
-NOW = 1_800_000_030.0
+NOW = FROZEN_NOW
 RUNGS = (LayoutRung("720p", 1280, 720, 2800000, 3000000, "avc1.64001f"),
          LayoutRung("360p", 640, 360, 800000, 860000, "avc1.4d401e"))
 # 25 fps, a 2 s head, then chunks of 1, 2, 1 and 2 segments of 4 s: segments 1..7.
@@ -43,16 +44,6 @@ STORED_MASTER = """#EXTM3U
 #EXT-X-STREAM-INF:BANDWIDTH=900000,RESOLUTION=640x360,AUDIO="aud"
 360p/index.m3u8
 """
-
-
-@pytest.fixture
-def frozen(services: Services) -> Iterator[PlaybackSigner]:
-    """The app's playback signer on a fixed clock: one signing window for the whole test."""
-    signer = services.playback
-    saved = signer.window.clock
-    signer.window.clock = lambda: NOW
-    yield signer
-    signer.window.clock = saved
 
 
 @pytest.fixture

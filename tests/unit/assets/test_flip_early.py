@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from assets.database import DatabaseResource
-from assets.resources import ReelhouseConfig
-from reelhouse.db import Database, User, Video, new_id
+from reelhouse.db import Video, new_id
+from tests.helpers import pipeline_database
 from tests.unit.db.test_media_builds import grid_layout
 
 OLD, NEW = "01JD0000000000000000000001", "01JD0000000000000000000002"
@@ -17,12 +17,7 @@ OLD, NEW = "01JD0000000000000000000001", "01JD0000000000000000000002"
 
 @pytest.fixture
 def database(tmp_path: Path) -> DatabaseResource:
-    resource = DatabaseResource(reelhouse=ReelhouseConfig(
-        database_url=f"sqlite:///{tmp_path / 'api.db'}", state_dir=str(tmp_path)))
-    Database(resource.settings).upgrade()
-    with resource.database().session() as session:
-        session.add(User(id=1, username="ada", password_hash="-"))
-    return resource
+    return pipeline_database(tmp_path)
 
 
 def _video(database: DatabaseResource, status: str, live: str | None = None) -> str:

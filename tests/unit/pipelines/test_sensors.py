@@ -14,16 +14,12 @@ from assets.database import DatabaseResource
 from assets.resources import ReelhouseConfig
 from pipelines.sensors import STOPPED_REASON, processing_failure_sensor, uploads_sensor
 from reelhouse.db import Database, User, Video, new_id, utcnow
+from tests.helpers import pipeline_database
 
 
 @pytest.fixture
 def database(tmp_path: Path) -> DatabaseResource:
-    resource = DatabaseResource(reelhouse=ReelhouseConfig(
-        database_url=f"sqlite:///{tmp_path / 'api.db'}", state_dir=str(tmp_path)))
-    Database(resource.settings).upgrade()
-    with resource.database().session() as session:
-        session.add(User(id=1, username="ada", password_hash="-"))
-    return resource
+    return pipeline_database(tmp_path)
 
 
 @pytest.fixture
