@@ -331,6 +331,9 @@ def run_stack(settings: Settings, echo: Callable[[str], None] = print) -> None:
         cluster = cluster_parts.start_servers(settings)
         settings = cluster.settings
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    # Ctrl-C stops the stack even when started where SIGINT is ignored (`reelhouse up &` in a
+    # script: background jobs inherit SIG_IGN, and then Python installs no handler of its own).
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         home = dagster_home(settings)
         if cluster is not None:
@@ -372,12 +375,12 @@ def run_stack(settings: Settings, echo: Callable[[str], None] = print) -> None:
         echo("\nstopping ...")
     finally:
         # A second Ctrl-C must not abandon half-stopped children (or the private PostgreSQL).
-        interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         supervisor.stop()
         if cluster is not None:
             cluster.stop()
         signal.signal(signal.SIGTERM, previous)
-        signal.signal(signal.SIGINT, interrupt)
+        signal.signal(signal.SIGINT, previous_int)
     echo("stopped; every service has exited.")
 
 
