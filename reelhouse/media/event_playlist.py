@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from reelhouse.errors import MediaError
 from reelhouse.keys import RUNG_PLAYLIST
+from reelhouse.media.chunks import Chunk
 
 if TYPE_CHECKING:
     from reelhouse.media.ladder import LadderPlan
@@ -54,18 +55,6 @@ class ChunkLike(Protocol):
 
 
 @dataclass(frozen=True)
-class LayoutChunk:
-    """Frames [start, end) of the output grid, encoded as segments first_segment.. , one per
-    frame in `segment_starts` (the first of which is `start`)."""
-
-    index: int
-    start: int
-    end: int
-    first_segment: int
-    segment_starts: tuple[int, ...]
-
-
-@dataclass(frozen=True)
 class LayoutRung:
     """A video rung as the master playlist announces it (bits per second, RFC 6381 codecs)."""
 
@@ -93,7 +82,7 @@ class Layout:
 
     rate: Fraction
     total_frames: int
-    chunks: tuple[LayoutChunk, ...]
+    chunks: tuple[Chunk, ...]
     rungs: tuple[LayoutRung, ...]
     audio: LayoutAudio | None
 
@@ -128,8 +117,8 @@ class Layout:
         audio = (LayoutAudio(AAC_LC, plan.audio.channels, plan.audio.bitrate)
                  if plan.audio is not None else None)
         return cls(plan.frame_rate, total_frames,
-                   tuple(LayoutChunk(c.index, c.start, c.end, c.first_segment,
-                                     tuple(c.segment_starts)) for c in chunks), rungs, audio)
+                   tuple(Chunk(c.index, c.start, c.end, c.first_segment,
+                               tuple(c.segment_starts)) for c in chunks), rungs, audio)
 
     @cached_property
     def segment_durations(self) -> tuple[Fraction, ...]:
@@ -181,9 +170,9 @@ class Layout:
         try:
             data = json.loads(text)
             return cls(Fraction(data["rate"]), int(data["total_frames"]),
-                       tuple(LayoutChunk(int(c["index"]), int(c["start"]), int(c["end"]),
-                                         int(c["first_segment"]),
-                                         tuple(int(s) for s in c["segment_starts"]))
+                       tuple(Chunk(int(c["index"]), int(c["start"]), int(c["end"]),
+                                   int(c["first_segment"]),
+                                   tuple(int(s) for s in c["segment_starts"]))
                              for c in data["chunks"]),
                        tuple(LayoutRung(**r) for r in data["rungs"]),
                        LayoutAudio(**data["audio"]) if data["audio"] is not None else None)

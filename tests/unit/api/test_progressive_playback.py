@@ -14,10 +14,10 @@ from assets.resources import ReelhouseConfig
 from reelhouse import builds, keys
 from reelhouse.config import Settings
 from reelhouse.db import User
+from reelhouse.media.chunks import Chunk
 from reelhouse.media.event_playlist import (
     Layout,
     LayoutAudio,
-    LayoutChunk,
     LayoutRung,
     audio_playlist,
     rung_playlist,
@@ -31,9 +31,9 @@ NOW = FROZEN_NOW
 RUNGS = (LayoutRung("720p", 1280, 720, 2800000, 3000000, "avc1.64001f"),
          LayoutRung("360p", 640, 360, 800000, 860000, "avc1.4d401e"))
 # 25 fps, a 2 s head, then chunks of 1, 2, 1 and 2 segments of 4 s: segments 1..7.
-CHUNKS = (LayoutChunk(0, 0, 50, 1, (0,)), LayoutChunk(1, 50, 150, 2, (50,)),
-          LayoutChunk(2, 150, 350, 3, (150, 250)), LayoutChunk(3, 350, 450, 5, (350,)),
-          LayoutChunk(4, 450, 620, 6, (450, 550)))
+CHUNKS = (Chunk(0, 0, 50, 1, (0,)), Chunk(1, 50, 150, 2, (50,)),
+          Chunk(2, 150, 350, 3, (150, 250)), Chunk(3, 350, 450, 5, (350,)),
+          Chunk(4, 450, 620, 6, (450, 550)))
 LAYOUT = Layout(Fraction(25), 620, CHUNKS, RUNGS, LayoutAudio("mp4a.40.2", 2, 128000))
 AUDIO_S = 4.010667
 VERSION = "01JD0000000000000000000007"

@@ -15,10 +15,10 @@ from reelhouse.builds import BuildError
 from reelhouse.config import load_settings
 from reelhouse.db import Database, MediaBuild, User, Video, new_id
 from reelhouse.errors import VideoGone
+from reelhouse.media.chunks import Chunk
 from reelhouse.media.event_playlist import (
     Layout,
     LayoutAudio,
-    LayoutChunk,
     LayoutError,
     LayoutRung,
 )
@@ -36,7 +36,7 @@ def grid_layout(chunk_segments: list[int], rate: int = 30) -> Layout:
     for index, count in enumerate(chunk_segments):
         sizes = [60] if index == 0 else [120] * count
         starts = tuple(frame + sum(sizes[:i]) for i in range(len(sizes)))
-        chunks.append(LayoutChunk(index, frame, frame + sum(sizes), segment, starts))
+        chunks.append(Chunk(index, frame, frame + sum(sizes), segment, starts))
         frame, segment = frame + sum(sizes), segment + len(sizes)
     return Layout(Fraction(rate), frame, tuple(chunks), RUNGS, AUDIO)
 

@@ -10,10 +10,10 @@ from fractions import Fraction
 
 import pytest
 
+from reelhouse.media.chunks import Chunk
 from reelhouse.media.event_playlist import (
     Layout,
     LayoutAudio,
-    LayoutChunk,
     LayoutError,
     LayoutRung,
     audio_playlist,
@@ -29,8 +29,8 @@ from tests.unit.media.conftest import fake_probe
 
 NTSC = Fraction(30000, 1001)
 # A head chunk of half a segment, then 1, 2 segments, and a short last segment: 500 frames.
-CHUNKS = (LayoutChunk(0, 0, 60, 1, (0,)), LayoutChunk(1, 60, 180, 2, (60,)),
-          LayoutChunk(2, 180, 420, 3, (180, 300)), LayoutChunk(3, 420, 500, 5, (420,)))
+CHUNKS = (Chunk(0, 0, 60, 1, (0,)), Chunk(1, 60, 180, 2, (60,)),
+          Chunk(2, 180, 420, 3, (180, 300)), Chunk(3, 420, 500, 5, (420,)))
 RUNGS = (LayoutRung("720p", 1280, 720, 2800000, 3000000, "avc1.64001f"),
          LayoutRung("360p", 640, 360, 800000, 860000, "avc1.4d401e"))
 AUDIO = LayoutAudio("mp4a.40.2", 2, 128000)
@@ -113,7 +113,7 @@ def test_target_duration_constant() -> None:
         assert "#EXT-X-TARGETDURATION:4\n" in rung_playlist(layout(), n)
     assert "#EXT-X-TARGETDURATION:4\n" in audio_playlist(layout(), [4.010667, 2.5])
     assert "#EXT-X-TARGETDURATION:4\n" in rung_playlist(layout(), 5, ended=True)
-    long_head = (LayoutChunk(0, 0, 135, 1, (0,)), LayoutChunk(1, 135, 150, 2, (135,)))
+    long_head = (Chunk(0, 0, 135, 1, (0,)), Chunk(1, 135, 150, 2, (135,)))
     assert layout(chunks=long_head, total_frames=150, rate=Fraction(30)).target_duration == 5
 
 
@@ -148,13 +148,13 @@ def test_layout_round_trips_through_json() -> None:
 
 
 @pytest.mark.parametrize("chunks", [
-    (LayoutChunk(0, 0, 60, 1, (0,)), LayoutChunk(1, 70, 500, 2, (70,))),  # a gap
-    (LayoutChunk(0, 0, 60, 1, (0,)), LayoutChunk(1, 60, 500, 3, (60,))),  # a skipped number
-    (LayoutChunk(0, 0, 500, 1, (0, 300, 200)),),  # starts out of order
-    (LayoutChunk(0, 0, 500, 1, (10,)),),  # the first segment not at the chunk's start
-    (LayoutChunk(0, 0, 400, 1, (0,)),),  # ends short of the frames
+    (Chunk(0, 0, 60, 1, (0,)), Chunk(1, 70, 500, 2, (70,))),  # a gap
+    (Chunk(0, 0, 60, 1, (0,)), Chunk(1, 60, 500, 3, (60,))),  # a skipped number
+    (Chunk(0, 0, 500, 1, (0, 300, 200)),),  # starts out of order
+    (Chunk(0, 0, 500, 1, (10,)),),  # the first segment not at the chunk's start
+    (Chunk(0, 0, 400, 1, (0,)),),  # ends short of the frames
 ])
-def test_layout_refuses_chunks_that_do_not_tile_the_grid(chunks: tuple[LayoutChunk, ...]) -> None:
+def test_layout_refuses_chunks_that_do_not_tile_the_grid(chunks: tuple[Chunk, ...]) -> None:
     """Chunks must cover every frame once, in order, with segments numbered on from 1."""
     with pytest.raises(LayoutError):
         layout(chunks=chunks)
