@@ -47,10 +47,12 @@ def published_media(context: dg.AssetExecutionContext, storage: StorageResource,
                 s3.delete_keys(stored.get(None, []), keys.media_prefix(video_id))
                 removed += stored.get(None, [])
             # Only versions older than this run's: a run started later may still be writing.
-            for version in sorted(v for v in stored if v is not None and v < at.version
-                                  and v not in (live, retired)):
+            old = sorted(v for v in stored if v is not None and v < at.version
+                         and v not in (live, retired))
+            for version in old:
                 s3.delete_keys(stored[version], keys.version_prefix(video_id, version))
-                removed.append(version)
+            database.forget_builds(video_id, old)
+            removed += old
     return dg.MaterializeResult(metadata={
         "status": status, "version": at.version, "replaced": previous or "",
         "removed": dg.MetadataValue.json(removed)})

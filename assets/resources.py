@@ -61,6 +61,10 @@ class ReelhouseConfig(dg.ConfigurableResource):
                                        "complete; the uploads sensor is the backstop")
     launch_grace_s: float | None = Field(None, description="Uploads sensor: an upload is "
                                          "left to the API's launch this long")
+    chunk_s: float | None = Field(None, description="Ladder chunks last about this long "
+                                  "(whole segments), each a step of its own")
+    head_chunk_s: float | None = Field(None, description="The first chunk: short, so a "
+                                       "video is playable seconds after its run starts")
 
     _settings: Settings | None = PrivateAttr(default=None)
 

@@ -24,7 +24,8 @@ class Target:
 RETRY_TAG = "dagster/retry_number"
 
 
-def run_version(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> str:
+def run_version(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext
+                | dg.OpExecutionContext) -> str:
     """The version this run writes, the same in every step of it (keys.run_version).
 
     An automatic retry (its first run's process died) re-executes only the steps that did
@@ -32,15 +33,20 @@ def run_version(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContex
     that version was never live (the flip is the last media step). Any other run, a
     manual re-execution included, builds a version of its own.
     """
-    run = context.run
+    return version_of_run(context.instance, context.run)
+
+
+def version_of_run(instance: dg.DagsterInstance, run: dg.DagsterRun) -> str:
+    """The version `run` writes (see `run_version`)."""
     run_id = run.root_run_id if run.tags.get(RETRY_TAG) and run.root_run_id else run.run_id
-    record = context.instance.get_run_record_by_id(run_id)
+    record = instance.get_run_record_by_id(run_id)
     if record is None or record.create_timestamp is None:
         raise dg.Failure(f"run {run_id} has no record", allow_retries=False)
     return keys.run_version(run_id, record.create_timestamp)
 
 
-def target(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext, s3: Storage,
+def target(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext
+           | dg.OpExecutionContext, s3: Storage,
            database: DatabaseResource) -> Target:
     """The version this run built HLS into, else the live one (hls_renditions found it
     current and reused it); a non-retried failure when there is neither."""

@@ -14,6 +14,7 @@ from assets.quality import rendition_quality
 from assets.release import published_media
 from assets.resources import MediaResource, ReelhouseConfig, StorageResource
 from assets.source import source_probe
+from assets.step_io import StepIO
 from assets.thumbnails import thumbnails
 from pipelines.checks import hls_durations_match, hls_master_complete, poster_present
 from pipelines.jobs import (
@@ -36,14 +37,17 @@ ASSETS = [source_probe, hls_renditions, thumbnails, progressive_mp4, published_m
 CHECKS = [hls_master_complete, hls_durations_match, poster_present]
 
 
-def resources_for(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
+def resources_for(settings: Settings | None = None) -> dict[str, object]:
     """Our resources over one `ReelhouseConfig`: settings from the environment when a run
     starts (secrets as EnvVars), or pinned to `settings`."""
     config = (ReelhouseConfig.pinned(settings) if settings is not None
               else ReelhouseConfig.from_environment())
-    return {"reelhouse": config, "storage": StorageResource(reelhouse=config),
+    storage = StorageResource(reelhouse=config)
+    return {"reelhouse": config, "storage": storage,
             "database": DatabaseResource(reelhouse=config),
-            "media": MediaResource(reelhouse=config)}
+            "media": MediaResource(reelhouse=config),
+            # What one step hands the next (hls_renditions' steps), in the bucket.
+            "io_manager": StepIO(storage=storage)}
 
 
 def executor_for(settings: ProfileSettings) -> dg.ExecutorDefinition:

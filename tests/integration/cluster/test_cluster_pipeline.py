@@ -27,6 +27,7 @@ WORKERS = ("worker-1", "worker-2")
 # Short, so the step a killed worker held is redelivered within the test (steps here take
 # seconds; a production setting stays above the longest transcode).
 VISIBILITY_TIMEOUT_S = 20
+HEAD = "hls_renditions.hls_head"  # a short clip is one chunk: this step encodes it all
 SETTLED = {"ready", "failed"}
 
 
@@ -152,14 +153,15 @@ def test_upload_reaches_ready_with_steps_on_both_workers(
         run_id = _run_id(instance, video_id)
         assert run_id is not None
         steps = _step_workers(instance, run_id)
-    assert {step for step, _ in steps} >= {"source_probe", "hls_renditions", "thumbnails"}
+    assert {step for step, _ in steps} >= {"source_probe", HEAD, "thumbnails"}
     assert {worker.split("@")[0] for _, worker in steps} == set(WORKERS), steps
 
 
 def test_a_worker_killed_mid_transcode_loses_nothing(
         cluster: StackProcess, client: Client, tmp_path: Path) -> None:
-    """kill -9 of the worker running hls_renditions: the step goes back on the queue, runs
-    again, the video ends `ready`, and meanwhile its status never claims anything else."""
+    """kill -9 of the worker encoding the ladder (one chunk: the head step): the step goes
+    back on the queue, runs again, the video ends `ready`, and meanwhile its status never
+    claims anything else."""
     video_id = _upload(client, tmp_path, 6, 640, 360)
     victim = None
     deadline = time.monotonic() + 180
@@ -167,16 +169,16 @@ def test_a_worker_killed_mid_transcode_loses_nothing(
         while victim is None and time.monotonic() < deadline:
             run_id = _run_id(instance, video_id)
             held = dict(_step_workers(instance, run_id)) if run_id else {}
-            victim = held.get("hls_renditions")
+            victim = held.get(HEAD)
             time.sleep(0.1)
-        assert victim is not None and run_id is not None, "hls_renditions never started"
+        assert victim is not None and run_id is not None, f"{HEAD} never started"
         process = _worker_process(cluster, victim.split("@")[0])
         os.killpg(process.pid, signal.SIGKILL)  # the worker and its step's ffmpeg, at once
         seen = _wait(client, video_id, 240)
         assert seen[-1] == "ready", seen
         assert set(seen) <= {"uploaded", "processing", "ready"}, seen
         deliveries = [w for step, w in _step_workers(instance, run_id)
-                      if step == "hls_renditions"]
+                      if step == HEAD]
         run = _finished(instance, run_id, 180)
     assert len(deliveries) >= 2, deliveries  # the killed one, then the redelivery
     assert run.status == dg.DagsterRunStatus.SUCCESS
