@@ -142,14 +142,22 @@ def hls_chunk(context: dg.OpExecutionContext, build: dict[str, Any], chunk: int,
                              media)
 
 
+@dg.op(tags=_priority(1))
+def hls_later_chunks(chunks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The facts of every chunk after the head, in one list: a step of its own so that a
+    video of one chunk, which has none to collect, still reaches the stitch."""
+    return chunks
+
+
 @dg.op(retry_policy=STORAGE_RETRY, out=dg.Out(dg.Nothing))
 def hls_stitch(context: dg.OpExecutionContext, build: dict[str, Any],
-               head: dict[str, Any] | None, sound: dict[str, Any] | None,
-               chunks: list[dict[str, Any]], storage: StorageResource,
+               sound: dict[str, Any] | None, parts: list[Any], storage: StorageResource,
                database: DatabaseResource, media: MediaResource) -> dg.Output[None]:
     """Check the chunks join into one ladder (one init per rung, every segment in order),
-    store the final (VOD) playlists and the measured master, then complete the build."""
+    store the final (VOD) playlists and the measured master, then complete the build.
+    `parts` is the head's facts, then (when there are later chunks) the list of theirs."""
     plan = HlsBuild.from_dict(build)
+    head, chunks = parts[0], (parts[1] if len(parts) > 1 else [])
     video_id, version = plan.video_id, plan.version
     extra: dict[str, Any] = {}
     with guard(context, database, storage, "stitching the HLS renditions"):
@@ -221,4 +229,5 @@ def hls_renditions(source_probe: Any) -> Any:
     """
     build, chunks = hls_plan(source_probe)
     rest = chunks.map(lambda chunk: hls_chunk(build, chunk))
-    return hls_stitch(build, hls_head(build), hls_audio(build), rest.collect())
+    return hls_stitch(build, hls_audio(build),
+                      [hls_head(build), hls_later_chunks(rest.collect())])

@@ -181,7 +181,7 @@ def test_rejected_upload_fails_readably_once_and_the_next_video_processes(
     assert result.success
     steps = _steps(result)
     assert steps["source_probe"] == ["STEP_START", "STEP_SUCCESS"]
-    assert steps["hls_renditions"] == ["STEP_SKIPPED"]
+    assert steps["hls_renditions.hls_plan"] == ["STEP_SKIPPED"]
     assert steps["catalog_videos"] == ["STEP_SKIPPED"]
     row = video_row(pipeline_settings, bad)
     assert (row.status, row.failure_reason) == ("failed", reason)
@@ -204,7 +204,7 @@ def test_a_run_for_a_superseded_upload_makes_nothing(
         session.execute(update(Video).where(Video.id == video_id).values(upload_version=2))
     result = run_job(pipeline_settings, instance, video_id, upload_version=1)
     assert result.success
-    assert _steps(result)["hls_renditions"] == ["STEP_SKIPPED"]
+    assert _steps(result)["hls_renditions.hls_plan"] == ["STEP_SKIPPED"]
     assert video_row(pipeline_settings, video_id).status == "uploaded"
     assert not list(storage.list_keys(keys.media_prefix(video_id)))
 

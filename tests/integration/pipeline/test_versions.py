@@ -129,21 +129,21 @@ def test_a_crash_mid_publish_leaves_the_previous_version_live(
     `ready` on its old, complete version; the next good run removes the half-written one."""
     video_id = fresh_ready
     old = live_version(pipeline_settings, video_id)
-    real_put = Storage.put_file
+    real_put = Storage.put_bytes
 
     def dying(self: Storage, key: str, *args: Any, **kwargs: Any) -> Any:
         if key.endswith("/hls/master.m3u8"):
             raise RuntimeError("killed mid-publish")
         return real_put(self, key, *args, **kwargs)
 
-    monkeypatch.setattr(Storage, "put_file", dying)
+    monkeypatch.setattr(Storage, "put_bytes", dying)
     assert not _reprocess(pipeline_settings, instance, video_id).success
     assert live_version(pipeline_settings, video_id) == old
     assert _served_problems(pipeline_settings, storage, video_id) == []
     [partial] = stored_versions(storage, video_id) - {old}
     assert read_tree(storage, video_id, partial).problems == ["master.m3u8 is missing"]
 
-    monkeypatch.setattr(Storage, "put_file", real_put)
+    monkeypatch.setattr(Storage, "put_bytes", real_put)
     assert _reprocess(pipeline_settings, instance, video_id).success
     new = live_version(pipeline_settings, video_id)
     assert stored_versions(storage, video_id) == {old, new}  # the partial one is gone
@@ -152,8 +152,9 @@ def test_a_crash_mid_publish_leaves_the_previous_version_live(
 def test_a_video_is_ready_only_with_its_mp4(
         pipeline_settings: Settings, storage: Storage, clips: dict[str, Path],
         instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch) -> None:
-    """When the download MP4 cannot be made, the video never becomes `ready` and no
-    version goes live, however complete its ladder and thumbnails are."""
+    """When the download MP4 cannot be made, the video never becomes `ready` and players
+    are handed nothing, however complete its ladder and thumbnails are (its build went
+    live for playback while processing; a failed video is never served)."""
     def broken(*_args: object, **_kwargs: object) -> None:
         raise FfmpegError("ffmpeg exited 1: remux refused")
 
@@ -162,7 +163,7 @@ def test_a_video_is_ready_only_with_its_mp4(
     result = run_job(pipeline_settings, instance, video_id)
     assert not result.success
     row = video_row(pipeline_settings, video_id)
-    assert row.status == "failed" and row.media_version is None
+    assert row.status == "failed" and not videos.playable(row)
     assert not result.asset_materializations_for_node("catalog_videos")
 
 
@@ -213,8 +214,11 @@ def test_a_video_deleted_while_processing_leaves_nothing_behind(
     checks = {"hls_renditions_hls_master_complete", "hls_renditions_hls_durations_match",
               "thumbnails_poster_present"}  # they may run after the delete: they fail too
     failed = {e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"}
-    assert failed - checks == {{"set_progress": "hls_renditions", "flip": "published_media",
-                                "mark_ready": "catalog_videos"}[when]}
+    # The audio step, ready beside the head, stops on the deleted video too.
+    assert failed - checks == {"set_progress": {"hls_renditions.hls_head",
+                                                "hls_renditions.hls_audio"},
+                               "flip": {"published_media"},
+                               "mark_ready": {"catalog_videos"}}[when]
     _nothing_left(pipeline_settings, storage, video_id)
     assert instance.has_dynamic_partition("videos", video_id)
     _sweep(pipeline_settings, instance)
