@@ -187,10 +187,16 @@ def _nearest(seconds: Fraction | float) -> int:
     return int(Fraction(seconds) + Fraction(1, 2))
 
 
+# Players start a growing playlist at its beginning, not at the live edge (hls.js, Safari
+# and ffmpeg read it here; in the multivariant playlist ffmpeg refuses it as a media tag).
+# The finished playlists keep it: a playlist a player has seen only grows.
+START = "#EXT-X-START:TIME-OFFSET=0,PRECISE=YES"
+
+
 def _media_header(target: int, ended: bool) -> list[str]:
     return ["#EXTM3U", "#EXT-X-VERSION:7", f"#EXT-X-TARGETDURATION:{target}",
             "#EXT-X-MEDIA-SEQUENCE:1", f"#EXT-X-PLAYLIST-TYPE:{'VOD' if ended else 'EVENT'}",
-            "#EXT-X-INDEPENDENT-SEGMENTS", f'#EXT-X-MAP:URI="{INIT_NAME}"']
+            "#EXT-X-INDEPENDENT-SEGMENTS", START, f'#EXT-X-MAP:URI="{INIT_NAME}"']
 
 
 def _media_playlist(target: int, durations: Sequence[Fraction | float], ended: bool) -> str:
@@ -233,10 +239,8 @@ def audio_playlist(layout: Layout, durations: Sequence[float], ended: bool = Fal
 
 def building_master(layout: Layout) -> str:
     """The master playlist while the build goes on: bandwidths planned (the encoders'
-    maxrate and bitrate), and players told to start at the beginning rather than at the
-    live edge (EXT-X-START; hls.js and Safari both read it)."""
-    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS",
-             "#EXT-X-START:TIME-OFFSET=0,PRECISE=YES"]
+    maxrate and bitrate); its media playlists tell players to start at the beginning."""
+    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
     audio = layout.audio
     if audio is not None:
         lines.append(f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="{AUDIO_GROUP}",NAME="{AUDIO_NAME}",'

@@ -94,7 +94,7 @@ def test_playback_answers_once_playable(client: TestClient, building, pipeline,
 
 def test_playlist_is_prefix_of_done_chunks(client: TestClient, building, pipeline,
                                            frozen) -> None:
-    """While building, the master is the planned one (starting at 0), each rung lists the
+    """While building, the master is the planned one, each rung (starting at 0) lists the
     segments of the done chunks from chunk 0 as presigned URLs, the audio its stored ones."""
     _, video_id, version = building
     _playable_head(pipeline, video_id, version)
@@ -102,10 +102,11 @@ def test_playlist_is_prefix_of_done_chunks(client: TestClient, building, pipelin
     hls = client.get(f"/api/v1/videos/{video_id}/playback").json()["hls"]
     master = client.get(hls)
     assert master.status_code == 200
-    assert "#EXT-X-START:TIME-OFFSET=0,PRECISE=YES" in master.text
     assert [v.uri for v in parse_master_playlist(master.text).variants] == [
         "720p/index.m3u8", "360p/index.m3u8"]
-    rung = parse_media_playlist(client.get(hls.replace("master.m3u8", "360p/index.m3u8")).text)
+    text = client.get(hls.replace("master.m3u8", "360p/index.m3u8")).text
+    assert "#EXT-X-START:TIME-OFFSET=0,PRECISE=YES" in text
+    rung = parse_media_playlist(text)
     prefix = keys.hls_prefix(video_id, version) + "360p/"
     assert [s.uri.split("?")[0].rsplit("/", 1)[1] for s in rung.segments] == ["seg_00001.m4s"]
     assert f"/{prefix}seg_00001.m4s?" in rung.segments[0].uri and not rung.ended

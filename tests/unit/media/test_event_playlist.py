@@ -49,6 +49,7 @@ def test_building_playlist_has_no_endlist() -> None:
 #EXT-X-MEDIA-SEQUENCE:1
 #EXT-X-PLAYLIST-TYPE:EVENT
 #EXT-X-INDEPENDENT-SEGMENTS
+#EXT-X-START:TIME-OFFSET=0,PRECISE=YES
 #EXT-X-MAP:URI="init.mp4"
 #EXTINF:2.002000,
 seg_00001.m4s
@@ -86,12 +87,15 @@ def test_each_building_playlist_extends_the_last() -> None:
 
 
 def test_master_starts_at_zero_while_building() -> None:
-    """The building master starts players at the beginning (not the live edge) and announces
-    each rung at its planned maxrate and bitrate plus the audio's."""
+    """The building master announces each rung at its planned maxrate and bitrate plus the
+    audio's; every media playlist starts players at the beginning (not the live edge),
+    which ffmpeg only accepts there, not in the master."""
+    for text in (rung_playlist(layout(), 1), audio_playlist(layout(), [4.010667]),
+                 rung_playlist(layout(), 5, ended=True)):
+        assert "\n#EXT-X-START:TIME-OFFSET=0,PRECISE=YES\n" in text
     assert building_master(layout()) == """#EXTM3U
 #EXT-X-VERSION:7
 #EXT-X-INDEPENDENT-SEGMENTS
-#EXT-X-START:TIME-OFFSET=0,PRECISE=YES
 #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="audio",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",\
 URI="audio/index.m3u8"
 #EXT-X-STREAM-INF:BANDWIDTH=3128000,AVERAGE-BANDWIDTH=2928000,RESOLUTION=1280x720,\
