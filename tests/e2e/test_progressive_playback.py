@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -56,15 +57,24 @@ def harness(kernel: Bridge) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiStack]:
+def encoding(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Future[ChunkedLadder]]:
+    """The clip's chunked ladder, encoded once in the background: every test publishes it as
+    a video of its own."""
+    with ThreadPoolExecutor(1) as pool:
+        yield pool.submit(encode_ladder, Path(tmp_path_factory.mktemp("chunks")))
+
+
+@pytest.fixture(scope="module")
+def stack(encoding: Future[ChunkedLadder],
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiStack]:
+    """S3, the API and the dashboard, started while the ladder encodes."""
     with api_stack(tmp_path_factory.mktemp("progressive") / "state", dashboard=True) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-def ladder(tmp_path_factory: pytest.TempPathFactory) -> ChunkedLadder:
-    """The clip's chunked ladder, encoded once: every test publishes it as a video of its own."""
-    encoded = encode_ladder(Path(tmp_path_factory.mktemp("chunks")))
+def ladder(encoding: Future[ChunkedLadder], stack: ApiStack) -> ChunkedLadder:
+    encoded = encoding.result(timeout=300)
     assert encoded.joins_s == (2.0, 6.0, 14.0, 22.0) and encoded.length_s == 30.0
     assert [r.height for r in encoded.plan.rungs] == [360, 240]
     return encoded
@@ -138,7 +148,7 @@ def test_plays_processing_video_from_start(hpage: Page, kernel: Bridge, stack: A
     hpage.wait_for_function("() => document.querySelector('.rh-player-progress').value === 40")
     assert "Processing: 40% done… The first 0:22 can be played." == \
         hpage.text_content(".rh-message-text")
-    hpage.evaluate(f"() => {{ {PLAYER}.video.dataset.first = 'yes'; }}")
+    hpage.evaluate(f"() => {{ const p = {PLAYER}; p.video.dataset.first = 'yes'; }}")
 
     dash = hpage.context.new_page()
     dash.errors = []
@@ -214,7 +224,8 @@ def test_rung_switch_at_join_is_clean(hpage: Page, kernel: Bridge, stack: ApiSta
                 (ladder.joins_s[3], 240, "nextLevel")]
     for join, height, how in switches:
         asked = wait_time(hpage, join - 2)["t"]
-        hpage.evaluate(f"([i, how]) => {{ {PLAYER}.hls[how] = i; }}", [index[height], how])
+        hpage.evaluate(f"([i, how]) => {{ const p = {PLAYER}; p.hls[how] = i; }}",
+                       [index[height], how])
         wait_time(hpage, join + 1)
         switched = hpage.wait_for_function(
             f"([i, t]) => {PLAYER}.health().switches.find((s) => s.level === i && s.at >= t)",

@@ -57,9 +57,10 @@ def api_stack(state_dir: Path, dashboard: bool = False) -> Iterator[ApiStack]:
         admin = prepare(settings, storage, db)
         assert admin is not None, "a fresh state dir creates the admin"
         wanted = {"api", "dashboard"} if dashboard else {"api"}
-        for service in app_services(settings):
-            if service.name in wanted:
-                supervisor.start(service, timeout_s=60)
+        services = [s for s in app_services(settings) if s.name in wanted]
+        for service in services:  # side by side: the dashboard needs the API only later
+            supervisor.launch(service)
+        supervisor.wait_ready(services, timeout_s=60)
         yield ApiStack(settings, admin.token, storage, db)
     finally:
         supervisor.stop()
