@@ -101,6 +101,9 @@ class Player(_Bundled):
     poster = param.String(default="")
     storyboard = param.String(default="")
     mp4 = param.String(default="")
+    duration_s = param.Number(default=0.0, bounds=(0, None),
+                              doc="while the video is being built: how long it will play "
+                                  "(its playlists still grow); 0 when they tell")
     current = param.String(default="", doc="the rung playing now, as the browser reports it")
     renewed = param.Dict(default={}, doc="playback URLs signed afresh when the browser's expired")
     _esm = _bundle = bundle("dashboard_player")

@@ -53,6 +53,9 @@ class PlaybackOut(BaseModel):
     cookies: dict[str, str] | None = None
     complete: bool = Field(True, description="False while the live version is still being "
                            "built: its playlists are EVENT playlists that grow, VOD at the end")
+    duration_s: float | None = Field(None, description="while the version is being built: how "
+                                     "long it will play once complete (its playlists list "
+                                     "only what is published so far); None once complete")
 
 
 def download_disposition(filename: str) -> str:
@@ -87,7 +90,9 @@ def playback_urls(signer: PlaybackSigner, video: Video, version: str, base_url: 
         if has_mp4 else None,
         cdn_hls=signer.cdn.master(video.id, version)
         if signer.cdn is not None and not growing else None,
-        cookies=cookies, complete=not growing)
+        cookies=cookies, complete=not growing,
+        duration_s=round(build.layout.seconds(build.layout.segment_count), 3)
+        if build is not None and growing else None)
 
 
 async def live_build(svc: Services, video: Video) -> Build | None:

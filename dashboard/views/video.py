@@ -8,12 +8,12 @@ import panel as pn
 import param
 
 from dashboard import safe, theme
-from dashboard.components import Player
 from dashboard.store import Store
 from dashboard.views.video_edit import VideoEditor, share_box
+from dashboard.views.video_media import MediaStage
 from reelhouse.client import ClientError, Forbidden, NotFound, Playback, Unauthorized
 from reelhouse.insights import Rung, VideoFacts
-from reelhouse.records import Video, VideoStatus
+from reelhouse.records import Video
 
 NOT_FOUND = ("This video does not exist, was deleted, or is private. If it is yours, sign in "
              "and open it again.")
@@ -46,21 +46,30 @@ def facts_table(video: Video, fact: VideoFacts) -> str:
     return _table(["", ""], [r for r in rows if r[1]])
 
 
+def _shown(video: Video) -> tuple[object, ...]:
+    """What of a video the page shows beyond its player's progress line."""
+    return (video.status, video.playable, video.title, video.description, video.visibility)
+
+
 class VideoView(pn.viewable.Viewer):
-    """One video as its viewer may see it; reloads itself while the video is processing."""
+    """One video as its viewer may see it; refreshes itself while the video is processing,
+    keeping a player that plays."""
 
     store = param.ClassSelector(class_=Store)
 
     def __init__(self, **params: object) -> None:
         super().__init__(**params)
         self._body = pn.Column(sizing_mode="stretch_width", margin=0)
+        self._info = pn.Column(sizing_mode="stretch_width", margin=0)
         self._video: Video | None = None
+        self._stage: MediaStage | None = None
 
     @param.depends("store.video_id", "store.user", "store.page", watch=True)
     def load(self) -> None:
         store = self.store
         if store.page != "video":
             return
+        self._stage = None  # another video, or another viewer: a player of its own
         if not store.video_id:
             self._show_message("Pick a video in the Library to watch it.")
             return
@@ -76,15 +85,18 @@ class VideoView(pn.viewable.Viewer):
         self._render(self._video)
 
     def poll(self) -> None:
-        """Reload when the open video is still on its way to `ready`."""
+        """Follow the open video while it is on its way to `ready`: its progress line moves,
+        and the page is rendered anew when what it shows changed (the player stays)."""
         if self.store.page == "video" and self._video and self._video.status.waiting:
             try:
                 fresh = self.store.api.video(self._video.id)
             except ClientError:
                 return
-            if fresh.status != self._video.status:
-                self._video = fresh
+            seen, self._video = self._video, fresh
+            if _shown(fresh) != _shown(seen):
                 self._render(fresh)
+            elif self._stage is not None:
+                self._stage.follow(fresh)
 
     def _show_message(self, message: str) -> None:
         self._body.objects = [safe.text_pane(message, "div", "rh-empty", margin=(24, 0))]
@@ -93,35 +105,6 @@ class VideoView(pn.viewable.Viewer):
         if video is not None:
             self._video = video
             self._render(video)
-
-    def _media(self, video: Video) -> tuple[list[Any], Playback | None]:
-        """The player (or why there is none) and the signed URLs it plays."""
-        status = video.status
-        if status == VideoStatus.FAILED:
-            reason = video.failure_reason or "no reason was recorded"
-            return [safe.text_pane(f"Processing failed: {reason}. Check that the file is a "
-                                   "playable video and upload it again.", "div",
-                                   "rh-notice error", margin=(8, 0))], None
-        if status != VideoStatus.READY:
-            what = {VideoStatus.UPLOADING: "is still uploading",
-                    VideoStatus.UPLOADED: "is queued for processing",
-                    VideoStatus.PROCESSING: "is being processed"}.get(status, status.value)
-            return [safe.text_pane(f"This video {what}. This page updates by itself when it "
-                                   "is ready to play.", "div", "rh-notice info", margin=(8, 0)),
-                    pn.indicators.Progress(active=True, sizing_mode="stretch_width",
-                                           bar_color="primary", margin=(4, 10),
-                                           styles={"width": "100%"})], None
-        try:
-            urls = self.store.api.playback(video.id)
-        except ClientError as e:
-            return [safe.text_pane(f"Playback is not available: {self.store.explain(e)}",
-                                   "div", "rh-notice error")], None
-        player = Player(renew=lambda: self._renewed(video.id),
-                        hls=urls.hls, poster=urls.poster, storyboard=urls.storyboard_vtt,
-                        mp4=urls.mp4,
-                        sizing_mode="stretch_width", min_height=200, margin=(4, 0),
-                        css_classes=["rh-player-box"])
-        return [player], urls
 
     def _renewed(self, video_id: str) -> dict[str, str]:
         """Fresh URLs for the player, or why there are none (the video was made private)."""
@@ -142,11 +125,11 @@ class VideoView(pn.viewable.Viewer):
         return fact or VideoFacts(video_id=video.id), rungs
 
     def _details(self, video: Video, urls: Playback | None) -> pn.Column:
-        fact, rungs = self._catalog(video, ready=urls is not None)
+        fact, rungs = self._catalog(video, ready=video.ready)
         parts = ["<h3 class='rh-h3'>Details</h3>", facts_table(video, fact)]
         if rungs:
             parts += ["<h3 class='rh-h3'>Renditions</h3>", rungs_table(rungs)]
-        if urls:
+        if urls and urls.download:  # made once the video is ready
             parts.append(safe.link(urls.download, "Download MP4", download=True,
                                    cls="rh-button"))
         box = theme.card(pn.pane.HTML("".join(parts), sizing_mode="stretch_width"),
@@ -159,7 +142,9 @@ class VideoView(pn.viewable.Viewer):
         store = self.store
         meta = " · ".join(x for x in (f"by {video.owner}", safe.when(video.created_at),
                                       video.status.value, video.visibility.value) if x)
-        media, urls = self._media(video)
+        if self._stage is None or self._stage.video_id != video.id:
+            self._stage = MediaStage(store, video.id, self._renewed)
+        urls = self._stage.show(video)
         head = [safe.text_pane(video.title, "h1", "rh-title", margin=(12, 10, 0, 10)),
                 safe.text_pane(meta, "div", "rh-sub")]
         if video.description:
@@ -167,9 +152,12 @@ class VideoView(pn.viewable.Viewer):
         side: list[Any] = [self._details(video, urls)]
         if store.can_edit(video):
             side.append(VideoEditor(store=store, video=video, on_change=self._on_edit))
-        self._body.objects = [*media, *head,
-                              pn.FlexBox(*side, sizing_mode="stretch_width", gap="12px",
-                                         margin=(8, 0))]
+        self._info.objects = [*head, pn.FlexBox(*side, sizing_mode="stretch_width",
+                                                gap="12px", margin=(8, 0))]
+        # Only the info below the player is replaced: the player's element stays put.
+        wanted = [self._stage.panel, self._info]
+        if [id(o) for o in self._body.objects] != [id(o) for o in wanted]:
+            self._body.objects = wanted
 
     def __panel__(self) -> pn.viewable.Viewable:
         return self._body

@@ -1,5 +1,6 @@
 // The video page's player: the shared mountPlayer (hls.js bundled, quality selector, current
-// rung, storyboard previews on the seek bar, poster). Reports the rung playing to Panel.
+// rung, storyboard previews on the seek bar, poster). Reports the rung playing to Panel. A
+// video still being built plays from its start; it is remounted only for another master.
 import { h } from "./lib/dom.js";
 import { mountPlayer } from "./lib/player.js";
 
@@ -16,6 +17,7 @@ export function render({ model, el }) {
   style.textContent = CSS;
   const slot = h("div", { class: "rh-dash-player" });
   let player = null;
+  let playing = null; // the master (or MP4) the mounted player plays
   let waiting = null;
   model.on("renewed", () => {
     const answer = model.renewed || {};
@@ -31,11 +33,15 @@ export function render({ model, el }) {
   });
 
   const mount = () => {
+    const wanted = model.hls || model.mp4;
+    if (player && wanted === playing) return; // the same video: play on where it is
     player?.destroy();
     player = null;
-    if (!model.hls && !model.mp4) return;
+    playing = wanted;
+    if (!wanted) return;
     player = mountPlayer(slot, {
       src: model.hls, poster: model.poster, storyboard: model.storyboard, mp4: model.mp4, refresh,
+      durationHint: model.duration_s,
     });
     const report = (index) => {
       const level = player?.levels()[index];

@@ -1,8 +1,11 @@
 // anywidget front end of reelhouse.widgets.Player: HLS playback of a video id (signed by the
 // API, asked for through the kernel) or of a playback dict; a video still processing shows
-// its percent and plays once ready. `level` forces a rung, `levels`/`current_level` report back.
+// its percent, and plays from its start as soon as it is playable (its playlists grow while
+// it is built) with the percent under it until ready. `level` forces a rung,
+// `levels`/`current_level` report back.
 import { createKernelApi } from "./lib/kernel_api.js";
 import { h } from "./lib/dom.js";
+import { formatDuration } from "./lib/format.js";
 import { mountPlayer } from "./lib/player.js";
 import { ensureStyles } from "./lib/styles.js";
 
@@ -12,8 +15,11 @@ const WAITING = new Set(["uploading", "uploaded", "processing"]);
 export function waitingText(video) {
   if (video.status === "processing") {
     const percent = Number(video.progress);
-    return video.progress !== null && Number.isFinite(percent)
+    const done = video.progress !== null && Number.isFinite(percent)
       ? `Processing: ${Math.round(percent)}% done…` : "Processing…";
+    const playable = Number(video.playable_s);
+    return video.playable && video.playable_s != null && Number.isFinite(playable)
+      ? `${done} The first ${formatDuration(Math.floor(playable))} can be played.` : done;
   }
   if (video.status === "uploading") return "Waiting for the upload to finish…";
   return "Uploaded: waiting for processing to start…";
@@ -46,30 +52,56 @@ function render({ model, el }) {
     wake = () => { clearTimeout(timer); resolve(); };
   });
 
-  /** The playback answer once the video is ready; null if it failed or we were superseded. */
-  async function playbackWhenReady(videoId, my) {
+  const wait = () => pause(Math.max(500, model.get("poll_s") * 1000));
+
+  /** The video as the API has it now, reported to Python and shown; null once it failed or
+   * we were superseded. */
+  async function check(videoId, my) {
+    const video = await api.get(`/videos/${encodeURIComponent(videoId)}`);
+    if (my !== generation) return null;
+    report({ status: video.status, progress: video.progress ?? null });
+    if (video.status === "failed") {
+      say(`This video failed processing: ${video.failure_reason || "no reason given"}`);
+      report({ error: `processing failed: ${video.failure_reason || ""}` });
+      return null;
+    }
+    if (WAITING.has(video.status)) {
+      const percent = Number(video.progress);
+      say(waitingText(video), video.status === "processing" && Number.isFinite(percent) ? percent : null);
+    } else {
+      say("");
+    }
+    return video;
+  }
+
+  /** The playback answer once the video is playable (ready, or processing with its start
+   * published); null if it failed or we were superseded. */
+  async function playbackWhenPlayable(videoId, my) {
     for (;;) {
       try {
-        const playback = await api.playback(videoId);
-        if (my === generation) report({ status: "ready", progress: null });
-        return playback;
+        return await api.playback(videoId);
       } catch (error) {
         if (my !== generation) return null;
         if (error.code !== "not_ready") throw error;
       }
-      const video = await api.get(`/videos/${encodeURIComponent(videoId)}`);
-      if (my !== generation) return null;
-      report({ status: video.status, progress: video.progress ?? null });
-      if (video.status === "failed") {
-        say(`This video failed processing: ${video.failure_reason || "no reason given"}`);
-        report({ error: `processing failed: ${video.failure_reason || ""}` });
-        return null;
-      }
+      const video = await check(videoId, my);
+      if (!video) return null;
       if (!WAITING.has(video.status)) continue; // ready since we asked
-      const percent = Number(video.progress);
-      say(waitingText(video), video.status === "processing" && Number.isFinite(percent) ? percent : null);
-      await pause(Math.max(500, model.get("poll_s") * 1000));
+      await wait();
       if (my !== generation) return null;
+    }
+  }
+
+  /** Under a player of a video still being built: its percent, until it is ready. The
+   * player plays on as it is (the master URL stays the same, its playlists end by
+   * themselves), so nothing is remounted. */
+  async function followUntilReady(videoId, my) {
+    for (;;) {
+      const video = await check(videoId, my).catch(() => undefined); // a missed check: ask again
+      if (my !== generation || video === null) return;
+      if (video && !WAITING.has(video.status)) return;
+      await wait();
+      if (my !== generation) return;
     }
   }
 
@@ -85,7 +117,7 @@ function render({ model, el }) {
     if (!playback && videoId) {
       say("Loading…");
       try {
-        playback = await playbackWhenReady(videoId, my);
+        playback = await playbackWhenPlayable(videoId, my);
       } catch (error) {
         if (my !== generation) return;
         say(`Cannot play this video: ${error.message}`);
@@ -101,6 +133,8 @@ function render({ model, el }) {
     }
     say("");
     report({ error: "" });
+    const asked = Boolean(videoId && !given.hls && !given.mp4);
+    if (asked && playback.complete !== false) report({ status: "ready", progress: null });
     player = mountPlayer(slot, {
       playback, level: model.get("level"), autoplay: model.get("autoplay"), muted: model.get("muted"),
       refresh: videoId && !given.hls ? () => api.playback(videoId) : undefined,
@@ -109,6 +143,7 @@ function render({ model, el }) {
     player.onLevels((levels) => report({ levels }));
     player.onLevelSwitched((level) => report({ current_level: level }));
     player.onError((details) => report({ error: `playback failed: ${details}` }));
+    if (asked && playback.complete === false) followUntilReady(videoId, my);
   }
 
   const handlers = {

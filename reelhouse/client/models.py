@@ -63,6 +63,8 @@ class Playback:
     cookies: dict[str, str] | None = None
     # False while the live version is still being built (its playlists grow).
     complete: bool = True
+    # While it is built: how long the version will play (its playlists still grow).
+    duration_s: float | None = None
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Playback:

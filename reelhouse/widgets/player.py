@@ -19,8 +19,9 @@ class Player(ApiWidget):
 
     `level` forces a rung (an index into `levels`; -1 lets hls.js choose); `levels` and
     `current_level` report what the browser's player has and plays. A video that is not
-    ready yet shows its processing percent, asked of the kernel every `poll_s` seconds,
-    and plays once it is ready; `status` and `progress` follow it.
+    ready yet shows its processing percent, asked of the kernel every `poll_s` seconds; it
+    plays from its start as soon as it is playable (while still processing its playlists
+    grow), the percent staying under it until it is ready; `status` and `progress` follow it.
     """
 
     _esm = bundle("widget_player")

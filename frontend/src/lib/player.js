@@ -1,5 +1,6 @@
 // An HLS player: hls.js (bundled) or native HLS, a quality selector that forces a rung, the
-// current rung shown, poster, and storyboard thumbnails when hovering the seek bar.
+// current rung shown, poster, and storyboard thumbnails when hovering the seek bar. A video
+// still being built (an EVENT playlist that grows) plays from its start, not its live edge.
 import Hls from "hls.js";
 import { h } from "./dom.js";
 import { formatBitrate, formatDuration } from "./format.js";
@@ -41,7 +42,8 @@ function rung(level, index) {
 
 /**
  * Mount a player into `el`. Options: `playback` (the API's playback answer) or `src` (master
- * playlist), `poster`, `storyboard` (VTT or JSON URL), `mp4`, `autoplay`, `muted`, `level`
+ * playlist), `poster`, `storyboard` (VTT or JSON URL), `mp4`, `durationHint` (seconds the
+ * video lasts once built, shown while its playlists still grow), `autoplay`, `muted`, `level`
  * (-1 = Auto), `refresh` (async () => new playback, used when signed URLs expire),
  * `onLevelChange(level)` (the viewer picked a quality).
  */
@@ -51,6 +53,7 @@ export function mountPlayer(el, options = {}) {
   const source = {
     src: options.src ?? playback.hls, poster: options.poster ?? playback.poster,
     storyboard: options.storyboard ?? playback.storyboard_vtt, mp4: options.mp4 ?? playback.mp4,
+    durationHint: Number(options.durationHint ?? playback.duration_s) || 0,
   };
   const listeners = { switched: new Set(), levels: new Set(), error: new Set() };
   const emit = (kind, value) => listeners[kind].forEach((fn) => fn(value));
@@ -61,6 +64,9 @@ export function mountPlayer(el, options = {}) {
   let hls = null;
   let dragging = false;
   let destroyed = false;
+  // The playlists still grow: hls.js says so per level; before that, the API's answer does.
+  let growing = playback.complete === false || source.durationHint > 0;
+  const health = { stalls: [], errors: [], switches: [] };
   const stop = new AbortController();
 
   // --- DOM -----------------------------------------------------------------------------
@@ -136,9 +142,14 @@ export function mountPlayer(el, options = {}) {
   });
 
   // --- sources -------------------------------------------------------------------------
-  function attach(src) {
+  function attach(src, from = 0) {
     if (Hls.isSupported()) {
-      hls = new Hls({ startLevel: wanted >= 0 ? wanted : -1, capLevelToPlayerSize: false });
+      // startPosition: a playlist without ENDLIST is live to hls.js, which would start at its
+      // edge; the viewer of a video still being built wants its beginning. Catching up with
+      // the edge is never forced (liveMaxLatencyDuration* stay unset): a viewer who paused
+      // resumes where they were.
+      hls = new Hls({ startPosition: from, startLevel: wanted >= 0 ? wanted : -1,
+        capLevelToPlayerSize: false });
       hls.on(Hls.Events.MANIFEST_PARSED, (_event, data) => {
         setLevels(data.levels.map(rung));
         if (wanted >= 0) setLevel(wanted);
@@ -147,10 +158,21 @@ export function mountPlayer(el, options = {}) {
       });
       hls.on(Hls.Events.LEVEL_SWITCHED, (_event, data) => {
         current = data.level;
+        health.switches.push({ level: current, at: video.currentTime });
         showRung();
         emit("switched", current);
       });
-      hls.on(Hls.Events.ERROR, (_event, data) => onHlsError(data));
+      const follow = (_event, data) => {
+        growing = Boolean(data.details?.live);
+        updateTime();
+      };
+      hls.on(Hls.Events.LEVEL_LOADED, follow);
+      hls.on(Hls.Events.LEVEL_UPDATED, follow);
+      hls.on(Hls.Events.ERROR, (_event, data) => {
+        health.errors.push({ type: data.type, details: data.details, fatal: Boolean(data.fatal),
+          at: video.currentTime });
+        onHlsError(data);
+      });
       hls.attachMedia(video);
       hls.loadSource(src);
     } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
@@ -185,8 +207,9 @@ export function mountPlayer(el, options = {}) {
       const next = await refresh();
       if (destroyed) return;
       Object.assign(source, { src: next.hls, storyboard: next.storyboard_vtt, poster: next.poster });
+      if (next.duration_s !== undefined) source.durationHint = Number(next.duration_s) || 0;
       hls.destroy();
-      attach(source.src);
+      attach(source.src, at);
       video.addEventListener("loadedmetadata", () => {
         video.currentTime = at;
         if (!wasPaused) video.play().catch(() => {});
@@ -206,13 +229,33 @@ export function mountPlayer(el, options = {}) {
 
   // --- controls ------------------------------------------------------------------------
   const on = (target, event, fn) => target.addEventListener(event, fn, { signal: stop.signal });
+  // What is published so far; while the playlists grow the media's duration grows with them.
   const duration = () => (Number.isFinite(video.duration) ? video.duration : 0);
-  const updateTime = () => {
-    time.textContent = `${formatDuration(Math.floor(video.currentTime))} / ${formatDuration(duration() || NaN)}`;
-    if (!dragging && duration()) seek.value = String(Math.round((video.currentTime / duration()) * SEEK_STEPS));
+  // What the seek bar and the time label span: the whole video, once built, from the start.
+  const total = () => (growing ? Math.max(duration(), source.durationHint) : duration());
+  // Seeking stops at the published end: past it there is nothing to play yet.
+  const seekTo = (t) => {
+    const ends = video.seekable.length ? video.seekable.end(video.seekable.length - 1) : duration();
+    video.currentTime = Math.max(0, Math.min(t, ends));
   };
+  function updateTime() {
+    time.textContent = `${formatDuration(Math.floor(video.currentTime))} / ${formatDuration(total() || NaN)}`;
+    if (!dragging && total()) seek.value = String(Math.round((video.currentTime / total()) * SEEK_STEPS));
+  }
   on(video, "timeupdate", updateTime);
   on(video, "durationchange", updateTime);
+  // Rebuffering as a viewer feels it: a wait after playback began that is not a seek, until
+  // frames move again.
+  let started = false;
+  let stalled = null;
+  on(video, "waiting", () => {
+    if (started && !video.seeking && !stalled) stalled = { at: video.currentTime, since: performance.now() };
+  });
+  on(video, "playing", () => {
+    started = true;
+    if (stalled) health.stalls.push({ at: stalled.at, seconds: (performance.now() - stalled.since) / 1000 });
+    stalled = null;
+  });
   on(video, "play", () => setIcon(play, "pause", "Pause"));
   on(video, "pause", () => setIcon(play, "play", "Play"));
   on(video, "volumechange", () => setIcon(mute, video.muted ? "muted" : "volume",
@@ -222,7 +265,7 @@ export function mountPlayer(el, options = {}) {
   on(seek, "pointerdown", () => { dragging = true; });
   on(seek, "pointerup", () => { dragging = false; });
   on(seek, "input", () => {
-    if (duration()) video.currentTime = (Number(seek.value) / SEEK_STEPS) * duration();
+    if (total()) seekTo((Number(seek.value) / SEEK_STEPS) * total());
   });
   on(seek, "pointermove", (event) => showPreview(event.clientX));
   on(seek, "pointerleave", () => { preview.hidden = true; });
@@ -230,9 +273,9 @@ export function mountPlayer(el, options = {}) {
   function showPreview(clientX) {
     const box = seek.getBoundingClientRect();
     const fraction = Math.min(1, Math.max(0, (clientX - box.left) / box.width));
-    const t = fraction * duration();
+    const t = fraction * total();
     const cue = cues.length ? cueAt(cues, t) : null;
-    if (!duration()) return;
+    if (!total()) return;
     thumbTime.textContent = formatDuration(Math.floor(t));
     thumb.hidden = !cue;
     if (cue) {
@@ -257,7 +300,7 @@ export function mountPlayer(el, options = {}) {
   }
 
   const off = (kind, fn) => () => listeners[kind].delete(fn);
-  return {
+  const handle = {
     el: root,
     video,
     get hls() { return hls; },
@@ -272,6 +315,15 @@ export function mountPlayer(el, options = {}) {
     onLevels: (fn) => (listeners.levels.add(fn), off("levels", fn)),
     onError: (fn) => (listeners.error.add(fn), off("error", fn)),
     storyboard: () => cues.slice(),
+    /** How playback went: stalls ({at, seconds}; one still going counts up to now), hls.js
+     * errors ({type, details, fatal, at}) and rung switches ({level, at}), oldest first. */
+    health: () => ({
+      stalls: [...health.stalls, ...(stalled ? [{ at: stalled.at, seconds:
+        (performance.now() - stalled.since) / 1000, ongoing: true }] : [])],
+      errors: health.errors.slice(), switches: health.switches.slice(),
+    }),
+    /** True while the video's playlists still grow (it is being built). */
+    growing: () => growing,
     destroy() {
       destroyed = true;
       stop.abort();
@@ -283,4 +335,7 @@ export function mountPlayer(el, options = {}) {
       Object.values(listeners).forEach((set) => set.clear());
     },
   };
+  // Found from the page as `element.player` (tests and power users, like the quality menu).
+  root.player = handle;
+  return handle;
 }

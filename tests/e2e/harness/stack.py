@@ -1,7 +1,7 @@
 """The part of `reelhouse up` the widgets talk to: embedded S3 and the signing API, with no
 CORS origin configured beyond the stack's own, 5 MiB parts and part URLs signed two at a
-time, so a few-MB file is multipart and needs a second batch of URLs (Dagster and the
-dashboard are not needed)."""
+time, so a few-MB file is multipart and needs a second batch of URLs (Dagster is not needed;
+the dashboard runs when asked for)."""
 
 from __future__ import annotations
 
@@ -41,8 +41,9 @@ class ApiStack:
 
 
 @contextmanager
-def api_stack(state_dir: Path) -> Iterator[ApiStack]:
-    """Start S3 and the API (small parts and batches); stop both afterwards."""
+def api_stack(state_dir: Path, dashboard: bool = False) -> Iterator[ApiStack]:
+    """Start S3 and the API (small parts and batches), and the dashboard if asked; stop them
+    afterwards."""
     settings = load_settings(
         state_dir=state_dir, s3_port=free_s3_port(), api_port=free_port(),
         dagster_port=free_port(), dashboard_port=free_port(), cors_origins=[],
@@ -55,7 +56,11 @@ def api_stack(state_dir: Path) -> Iterator[ApiStack]:
         storage, db = Storage(settings), Database(settings)
         admin = prepare(settings, storage, db)
         assert admin is not None, "a fresh state dir creates the admin"
-        supervisor.start(next(s for s in app_services(settings) if s.name == "api"), timeout_s=60)
+        wanted = {"api", "dashboard"} if dashboard else {"api"}
+        services = [s for s in app_services(settings) if s.name in wanted]
+        for service in services:  # side by side: the dashboard needs the API only later
+            supervisor.launch(service)
+        supervisor.wait_ready(services, timeout_s=60)
         yield ApiStack(settings, admin.token, storage, db)
     finally:
         supervisor.stop()

@@ -73,7 +73,8 @@ def _playable_head(pipeline: DatabaseResource, video_id: str, version: str) -> N
 def test_playback_answers_once_playable(client: TestClient, building, pipeline,
                                         frozen) -> None:
     """Before the head is playable `/playback` is a 409 that says so; from then on it gives
-    URLs (no MP4, no CDN master yet, `complete` false) and the record says how much plays."""
+    URLs (no MP4, no CDN master yet, `complete` false, the whole length as a hint) and the
+    record says how much plays."""
     _, video_id, version = building
     response = client.get(f"/api/v1/videos/{video_id}/playback")
     assert response.status_code == 409 and response.json()["error"] == "not_ready"
@@ -85,6 +86,7 @@ def test_playback_answers_once_playable(client: TestClient, building, pipeline,
     assert body["hls"].endswith("/hls/master.m3u8")
     assert (body["mp4"], body["download"], body["cdn_hls"], body["complete"]) == (
         None, None, None, False)
+    assert body["duration_s"] == 24.8  # 620 frames at 25 fps, of which 2 s are published
     record = client.get(f"/api/v1/videos/{video_id}").json()
     assert (record["status"], record["playable"], record["playable_s"]) == (
         "processing", True, 2.0)
@@ -147,7 +149,8 @@ def test_growing_playlist_not_cached(client: TestClient, building, pipeline, fro
     assert final.headers["cache-control"].startswith("private, max-age=")
     assert parse_media_playlist(final.text).ended and final.text.count(".m4s?") == 7
     assert client.get(hls).text == STORED_MASTER
-    assert client.get(f"/api/v1/videos/{video_id}/playback").json()["complete"] is True
+    done = client.get(f"/api/v1/videos/{video_id}/playback").json()
+    assert (done["complete"], done["duration_s"]) == (True, None)
 
 
 def _segments(client: TestClient, url: str) -> list[str]:

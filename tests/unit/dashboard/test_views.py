@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import panel as pn
 from sqlalchemy import update
 
@@ -13,11 +15,21 @@ from dashboard.views.insights import EMPTY, InsightsView
 from dashboard.views.library import LibraryView
 from dashboard.views.video import VideoView
 from dashboard.views.video_edit import VideoEditor
-from reelhouse.db import Video
+from dashboard.views.video_media import progress_text
+from reelhouse import builds
+from reelhouse.db import Video, VideoProgress
+from reelhouse.media.chunks import Chunk
+from reelhouse.media.event_playlist import Layout, LayoutRung
+from reelhouse.records import Video as VideoRecord
+from reelhouse.records import VideoStatus
 from signing_api.deps import Services
+from tests.helpers import MEDIA_VERSION
 from tests.unit.dashboard.conftest import PASSWORD
 
 XSS = "<img src=x onerror=alert(1)>"
+# A build of one 2 s chunk of one rung, no audio: playable once its chunk is done.
+ONE_CHUNK = Layout(Fraction(25), 50, (Chunk(0, 0, 50, 1, (0,)),),
+                   (LayoutRung("360p", 640, 360, 800000, 860000, "avc1.4d401e"),), None)
 
 
 def _html(viewable: object) -> str:
@@ -29,7 +41,7 @@ def _html(viewable: object) -> str:
 
 def _editors(view: VideoView) -> list[pn.Column]:
     """The edit boxes on the page (a Viewer in a layout is rendered as its __panel__)."""
-    return [o for box in view._body.objects if isinstance(box, pn.FlexBox)
+    return [o for box in view.__panel__().select(pn.FlexBox)
             for o in box.objects if "rh-editor" in o.css_classes]
 
 
@@ -141,3 +153,59 @@ def test_the_player_renews_its_links_while_the_viewer_may_still_see_the_video(
     assert player.renewed["n"] == 2
     player._handle_msg({"renew": "yes"})
     assert player.renewed["n"] == 2
+
+
+def _progress_line(view: VideoView) -> pn.Column:
+    return next(c for c in view.__panel__().select(pn.Column)
+                if "rh-progress-line" in c.css_classes)
+
+
+def test_a_processing_video_plays_once_playable_and_keeps_its_player(
+        store: Store, make_user, make_video, services: Services) -> None:
+    """A processing video shows its progress alone until it is playable, then the player with
+    the progress under it; the page's refreshes move the progress and, once the video is
+    ready, hide it, keeping the one player throughout (the browser never reloads it)."""
+    video = make_video(make_user(), status="processing")
+    builds.begin_build(services.db, video.id, MEDIA_VERSION, ONE_CHUNK)
+
+    def pipeline(**values: object) -> None:
+        with services.db.session() as session:
+            percent = values.pop("percent", None)
+            if values:
+                session.execute(update(Video).where(Video.id == video.id).values(**values))
+            if percent is not None:
+                session.merge(VideoProgress(video_id=video.id, percent=percent))
+        services.recent_videos.forget(video.id)
+
+    store.open_video(video.id)
+    view = VideoView(store=store)
+    view.load()
+    assert not list(view.__panel__().select(Player))
+    assert "This video is being processed." in _html(view)
+    builds.mark_chunk_done(services.db, video.id, MEDIA_VERSION, 0)
+    pipeline(media_version=MEDIA_VERSION, percent=40.0)  # flipped early: playable
+    view.poll()
+    player, line = _player(view), _progress_line(view)
+    assert line.visible and "Processing: 40% done. The first 0:02 can" in _html(view)
+    assert (player.duration_s, player.mp4) == (2.0, "")
+    assert "Download MP4" not in _html(view)
+    pipeline(percent=70.0)
+    view.poll()
+    assert _player(view) is player and "Processing: 70% done." in _html(view)
+    builds.complete_build(services.db, video.id, MEDIA_VERSION)
+    pipeline(status="ready")
+    view.poll()
+    assert _player(view) is player and not _progress_line(view).visible
+    assert "Download MP4" in _html(view)
+
+
+def test_progress_text_says_what_plays_while_processing() -> None:
+    """Before the video plays the line says it will; once playable, how much plays already."""
+    waiting = VideoRecord(id="v", status=VideoStatus.PROCESSING, progress=12.4)
+    assert progress_text(waiting) == ("This video is being processed. 12% done. This page "
+                                      "updates by itself when it can be played.")
+    growing = waiting.model_copy(update={"playable": True, "playable_s": 62.0})
+    assert progress_text(growing) == ("Processing: 12% done. The first 1:02 can be played "
+                                      "now. The rest follows while you watch.")
+    queued = VideoRecord(id="v", status=VideoStatus.UPLOADED)
+    assert progress_text(queued).startswith("This video is queued for processing. This page")
