@@ -107,7 +107,8 @@ def chunk_argv(ffmpeg: str, src: Path | str, probe: Probe, plan: LadderPlan,
     argv += ["-t", _seconds(read_s, math.ceil), *source_input(src, probe.demuxer, probe.video),
              "-filter_complex", ";".join(ladder_chains(
                  f"[0:{probe.video.index}]",
-                 source_chain(probe.video, r, (starts[0], chunk.end)), plan.rungs)),
+                 source_chain(probe.video, r, (starts[0], chunk.end)), plan.rungs,
+                 probe.video)),
              "-map_metadata", "-1", "-map_chapters", "-1"]
     for i in range(len(plan.rungs)):
         argv += ["-map", f"[v{i}]"]

@@ -84,16 +84,29 @@ def source_chain(video: VideoInfo, rate: Fraction,
             *tonemap(video)]
 
 
-def ladder_chains(label: str, source: list[str], rungs: tuple[PlannedRung, ...]) -> list[str]:
+def at_top_rung(video: VideoInfo, rungs: tuple[PlannedRung, ...]) -> bool:
+    """Whether the source's frames already are the top rung's: its size in square pixels,
+    unrotated, 8-bit 4:2:0 in limited range (an HDR source leaves the tone map that way).
+    The top scaler and format would then only copy every frame."""
+    top = rungs[0]
+    return (not video.alpha and video.rotation == 0
+            and (video.width, video.height) == (top.width, top.height)
+            == (video.coded_width, video.coded_height)
+            and (video.pix_fmt == "yuv420p" or bool(video.hdr)))
+
+
+def ladder_chains(label: str, source: list[str], rungs: tuple[PlannedRung, ...],
+                  video: VideoInfo) -> list[str]:
     """The cascade from input `label` through `source`: outputs [v0].. largest first, each
-    rung scaled from the one before."""
+    rung scaled from the one before (the top one only if the source is not already it)."""
     chains, n = [], len(rungs)
     for i, rung in enumerate(rungs):
         # setsar=1: scale keeps the display aspect by bending the pixel aspect, which
         # players would then stretch; our sizes already carry the aspect ratio.
         chain = f"scale={rung.width}:{rung.height},setsar=1"
         if i == 0:
-            chain = f"{label}{','.join(source)},{chain},format=yuv420p"
+            top = "setsar=1" if at_top_rung(video, rungs) else f"{chain},format=yuv420p"
+            chain = f"{label}{','.join([*source, top])}"
         else:
             chain = f"[c{i - 1}]{chain}"
         chains.append(f"{chain},split=2[v{i}][c{i}]" if i < n - 1 else f"{chain}[v{i}]")
@@ -105,7 +118,8 @@ def filter_graph(probe: Probe, plan: LadderPlan) -> str:
     scaled from the last."""
     assert probe.video is not None
     chains = ladder_chains(f"[0:{probe.video.index}]",
-                           source_chain(probe.video, plan.frame_rate), plan.rungs)
+                           source_chain(probe.video, plan.frame_rate), plan.rungs,
+                           probe.video)
     if plan.audio is not None and probe.audio is not None:
         # Silence after a soundtrack shorter than the picture, for the same reason.
         chains.append(f"[0:{probe.audio.index}]apad[a]")

@@ -54,7 +54,7 @@ def test_chunk_argv_seeks_with_preroll_and_trims_on_the_grid(make_probe):
     assert "-copyts" in before and "-start_at_zero" in before
     graph = value(argv, "-filter_complex")
     assert graph.startswith(f"[0:0]fps=30,{HOLD},trim=start_pts=1830:end_pts=3660,"
-                            "setpts=PTS-STARTPTS,scale=1920:1080,setsar=1,format=yuv420p,")
+                            "setpts=PTS-STARTPTS,setsar=1,split=2[v0][c0];")
     assert graph.count("fps=") == 1 and graph.count("trim=") == 1
     assert "apad" not in graph and "-c:a" not in argv
 

@@ -42,17 +42,31 @@ def test_webm_is_read_with_the_matroska_demuxer(make_probe):
 
 
 def test_filter_graph_decodes_once_and_scales_in_cascade(make_probe):
-    """One input label, one fps and 8-bit conversion, each rung scaled from the previous one;
-    the picture holds its last frame and the sound pads with silence to the longer of the two."""
+    """One input label, one fps, each rung scaled from the previous one (the top one is the
+    source's own 8-bit 4:2:0 frames); the picture holds its last frame and the sound pads
+    with silence to the longer of the two."""
     probe = make_probe(1920, 1080, fps=30)
     graph = filter_graph(probe, plan_ladder(probe))
     assert graph == (
-        f"[0:0]fps=30,{HOLD},scale=1920:1080,setsar=1,format=yuv420p,split=2[v0][c0];"
+        f"[0:0]fps=30,{HOLD},setsar=1,split=2[v0][c0];"
         "[c0]scale=1280:720,setsar=1,split=2[v1][c1];"
         "[c1]scale=854:480,setsar=1,split=2[v2][c2];"
         "[c2]scale=640:360,setsar=1,split=2[v3][c3];"
         "[c3]scale=426:240,setsar=1[v4];"
         "[0:1]apad[a]")
+
+
+@pytest.mark.parametrize("source", [
+    {"width": 1920, "height": 1088},  # a crop the top rung scales away
+    {"pix_fmt": "yuvj420p"},  # full range: the scaler converts it to limited
+    {"pix_fmt": "yuv422p10le", "bit_depth": 10},
+    {"width": 1080, "height": 1920, "rotation": 90},
+])
+def test_the_top_rung_scales_and_converts_unless_the_source_is_it(make_probe, source):
+    """The top scaler and format go only when the source already is the top rung."""
+    probe = make_probe(**source)
+    top = filter_graph(probe, plan_ladder(probe)).split(";")[0]
+    assert re.search(r",scale=\d+:\d+,setsar=1,format=yuv420p,split", top), top
 
 
 def test_output_lasts_the_file_and_the_input_is_bounded(make_probe):
@@ -81,8 +95,7 @@ def test_interlaced_hdr_is_deinterlaced_then_tone_mapped_once_at_the_top(make_pr
 
     probe = make_probe(1920, 1080, fps=25, hdr="hlg", interlaced=True)
     chains = filter_graph(probe, plan_ladder(probe)).split(";")
-    assert chains[0] == (f"[0:0]{DEINTERLACE},fps=25,{HOLD},{TONEMAP},scale=1920:1080,setsar=1,"
-                         "format=yuv420p,split=2[v0][c0]")
+    assert chains[0] == f"[0:0]{DEINTERLACE},fps=25,{HOLD},{TONEMAP},setsar=1,split=2[v0][c0]"
     assert all("zscale" not in c and "bwdif" not in c for c in chains[1:])
 
 
@@ -90,7 +103,7 @@ def test_single_rung_graph_has_no_split(make_probe):
     """A tiny source's graph is a single chain."""
     probe = make_probe(320, 180, fps=25)
     assert filter_graph(probe, plan_ladder(probe)) == (
-        f"[0:0]fps=25,{HOLD},scale=320:180,setsar=1,format=yuv420p[v0];[0:1]apad[a]")
+        f"[0:0]fps=25,{HOLD},setsar=1[v0];[0:1]apad[a]")
 
 
 def test_ten_bit_and_vfr_sources_are_normalised(make_probe):
