@@ -22,8 +22,16 @@ def private_dir(path: Path) -> Path:
 
 
 def private_file(path: Path) -> Path:
-    """`path` as a file only its owner may read or write: made empty if missing, else narrowed."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    """`path` as a file only its owner may read or write: made empty if missing, else narrowed.
+
+    An existing file is never opened: closing any descriptor of a file drops every POSIX lock
+    this process holds on it, so opening a SQLite database another connection here has open
+    would silently release that connection's locks, and writers elsewhere would then corrupt
+    the file ("database disk image is malformed")."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
     path.chmod(0o600)
     return path
 
