@@ -48,21 +48,24 @@ def _cpu_of(argv: list[str]) -> float:
     return _child_cpu_s() - cpu
 
 
+def _null_argv(src: Path, *args: str) -> list[str]:
+    """ffmpeg reading `src` into the outputs `args` name (null ones, here)."""
+    return [ffmpeg_path(), "-nostdin", "-loglevel", "error", "-i", str(src), *args]
+
+
 def _graph_argv(src: Path, p: Probe, plan: LadderPlan) -> list[str]:
     """Ours up to the encoders, into null outputs as long as the ladder."""
-    argv = [ffmpeg_path(), "-nostdin", "-loglevel", "error", "-i", str(src),
-            "-filter_complex", filter_graph(p, plan)]
-    outputs = [f"[v{i}]" for i in range(len(plan.rungs))]
-    for label in outputs + (["[a]"] if plan.audio is not None else []):
-        argv += ["-map", label, "-t", f"{p.duration_s:.3f}", "-f", "null", "-"]
-    return argv
+    labels = [f"[v{i}]" for i in range(len(plan.rungs))] + (["[a]"] if plan.audio else [])
+    return _null_argv(src, "-filter_complex", filter_graph(p, plan),
+                      *(a for label in labels
+                        for a in ("-map", label, "-t", f"{p.duration_s:.3f}", "-f", "null", "-")))
 
 
 def _decode_argv(src: Path, p: Probe) -> list[str]:
     """Only decoding: the streams the ladder reads, into a null output."""
     streams = [s for s in (p.video, p.audio) if s is not None]
-    return [ffmpeg_path(), "-nostdin", "-loglevel", "error", "-i", str(src),
-            *(a for s in streams for a in ("-map", f"0:{s.index}")), "-f", "null", "-"]
+    return _null_argv(src, *(a for s in streams for a in ("-map", f"0:{s.index}")),
+                      "-f", "null", "-")
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ opened (umask 000 makes everything world-readable); children get `PRIVATE_UMASK`
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -28,10 +29,8 @@ def private_file(path: Path) -> Path:
     this process holds on it, so opening a SQLite database another connection here has open
     would silently release that connection's locks, and writers elsewhere would then corrupt
     the file ("database disk image is malformed")."""
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
     path.chmod(0o600)
     return path
 

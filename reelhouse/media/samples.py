@@ -27,11 +27,11 @@ def test_clip_argv(ffmpeg: str, out: Path, *, seconds: float = 4, width: int = 6
     return argv
 
 
-def make_test_clip(out: Path, ffmpeg: str | None = None, **options: object) -> Path:
+def make_test_clip(out: Path, ffmpeg: str | None = None, *, seconds: float = 4,
+                   **options: object) -> Path:
     """Write a generated clip to `out` (see `test_clip_argv` for the options) and return it."""
     out.parent.mkdir(parents=True, exist_ok=True)
     # A long 1080p clip (a benchmark's ten minutes) encodes at a few times realtime at best.
-    seconds = float(options.get("seconds", 4))  # type: ignore[arg-type]
-    run_ffmpeg(test_clip_argv(ffmpeg_path(ffmpeg), out, **options),  # type: ignore[arg-type]
+    run_ffmpeg(test_clip_argv(ffmpeg_path(ffmpeg), out, seconds=seconds, **options),  # type: ignore[arg-type]
                timeout_s=max(300.0, 2 * seconds))
     return out
